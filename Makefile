@@ -1,0 +1,52 @@
+# Peer Challenge Assistant. `make run` serves the app on the sample corpus; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test lint bench screenshot test-llm browser clean-index
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory browser
+	@touch $(STAMP)
+
+# Debian's chromium for the real-browser test; skipped (with a note) where it cannot be installed.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver are installed"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "note: could not install chromium; the browser test will be skipped"; \
+	else \
+		echo "note: install chromium and chromium-driver (as root: apt-get install -y chromium chromium-driver) for the browser test"; \
+	fi
+
+run: install
+	$(BIN)/peerchat ingest data/reports
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/peerchat ingest data/reports --quiet
+	$(BIN)/python scripts/bench.py
+
+screenshot: install
+	$(BIN)/peerchat ingest data/reports --quiet
+	PEERCHAT_SCREENSHOT_DIR=docs $(BIN)/python -m pytest tests/test_browser.py -q
+
+clean-index:
+	rm -rf data/index

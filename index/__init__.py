@@ -1,0 +1,1 @@
+"""Chunk -> embeddings + FAISS + BM25 + chunk store; search; answers."""

@@ -1,0 +1,299 @@
+"""Incremental ingest: bring the index up to date with folders and files of reports.
+
+Files are keyed by content hash. Unchanged files reuse their parsed report and passages
+from the live generation; changed ones are re-read; files gone from a scanned folder are
+removed; the same content under two names is indexed once. The result is written as a
+new generation and switched in atomically (see generations.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.dense import DenseIndex
+from index.embed import Embedder
+from index.embed_cache import EmbeddingCache
+from index.generations import (
+    FORMAT_VERSION,
+    Manifest,
+    build_lock,
+    new_generation,
+    prune,
+    publish,
+    write_manifest,
+)
+from index.lexical import LexicalIndex
+from index.library import Library
+from index.store import StoredReport, write_store
+from ingest.catalogue import Catalogue
+from ingest.chunk import chunk_report
+from ingest.report import SUPPORTED_SUFFIXES, read_report
+from peerchat.councils import CouncilDirectory
+from peerchat.errors import IndexIncompatible, IndexMissing, UnreadableReport
+from peerchat.records import Chunk, Report
+
+# progress(stage, done, total): stage is "reading" or "embedding"
+Progress = Callable[[str, int, int], None]
+
+IGNORED_NAMES = {"catalogue.csv"}
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    ingested: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (file name, reason)
+    reports: int = 0
+    passages: int = 0
+    pages: int = 0
+    embedded: int = 0  # passages embedded afresh (the rest came from the cache)
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """Anything usable was ingested or found unchanged."""
+        return bool(self.ingested or self.unchanged)
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of an ingest."""
+        reasons = ""
+        if self.skipped:
+            reasons = " (" + "; ".join(f"{name}: {why}" for name, why in self.skipped) + ")"
+        return (
+            f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, "
+            f"removed {len(self.removed)}, skipped {len(self.skipped)}{reasons}; "
+            f"library: {self.reports} reports, {self.passages} passages, {self.pages} pages"
+        )
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
+    """Expand files and folders into (report files, scanned folders, skipped)."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            folders.append(path.resolve())
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not _hidden(child, path) and child.name not in IGNORED_NAMES:
+                    files.append(child)
+        elif path.is_file():
+            files.append(path)
+        else:
+            skipped.append((str(path), "no such file or folder"))
+    report_files = []
+    for f in files:
+        if f.suffix.lower() in SUPPORTED_SUFFIXES:
+            report_files.append(f)
+        else:
+            skipped.append((f.name, "not a supported file type (.pdf, .txt, .md)"))
+    return report_files, folders, skipped
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    index_dir: Path,
+    embedder: Embedder,
+    chunk_tokens: int = 300,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    councils: CouncilDirectory | None = None,
+) -> IngestSummary:
+    """Bring the index at `index_dir` up to date with `paths` and publish a new generation.
+
+    Unreadable files are skipped with their reason; nothing else is lost. When no file
+    could be read and the library would not change, no generation is written.
+    """
+    started = time.monotonic()
+    councils = councils or CouncilDirectory.load()
+    files, folders, skipped = find_files(paths)
+    warnings: list[str] = []
+    with build_lock(index_dir):
+        previous, chunks_by_report = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
+
+        kept: dict[str, StoredReport] = {}
+        kept_chunks: dict[str, list[Chunk]] = {}
+        ingested: list[str] = []
+        unchanged: list[str] = []
+        seen_paths: set[str] = set()
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        catalogues: dict[Path, Catalogue] = {}
+        for i, path in enumerate(files, start=1):
+            if progress:
+                progress("reading", i - 1, len(files))
+            resolved = str(path.resolve())
+            seen_paths.add(resolved)
+            try:
+                digest = file_hash(path)
+            except OSError as exc:
+                skipped.append((path.name, f"cannot be read ({exc.strerror or exc})"))
+                continue
+            catalogue = catalogues.setdefault(path.parent, Catalogue.load(path.parent))
+            entry = catalogue.get(path.name)
+            catalogue_key = repr(entry) if entry else ""
+            if digest in kept:
+                skipped.append((path.name, f"same content as {kept[digest].report.source}"))
+                continue
+            old = previous.get(digest)
+            if old is not None and old.catalogue_key == catalogue_key:
+                report = old.report
+                if str(Path(report.path).resolve()) != resolved:
+                    report = _moved(report, path)
+                kept[digest] = StoredReport(report, old.ingested_at, catalogue_key)
+                kept_chunks[digest] = chunks_by_report[digest]
+                unchanged.append(path.name)
+                continue
+            try:
+                report = read_report(path, catalogue=catalogue, councils=councils)
+            except UnreadableReport as exc:
+                skipped.append((path.name, exc.reason))
+                continue
+            kept[digest] = StoredReport(report, now, catalogue_key)
+            kept_chunks[digest] = chunk_report(report, max_tokens=chunk_tokens)
+            ingested.append(path.name)
+        if progress:
+            progress("reading", len(files), len(files))
+
+        removed = []
+        scanned = [str(f) + "/" for f in folders]
+        for digest, old in previous.items():
+            if digest in kept:
+                continue
+            old_path = str(Path(old.report.path).resolve())
+            gone = not Path(old_path).exists()
+            in_scan = old_path in seen_paths or any(old_path.startswith(f) for f in scanned)
+            if gone or in_scan:
+                removed.append(old.report.source)
+            else:  # a report from elsewhere, untouched by this ingest
+                kept[digest] = old
+                kept_chunks[digest] = chunks_by_report[digest]
+
+        summary_args = dict(
+            ingested=tuple(ingested),
+            unchanged=tuple(unchanged),
+            removed=tuple(removed),
+            skipped=tuple(skipped),
+            warnings=tuple(warnings),
+        )
+        stored = sorted(kept.values(), key=lambda s: (s.ingested_at, s.report.source))
+        chunks = [c for s in stored for c in kept_chunks[s.report.id]]
+        pages = sum(s.report.n_pages for s in stored)
+        if not ingested and not removed and previous and not rebuild:
+            return IngestSummary(
+                **summary_args,
+                reports=len(stored),
+                passages=len(chunks),
+                pages=pages,
+                seconds=time.monotonic() - started,
+            )
+        if not stored and not previous and not ingested:
+            # Nothing usable and nothing to replace: leave no empty index behind.
+            return IngestSummary(**summary_args, seconds=time.monotonic() - started)
+        embedded = _write_generation(index_dir, embedder, chunk_tokens, stored, chunks, progress)
+        return IngestSummary(
+            **summary_args,
+            reports=len(stored),
+            passages=len(chunks),
+            pages=pages,
+            embedded=embedded,
+            seconds=time.monotonic() - started,
+        )
+
+
+def _previous(
+    index_dir: Path, embedder: Embedder, chunk_tokens: int, rebuild: bool, warnings: list[str]
+) -> tuple[dict[str, StoredReport], dict[str, list[Chunk]]]:
+    """The live generation's reports and passages by report id, when it can be reused."""
+    if rebuild:
+        return {}, {}
+    try:
+        library = Library.open(index_dir)
+    except IndexMissing:
+        return {}, {}
+    except IndexIncompatible as exc:
+        warnings.append(f"the existing index could not be reused ({exc.reason}); rebuilt it")
+        return {}, {}
+    if library.manifest.embedder != embedder.name or library.manifest.chunk_tokens != chunk_tokens:
+        warnings.append(
+            f"the existing index was built with {library.manifest.embedder} and "
+            f"{library.manifest.chunk_tokens}-token passages; rebuilt it"
+        )
+        return {}, {}
+    by_report: dict[str, list[Chunk]] = {}
+    for chunk in library.chunks:
+        by_report.setdefault(chunk.report_id, []).append(chunk)
+    stored = {s.report.id: s for s in library.stored}
+    return stored, {rid: by_report.get(rid, []) for rid in stored}
+
+
+def _moved(report: Report, path: Path) -> Report:
+    """The same report found under a new name."""
+    return replace(report, path=str(path), source=path.name)
+
+
+def _write_generation(
+    index_dir: Path,
+    embedder: Embedder,
+    chunk_tokens: int,
+    stored: list[StoredReport],
+    chunks: list[Chunk],
+    progress: Progress | None,
+) -> int:
+    """Write and publish a generation; return how many passages were embedded afresh."""
+    # A renamed file keeps its passages; their `source` must follow the report.
+    sources = {s.report.id: s.report.source for s in stored}
+    chunks = [
+        c if c.source == sources[c.report_id] else replace(c, source=sources[c.report_id])
+        for c in chunks
+    ]
+    cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
+    try:
+        vectors, embedded = cache.embed(
+            [c.text for c in chunks],
+            progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
+        )
+    finally:
+        cache.close()
+    generation = new_generation(index_dir)
+    conn = write_store(generation / "store.sqlite", stored, chunks)
+    conn.close()
+    DenseIndex.build(vectors, embedder.dim).save(generation / "dense.faiss")
+    lexical_dir = generation / "lexical"
+    lexical_dir.mkdir()
+    if chunks:
+        LexicalIndex.build([c.text for c in chunks]).save(lexical_dir)
+    write_manifest(
+        generation,
+        Manifest(
+            format_version=FORMAT_VERSION,
+            embedder=embedder.name,
+            dim=embedder.dim,
+            chunk_tokens=chunk_tokens,
+            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            reports=len(stored),
+            passages=len(chunks),
+            pages=sum(s.report.n_pages for s in stored),
+        ),
+    )
+    publish(generation)
+    prune(index_dir)
+    return embedded

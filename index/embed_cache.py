@@ -1,0 +1,66 @@
+"""A persistent cache of passage embeddings keyed by model and passage text.
+
+It lives beside the index generations, so re-ingesting an edited report only embeds the
+passages whose text changed. Losing it costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder
+
+BATCH = 64
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._conn = sqlite3.connect(path, timeout=30)
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+        )
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.embedder.name}\0{text}".encode()).hexdigest()
+
+    def embed(
+        self, texts: list[str], progress: Callable[[int, int], None] | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for `texts` (rows in order) and how many had to be computed."""
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for key, blob in self._conn.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = sorted({i for i, k in enumerate(keys) if k not in found})
+        done = 0
+        for start in range(0, len(missing), BATCH):
+            batch = missing[start : start + BATCH]
+            vectors = self.embedder.embed([texts[i] for i in batch])
+            with self._conn:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                    [(keys[i], v.astype(np.float32).tobytes()) for i, v in zip(batch, vectors)],
+                )
+            for i, v in zip(batch, vectors):
+                found[keys[i]] = v
+            done += len(batch)
+            if progress:
+                progress(done, len(missing))
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            out[i] = found[key]
+        return out, len(missing)

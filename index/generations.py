@@ -1,0 +1,147 @@
+"""The index directory: generations built beside each other, switched in one rename.
+
+    data/index/
+      CURRENT                 the name of the live generation (replaced atomically)
+      gen-20261126T191800-1a2b/
+        manifest.json         format version, embedder, dimensions, chunk settings
+        store.sqlite          reports and passages
+        dense.faiss           passage embeddings
+        lexical/              bm25s index
+      embed-cache.sqlite      embeddings by passage text, shared by generations
+      .lock                   held while a generation is being built
+
+A crash while a generation is built leaves CURRENT naming the previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    embedder: str
+    dim: int
+    chunk_tokens: int
+    created: str
+    reports: int
+    passages: int
+    pages: int
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The live generation's folder; IndexMissing when there is none."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexMissing(index_dir)
+    name = pointer.read_text(encoding="utf-8").strip()
+    folder = index_dir / name
+    if not name or not folder.is_dir():
+        raise IndexIncompatible(index_dir, f"CURRENT names a missing generation {name!r}")
+    return folder
+
+
+def read_manifest(generation: Path) -> Manifest:
+    """The generation's manifest, refused when it is from another format version."""
+    index_dir = generation.parent
+    try:
+        data = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexIncompatible(index_dir, "its manifest is missing or damaged") from exc
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexIncompatible(
+            index_dir, f"it is format {version}, this peerchat reads format {FORMAT_VERSION}"
+        )
+    try:
+        return Manifest(**data)
+    except TypeError as exc:
+        raise IndexIncompatible(index_dir, "its manifest is damaged") from exc
+
+
+def new_generation(index_dir: Path) -> Path:
+    """A fresh, empty folder for a generation being built (not live until `publish`)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    folder = index_dir / f"gen-{stamp}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    return folder
+
+
+def write_manifest(generation: Path, manifest: Manifest) -> None:
+    (generation / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+
+
+def publish(generation: Path) -> None:
+    """Make `generation` live: flush its files, then replace CURRENT in one rename."""
+    for path in generation.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(generation)
+    index_dir = generation.parent
+    tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(generation.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def prune(index_dir: Path, keep: int = 2) -> None:
+    """Delete old generations and abandoned half-built ones, keeping the newest `keep`
+    published ones (a reader may still have the previous one open)."""
+    try:
+        live = current_generation(index_dir).name
+    except PeerchatError:
+        return
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    keep_names = {live}
+    published = [g for g in gens if (g / MANIFEST).exists() and g.name <= live]
+    keep_names.update(g.name for g in published[-keep:])
+    for folder in gens:
+        if folder.name not in keep_names and folder.name < live:
+            shutil.rmtree(folder, ignore_errors=True)
+    for tmp in index_dir.glob(f".{CURRENT}.*"):
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
+    """Hold the index's build lock: one ingest at a time, across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+        try:
+            fcntl.flock(fh, flags)
+        except BlockingIOError as exc:
+            raise PeerchatError(f"another ingest is updating {index_dir}; try again soon") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

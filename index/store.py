@@ -1,0 +1,161 @@
+"""The SQLite store of one index generation: reports, passages and the files manifest.
+
+A chunk's `row` is its position in the FAISS and BM25 indexes of the same generation.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+from peerchat.records import Chunk, Report, Section, TableRow
+
+SCHEMA = """
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, path TEXT NOT NULL, councils TEXT NOT NULL,
+    report_type TEXT NOT NULL, date TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
+    page_starts TEXT NOT NULL, sections TEXT NOT NULL, rows TEXT NOT NULL,
+    ingested_at TEXT NOT NULL, catalogue_key TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, report_id TEXT NOT NULL REFERENCES reports(id),
+    councils TEXT NOT NULL, report_type TEXT NOT NULL, date TEXT NOT NULL, title TEXT NOT NULL,
+    source TEXT NOT NULL, section TEXT NOT NULL, first_page INTEGER NOT NULL,
+    last_page INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL, n_tokens INTEGER NOT NULL, kind TEXT NOT NULL
+);
+CREATE INDEX chunks_report ON chunks(report_id);
+"""
+
+CHUNK_COLUMNS = (
+    "id, report_id, councils, report_type, date, title, source, section, first_page, "
+    'last_page, start, "end", text, n_tokens, kind'
+)
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report as the index holds it: the record plus when and how it was ingested."""
+
+    report: Report
+    ingested_at: str
+    catalogue_key: str  # the catalogue override applied, "" for none
+
+
+def write_store(
+    path: Path,
+    reports: Iterable[StoredReport],
+    chunks: list[Chunk],
+    extra_schema: str = "",
+) -> sqlite3.Connection:
+    """Create a new store at `path` and return the open connection (for extra tables)."""
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA + extra_schema)
+    with conn:
+        conn.executemany(
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_report_row(stored) for stored in reports],
+        )
+        conn.executemany(
+            f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)],
+        )
+    return conn
+
+
+def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
+    """Every report in the store, oldest ingest first."""
+    rows = conn.execute(
+        "SELECT id, source, path, councils, report_type, date, title, text, page_starts, "
+        "sections, rows, ingested_at, catalogue_key FROM reports ORDER BY ingested_at, source"
+    ).fetchall()
+    out = []
+    for (rid, source, path, councils, rtype, date, title, text, starts, sections, table_rows,
+         ingested_at, catalogue_key) in rows:  # fmt: skip
+        report = Report(
+            id=rid,
+            source=source,
+            path=path,
+            councils=tuple(json.loads(councils)),
+            report_type=rtype,
+            date=date,
+            title=title,
+            text=text,
+            page_starts=tuple(json.loads(starts)),
+            sections=tuple(Section(*s) for s in json.loads(sections)),
+            rows=tuple(
+                TableRow(r[0], tuple(tuple(c) for c in r[1]), *r[2:]) for r in json.loads(table_rows)
+            ),
+        )
+        out.append(StoredReport(report, ingested_at, catalogue_key))
+    return out
+
+
+def read_chunks(conn: sqlite3.Connection) -> list[Chunk]:
+    """Every chunk, in row order (the order of the dense and lexical indexes)."""
+    rows = conn.execute(f"SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY row").fetchall()
+    return [
+        Chunk(
+            id=r[0],
+            report_id=r[1],
+            councils=tuple(json.loads(r[2])),
+            report_type=r[3],
+            date=r[4],
+            title=r[5],
+            source=r[6],
+            section=r[7],
+            first_page=r[8],
+            last_page=r[9],
+            start=r[10],
+            end=r[11],
+            text=r[12],
+            n_tokens=r[13],
+            kind=r[14],
+        )
+        for r in rows
+    ]
+
+
+def _report_row(stored: StoredReport) -> tuple:
+    r = stored.report
+    return (
+        r.id,
+        r.source,
+        r.path,
+        json.dumps(list(r.councils)),
+        r.report_type,
+        r.date,
+        r.title,
+        r.text,
+        json.dumps(list(r.page_starts)),
+        json.dumps([list(astuple(s)) for s in r.sections]),
+        json.dumps(
+            [[t.ref, [list(c) for c in t.cells], t.start, t.end, t.first_page, t.last_page]
+             for t in r.rows]  # fmt: skip
+        ),
+        stored.ingested_at,
+        stored.catalogue_key,
+    )
+
+
+def _chunk_row(c: Chunk) -> tuple:
+    return (
+        c.id,
+        c.report_id,
+        json.dumps(list(c.councils)),
+        c.report_type,
+        c.date,
+        c.title,
+        c.source,
+        c.section,
+        c.first_page,
+        c.last_page,
+        c.start,
+        c.end,
+        c.text,
+        c.n_tokens,
+        c.kind,
+    )

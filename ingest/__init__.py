@@ -1,0 +1,1 @@
+"""Files -> Report (metadata, pages, sections) -> Chunk."""

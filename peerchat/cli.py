@@ -1,0 +1,171 @@
+"""The `peerchat` command line: a thin edge over ingest/ and index/.
+
+Results go to stdout (JSON with --json and nothing else); progress and messages to stderr.
+Exit codes: 0 success, 1 runtime failure (nothing usable, no index...), 2 usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from peerchat.errors import PeerchatError
+from peerchat.settings import Settings
+
+
+def _index_option(func: Callable) -> Callable:
+    return click.option(
+        "--index-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Index folder (default data/index, env PEERCHAT_INDEX_DIR).",
+    )(func)
+
+
+def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
+    return Settings.from_env(index_dir=index_dir, **overrides)
+
+
+def _friendly(func: Callable) -> Callable:
+    """Turn domain errors into a one-line message on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PeerchatError as exc:
+            click.echo(f"peerchat: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="peerchat")
+def main() -> None:
+    """Peer Challenge Assistant: cited answers over LGA Corporate Peer Challenge reports."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_index_option
+@click.option("--rebuild", is_flag=True, help="Ignore the existing index and read every file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_friendly
+def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
+    """Bring the index up to date with report files or folders (default data/reports)."""
+    from index.build import ingest_paths
+    from index.embed import make_embedder
+    from peerchat.progress import StderrProgress
+
+    settings = _settings(index_dir, quiet=quiet or None)
+    targets = list(paths) or [settings.reports_dir]
+    with StderrProgress(enabled=not settings.quiet) as progress:
+        summary = ingest_paths(
+            targets,
+            settings.index_dir,
+            make_embedder(settings.embedder),
+            chunk_tokens=settings.chunk_tokens,
+            rebuild=rebuild,
+            progress=progress,
+        )
+    for name, reason in summary.skipped:
+        click.echo(f"skipped {name}: {reason}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"note: {warning}", err=True)
+    click.echo(summary.line())
+    if not summary.ok:
+        click.echo("peerchat: nothing usable was ingested", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@_index_option
+@click.option("--k", "-k", default=5, show_default=True, help="How many passages.")
+@click.option("--council", multiple=True, help="Only this council (repeatable).")
+@click.option("--type", "report_type", multiple=True, help="Only this report type.")
+@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
+@_friendly
+def search(
+    query: str,
+    index_dir: Path | None,
+    k: int,
+    council: tuple[str, ...],
+    report_type: tuple[str, ...],
+    since: str | None,
+    as_json: bool,
+) -> None:
+    """The passages that best match QUERY, with their citations."""
+    from index.cite import citations_for_hits
+    from peerchat.render import citation_dict, format_citation
+
+    assistant = _assistant(index_dir)
+    filters = _filters(assistant, council, report_type, since)
+    citations = citations_for_hits(assistant.search(query, k=k, filters=filters))
+    if as_json:
+        click.echo(json.dumps([citation_dict(c) for c in citations], ensure_ascii=False))
+        return
+    if not citations:
+        click.echo("No passages found.")
+    for c in citations:
+        click.echo(format_citation(c, with_text=True))
+        click.echo()
+
+
+@main.command()
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the library as JSON.")
+@_friendly
+def reports(index_dir: Path | None, as_json: bool) -> None:
+    """The reports in the library: council, type, date, pages, passages."""
+    from index.library import Library
+    from peerchat.render import library_rows
+
+    library = Library.open(_settings(index_dir).index_dir)
+    rows = library_rows(library)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("The library is empty: add reports with `peerchat ingest PATH`.")
+        return
+    header = ("council", "type", "date", "pages", "passages", "file")
+    table = [header] + [tuple(str(r[h]) for h in header) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _assistant(index_dir: Path | None):
+    from index.assistant import Assistant
+
+    return Assistant.load(_settings(index_dir))
+
+
+def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None):
+    from index.hybrid import Filters
+
+    names = []
+    for name in council:
+        found = assistant.councils.lookup(name) or next(
+            iter(assistant.councils.find(name, fuzzy=True)), None
+        )
+        if found is None:
+            raise click.BadParameter(f"{name!r} is not a council peerchat knows", param_hint="--council")
+        names.append(found.name)
+    date_from = ""
+    if since:
+        date_from = since if len(since) > 4 else f"{since}-01-01"
+    return Filters(councils=tuple(names), report_types=tuple(report_type), date_from=date_from)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

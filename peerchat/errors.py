@@ -1,0 +1,44 @@
+"""Domain errors. Each names the file or folder and the reason; only the CLI and the app
+turn them into messages for people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PeerchatError(Exception):
+    """Base of every error peerchat reports to a user."""
+
+
+class UnreadableReport(PeerchatError):
+    """A file that cannot be ingested: not a PDF, empty, encrypted, no text layer..."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+class IndexMissing(PeerchatError):
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"no index at {self.path}: build it with `peerchat ingest` "
+            f"(or `peerchat ingest --index-dir {self.path} data/reports`)"
+        )
+
+
+class IndexIncompatible(PeerchatError):
+    """An index from another version, another embedding model, or damaged."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(
+            f"the index at {self.path} cannot be used ({reason}): rebuild it with "
+            f"`peerchat ingest --rebuild --index-dir {self.path}`"
+        )
+
+
+class LLMError(PeerchatError):
+    """The language-model endpoint failed, timed out or returned nothing usable."""

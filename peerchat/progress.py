@@ -1,0 +1,49 @@
+"""A progress bar on stderr for long ingests (silent when not wanted)."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+LABELS = {"reading": "Reading reports", "embedding": "Embedding passages"}
+
+
+class StderrProgress:
+    """Callable as `progress(stage, done, total)`; draws one tqdm bar per stage on stderr."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr is not None
+        self._bar = None
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total == 0:
+            return
+        if stage != self._stage:
+            self._close()
+            from tqdm import tqdm
+
+            self._stage = stage
+            self._bar = tqdm(
+                total=total, desc=LABELS.get(stage, stage), unit="file" if stage == "reading"
+                else "passage", file=sys.stderr, leave=False, dynamic_ncols=True,
+            )
+        if self._bar is not None:
+            self._bar.n = done
+            self._bar.refresh()
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> StderrProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close()

@@ -1,0 +1,172 @@
+"""The records that flow through peerchat: files -> Report -> Chunk -> Citation -> Answer.
+
+Every record is a frozen dataclass. JSON is made at the edges (CLI, app), never here.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+REPORT_TYPES = ("feedback report", "action plan", "progress review", "other")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of a report under one heading, e.g. "4.4 Organisational leadership".
+
+    `path` is the full heading path ("4.1 Understanding of the local place > Recommendations").
+    `start`/`end` are character offsets into `Report.text`.
+    """
+
+    number: str
+    heading: str
+    kind: str  # "numbered" | "key recommendations" | "recommendations" | "annex" | "front matter" ...
+    path: str
+    start: int
+    end: int
+    first_page: int
+    last_page: int
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of an action-plan table, with each cell under its column header.
+
+    A row split across pages is one TableRow whose page span covers both pages.
+    """
+
+    ref: str
+    cells: tuple[tuple[str, str], ...]  # (header, cell text), in column order
+    start: int
+    end: int
+    first_page: int
+    last_page: int
+
+    def cell(self, header_word: str) -> str:
+        """The text of the first cell whose header contains `header_word` (case-insensitive)."""
+        word = header_word.lower()
+        return next((text for header, text in self.cells if word in header.lower()), "")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One ingested report: its metadata, cleaned text and structure.
+
+    `id` is the SHA-256 of the file's bytes. `page_starts[i]` is the offset in `text` where
+    page i+1 begins, so any offset maps to the page it was printed on.
+    """
+
+    id: str
+    source: str  # file name, e.g. "lambeth-cpc-feedback-2016.pdf"
+    path: str  # where it was read from
+    councils: tuple[str, ...]  # canonical names, e.g. ("Lambeth London Borough Council",)
+    report_type: str  # one of REPORT_TYPES
+    date: str  # ISO date of the visit or publication, "" when unknown
+    title: str
+    text: str
+    page_starts: tuple[int, ...]
+    sections: tuple[Section, ...] = ()
+    rows: tuple[TableRow, ...] = ()
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.page_starts)
+
+    @property
+    def council(self) -> str:
+        """The councils as one display string ("A and B" for a joint report)."""
+        return join_names(self.councils)
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page on which the character at `offset` was printed."""
+        return max(1, bisect.bisect_right(self.page_starts, offset))
+
+    def page_text(self, page: int) -> str:
+        """The cleaned text of one 1-based page."""
+        start = self.page_starts[page - 1]
+        end = self.page_starts[page] if page < len(self.page_starts) else len(self.text)
+        return self.text[start:end]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: the unit that is embedded, searched and cited.
+
+    For kind "text", `text == report.text[start:end]` (whitespace normalised). For kind
+    "table row", `text` is the row written out with its column headers and `start`/`end`
+    span the row in the report text.
+    """
+
+    id: str
+    report_id: str
+    councils: tuple[str, ...]
+    report_type: str
+    date: str
+    title: str
+    source: str
+    section: str
+    first_page: int
+    last_page: int
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+    kind: str = "text"  # "text" | "table row"
+
+    @property
+    def council(self) -> str:
+        return join_names(self.councils)
+
+    @property
+    def pages(self) -> str:
+        if self.first_page == self.last_page:
+            return f"p. {self.first_page}"
+        return f"pp. {self.first_page}-{self.last_page}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by search, with its fused score and rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the passage and where it is printed."""
+
+    n: int
+    chunk_id: str
+    council: str
+    title: str
+    report_type: str
+    date: str
+    section: str
+    page: int
+    source: str
+    text: str
+    score: float
+    quotes: tuple[str, ...] = ()  # the sentences of `text` the answer used
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer in Markdown whose every `[n]` is the `n` of one of its citations."""
+
+    question: str
+    found: bool
+    text: str
+    citations: tuple[Citation, ...] = ()
+    councils: tuple[str, ...] = ()  # councils the question was resolved to
+    notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
+
+
+def join_names(names: tuple[str, ...] | list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

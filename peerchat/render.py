@@ -1,0 +1,82 @@
+"""Records as JSON-ready dicts and as plain text: the edge shared by the CLI and the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.library import Library
+from peerchat.records import Answer, Citation, join_names
+
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    """The citation fields of the `ask --json` contract (plus the passage id and quotes)."""
+    return {
+        "n": c.n,
+        "council": c.council,
+        "title": c.title,
+        "report_type": c.report_type,
+        "date": c.date,
+        "section": c.section,
+        "page": c.page,
+        "source": c.source,
+        "text": c.text,
+        "score": c.score,
+        "chunk_id": c.chunk_id,
+        "quotes": list(c.quotes),
+    }
+
+
+def answer_dict(a: Answer) -> dict[str, Any]:
+    """One line of `peerchat ask --json`."""
+    return {
+        "question": a.question,
+        "found": a.found,
+        "answer": a.text,
+        "citations": [citation_dict(c) for c in a.citations],
+        "councils": list(a.councils),
+        "notices": list(a.notices),
+    }
+
+
+def format_citation(c: Citation, with_text: bool = False) -> str:
+    """`[n] Council — Title (type, date), section, p. N` and optionally the passage."""
+    head = (
+        f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {c.date or 'undated'}), "
+        f"{c.section or 'no section'}, p. {c.page} — {c.source}"
+    )
+    if not with_text:
+        return head
+    return head + "\n    " + c.text.replace("\n", "\n    ")
+
+
+def format_answer(a: Answer) -> str:
+    """The answer, then its numbered sources."""
+    lines = [a.text]
+    lines.extend(f"({notice})" for notice in a.notices)
+    if a.citations:
+        lines.append("")
+        lines.append("Sources:")
+        lines.extend(format_citation(c) for c in a.citations)
+    return "\n".join(lines)
+
+
+def library_rows(library: Library) -> list[dict[str, Any]]:
+    """One row per report in the library, for `peerchat reports` and the Library page."""
+    passages = {rid: len(rows) for rid, rows in library.rows_by_report.items()}
+    rows = []
+    for stored in library.stored:
+        r = stored.report
+        rows.append(
+            {
+                "council": join_names(r.councils) or "unknown council",
+                "type": r.report_type,
+                "date": r.date or "undated",
+                "pages": r.n_pages,
+                "passages": passages.get(r.id, 0),
+                "title": r.title,
+                "file": r.source,
+                "ingested": stored.ingested_at,
+                "id": r.id,
+            }
+        )
+    return sorted(rows, key=lambda row: (row["council"], row["date"]))
