@@ -1,0 +1,613 @@
+"""Directory of English principal local authorities and council-name matching.
+
+The data lives in ``councils.csv`` next to this module (columns
+``code,name,short,kind,status,aliases``).  :class:`CouncilDirectory` resolves
+single names (:meth:`CouncilDirectory.lookup`) and finds every council
+mentioned in free text (:meth:`CouncilDirectory.find`), optionally tolerating
+one typo per council name.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+__all__ = ["Council", "CouncilDirectory", "display_names"]
+
+_CSV_PATH = Path(__file__).with_name("councils.csv")
+
+# Key priorities: lower wins when two councils claim the same normalised key.
+_P_NAME, _P_ALIAS, _P_SHORT, _P_GENERATED = 0, 1, 2, 3
+
+_GENERATED_TEMPLATES: tuple[str, ...] = (
+    "{} Council",
+    "{} City Council",
+    "{} Borough Council",
+    "{} District Council",
+    "{} County Council",
+    "{} Metropolitan Borough Council",
+    "{} Metropolitan District Council",
+    "{} London Borough Council",
+    "{} BC",
+    "{} DC",
+    "{} CC",
+    "{} MBC",
+    "{} LBC",
+    "London Borough of {}",
+    "LB of {}",
+    "LB {}",
+    "Royal Borough of {}",
+    "City of {}",
+    "City of {} Council",
+    "Borough of {}",
+)
+
+# Place names (normalised) that are also ordinary English words or phrases.
+# A bare mention only counts when written capitalised ("Reading", not
+# "reading the report"); "reading borough council" always counts.
+_ORDINARY_WORD_KEYS: frozenset[str] = frozenset(
+    {
+        "reading",
+        "rugby",
+        "derby",
+        "bury",
+        "hart",
+        "swale",
+        "harrow",
+        "hackney",
+        "hull",
+        "barrow",
+        "bath",
+        "barking",
+        "craven",
+        "eden",
+        "rother",
+        "slough",
+        "oxford",
+        "chesterfield",
+        "carrick",
+        "high peak",
+        "new forest",
+        "three rivers",
+        "castle point",
+        "south holland",
+        "test valley",
+        "amber valley",
+        "fenland",
+        "breckland",
+        "broadland",
+        "the wirral",
+        "scilly",
+        "stoke",
+        "brighton",
+        "windsor",
+        "berwick",
+    }
+)
+
+# Words that fuzzy matching must never turn into a council name.
+_COMMON_WORDS: frozenset[str] = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "council",
+        "councils",
+        "central",
+        "borough",
+        "boroughs",
+        "district",
+        "districts",
+        "county",
+        "counties",
+        "city",
+        "cities",
+        "town",
+        "unitary",
+        "metropolitan",
+        "london",
+        "authority",
+        "authorities",
+        "local",
+        "government",
+        "peer",
+        "challenge",
+        "review",
+        "report",
+        "reports",
+        "priorities",
+        "priority",
+        "leadership",
+        "leader",
+        "change",
+        "changes",
+        "place",
+        "places",
+        "ward",
+        "wards",
+        "reading",
+        "leading",
+        "heading",
+        "needing",
+        "eating",
+        "dealing",
+        "healing",
+        "sealing",
+        "beating",
+        "cover",
+        "hover",
+        "lover",
+        "mover",
+        "rover",
+        "brunt",
+        "burnt",
+        "haven",
+        "havent",
+        "having",
+        "hallow",
+        "shroud",
+        "brant",
+        "barney",
+        "bonnet",
+        "garnet",
+        "button",
+        "mutton",
+        "melting",
+        "melon",
+        "doves",
+        "dower",
+        "derry",
+        "deary",
+        "every",
+        "today",
+        "there",
+        "their",
+        "where",
+        "which",
+        "while",
+        "whilst",
+        "finance",
+        "financial",
+        "members",
+        "member",
+        "officers",
+        "officer",
+        "staff",
+        "people",
+        "services",
+        "service",
+        "housing",
+        "planning",
+        "growth",
+        "strategy",
+        "strategic",
+        "about",
+        "after",
+        "again",
+        "against",
+        "could",
+        "would",
+        "should",
+        "these",
+        "those",
+        "other",
+        "under",
+        "upper",
+        "lower",
+        "great",
+        "greater",
+        "north",
+        "south",
+        "east",
+        "west",
+        "mid",
+        "middle",
+        "new",
+        "old",
+        "upon",
+        "royal",
+        "county's",
+        "council's",
+        "corporate",
+        "culture",
+        "capacity",
+        "delivery",
+        "partners",
+        "partnership",
+        "partnerships",
+        "residents",
+        "community",
+        "communities",
+        "economic",
+        "economy",
+        "budget",
+        "budgets",
+        "savings",
+        "recommendations",
+        "recommendation",
+        "feedback",
+        "team",
+        "teams",
+        "chief",
+        "executive",
+        "political",
+        "governance",
+        "scrutiny",
+        "cabinet",
+        "mayor",
+        "what",
+        "when",
+        "whose",
+        "why",
+        "how",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "been",
+        "being",
+        "were",
+        "rugby",
+        "derby",
+        "bury",
+        "hart",
+        "swale",
+        "harrow",
+        "hackney",
+        "hull",
+        "barrow",
+        "bath",
+        "barking",
+        "craven",
+        "eden",
+        "rother",
+        "slough",
+        "oxford",
+    }
+)
+
+# Codes retired by ONS recodings (boundary changes) -> the council's current code.
+_FORMER_CODES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "E06000048": "E06000057",  # Northumberland, recoded 2013
+        "E08000020": "E08000037",  # Gateshead, recoded 2013
+        "E07000097": "E07000242",  # East Hertfordshire, recoded 2014
+        "E07000100": "E07000240",  # St Albans, recoded 2014
+        "E07000101": "E07000243",  # Stevenage, recoded 2014
+        "E07000104": "E07000241",  # Welwyn Hatfield, recoded 2014
+        "E08000016": "E08000038",  # Barnsley, recoded April 2025
+        "E08000019": "E08000039",  # Sheffield, recoded April 2025
+    }
+)
+
+_MIN_FUZZY_LEN = 5
+_BREAK_RE = re.compile(r"[.;:!?()\[\]{}\"\n\u201c\u201d]")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*")
+_ST_RE = re.compile(r"\b(st)\.", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Council:
+    """One English local authority.
+
+    Attributes:
+        code: ONS GSS code (legacy ONS code for councils abolished in 2009).
+        name: Canonical formal name, e.g. ``"Lambeth London Borough Council"``.
+        short: Place name, e.g. ``"Lambeth"``.
+        kind: ``london borough``, ``metropolitan district``, ``unitary``,
+            ``non-metropolitan district``, ``county`` or ``city of london``.
+        status: ``current`` or ``abolished``.
+        aliases: Irregular extra names people write.
+    """
+
+    code: str
+    name: str
+    short: str
+    kind: str
+    status: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_current(self) -> bool:
+        """True if the council still exists."""
+        return self.status == "current"
+
+
+def _norm_token(token: str) -> str:
+    """Lower-case a token, dropping possessive ``'s`` and other apostrophes."""
+    t = token.lower().replace("\u2019", "'")
+    if t.endswith("'s"):
+        t = t[:-2]
+    t = t.replace("'", "")
+    return "saint" if t == "st" else t
+
+
+def _prepare(text: str) -> str:
+    """Normalise punctuation that varies between spellings of one name."""
+    text = _ST_RE.sub(r"\1", text)
+    return text.replace("&", " and ").replace("-", " ")
+
+
+@dataclass(frozen=True)
+class _Token:
+    norm: str
+    raw: str
+    brk: bool  # sentence punctuation between this token and the previous one
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Split ``text`` into normalised tokens, flagging sentence breaks."""
+    text = _prepare(text)
+    out: list[_Token] = []
+    last_end = 0
+    for m in _TOKEN_RE.finditer(text):
+        norm = _norm_token(m.group())
+        if not norm:
+            continue
+        gap = text[last_end : m.start()]
+        out.append(_Token(norm, m.group(), bool(_BREAK_RE.search(gap))))
+        last_end = m.end()
+    return out
+
+
+def normalise(name: str) -> str:
+    """Return the matching key for a council name (case/punctuation folded)."""
+    words = (_norm_token(w) for w in _TOKEN_RE.findall(_prepare(name)))
+    return " ".join(w for w in words if w)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ by at most one edit (incl. transposition)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _deletes(s: str) -> Iterator[str]:
+    """Yield ``s`` and every string obtained by deleting one character."""
+    yield s
+    for i in range(len(s)):
+        yield s[:i] + s[i + 1 :]
+
+
+def _display(council: Council) -> str:
+    return council.name
+
+
+def display_names(councils: Iterable[Council]) -> str:
+    """Join council names as ``"A, B and C"`` (empty string for none)."""
+    names = [_display(c) for c in councils]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
+class CouncilDirectory:
+    """Immutable index of councils with exact and fuzzy name matching."""
+
+    councils: tuple[Council, ...]
+    _by_code: dict[str, Council] = field(repr=False, compare=False)
+    _keys: dict[str, Council] = field(repr=False, compare=False)
+    _fuzzy_keys: dict[str, Council] = field(repr=False, compare=False)
+    _max_words: int = field(repr=False, compare=False)
+    _fuzzy_index: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> CouncilDirectory:
+        """Load the directory from ``path`` (default: the packaged CSV).
+
+        The default directory is cached, so repeated calls are cheap.
+        """
+        if path is None:
+            return _default_directory()
+        return cls.from_councils(_read_csv(Path(path)))
+
+    @classmethod
+    def from_councils(cls, councils: Iterable[Council]) -> CouncilDirectory:
+        """Build a directory (and its name index) from council records."""
+        items = tuple(councils)
+        claims: dict[str, list[tuple[int, int, Council]]] = {}
+
+        templates = [normalise(t.format("qqqq")) for t in _GENERATED_TEMPLATES]
+
+        def claim(text: str, priority: int, council: Council, *, key: str = "") -> None:
+            key = key or normalise(text)
+            if key:
+                rank = 0 if council.is_current else 1
+                claims.setdefault(key, []).append((priority, rank, council))
+
+        for c in items:
+            claim(c.name, _P_NAME, c)
+            for alias in c.aliases:
+                claim(alias, _P_ALIAS, c)
+            # Abolished pre-2009 counties (legacy codes) only match by full
+            # name: "Bedfordshire"/"Cheshire" today mean the area.
+            if not (c.kind == "county" and c.status == "abolished" and not c.code.startswith("E")):
+                claim(c.short, _P_SHORT, c)
+            short_key = normalise(c.short)
+            for template in templates:
+                claim("", _P_GENERATED, c, key=template.replace("qqqq", short_key))
+
+        keys: dict[str, Council] = {}
+        fuzzy_keys: dict[str, Council] = {}
+        for key, options in claims.items():
+            best = min((p, r) for p, r, _ in options)
+            winners = {c.code: c for p, r, c in options if (p, r) == best}
+            if len(winners) != 1:
+                continue  # genuinely ambiguous: match nothing
+            council = next(iter(winners.values()))
+            keys[key] = council
+            if best[0] < _P_GENERATED and len(key.replace(" ", "")) >= _MIN_FUZZY_LEN:
+                fuzzy_keys[key] = council
+        max_words = max((k.count(" ") + 1 for k in keys), default=1)
+        return cls(
+            councils=items,
+            _by_code={c.code: c for c in items},
+            _keys=keys,
+            _fuzzy_keys=fuzzy_keys,
+            _max_words=max_words,
+        )
+
+    def all(self) -> tuple[Council, ...]:
+        """Every council, current and abolished, in file order."""
+        return self.councils
+
+    def current(self) -> tuple[Council, ...]:
+        """Councils whose status is ``current``."""
+        return tuple(c for c in self.councils if c.is_current)
+
+    def by_code(self, code: str) -> Council | None:
+        """Council with ONS code ``code`` (case-insensitive), or None.
+
+        Codes retired by ONS recodings (e.g. Barnsley's E08000016) also resolve.
+        """
+        code = code.strip().upper()
+        return self._by_code.get(code) or self._by_code.get(_FORMER_CODES.get(code, ""))
+
+    def lookup(self, name: str) -> Council | None:
+        """Resolve one name exactly (case, possessives, ``&``, ``St.`` folded)."""
+        return self._keys.get(normalise(name))
+
+    def keys(self) -> dict[str, Council]:
+        """A copy of the normalised-name index (for inspection and tests)."""
+        return dict(self._keys)
+
+    def find(self, text: str, fuzzy: bool = False) -> list[Council]:
+        """Councils mentioned in ``text``, in order of first mention, each once.
+
+        Matching is case-insensitive, on whole words, leftmost-longest, so
+        "Central Bedfordshire" is not also "Bedford".  Place names that are
+        ordinary words ("reading", "rugby") only match when capitalised or
+        followed by Council/Borough/District.  With ``fuzzy=True`` a
+        capitalised name of 5+ letters with a single typo also matches.
+        """
+        toks = _tokens(text)
+        found: dict[str, Council] = {}
+        i, n = 0, len(toks)
+        while i < n:
+            length, council = self._exact_at(toks, i)
+            if fuzzy:
+                f_len, f_council = self._fuzzy_at(toks, i)
+                if f_len > length:
+                    length, council = f_len, f_council
+            if council is None:
+                i += 1
+                continue
+            found.setdefault(council.code, council)
+            i += length
+        return list(found.values())
+
+    def _span_limit(self, toks: list[_Token], i: int) -> int:
+        limit = min(len(toks), i + self._max_words)
+        for j in range(i + 1, limit):
+            if toks[j].brk:
+                return j
+        return limit
+
+    def _exact_at(self, toks: list[_Token], i: int) -> tuple[int, Council | None]:
+        end = self._span_limit(toks, i)
+        for j in range(end, i, -1):
+            key = " ".join(t.norm for t in toks[i:j])
+            council = self._keys.get(key)
+            if council is None:
+                continue
+            if key in _ORDINARY_WORD_KEYS:
+                first = toks[i].raw
+                if not first[:1].isupper() or (len(first) > 1 and first.isupper()):
+                    continue
+            return j - i, council
+        return 0, None
+
+    def _fuzzy_index_get(self) -> dict[str, tuple[str, ...]]:
+        index = self._fuzzy_index
+        if not index:
+            built: dict[str, list[str]] = {}
+            for key in self._fuzzy_keys:
+                for d in set(_deletes(key)):
+                    built.setdefault(d, []).append(key)
+            index.update({k: tuple(v) for k, v in built.items()})
+        return index
+
+    def _fuzzy_at(self, toks: list[_Token], i: int) -> tuple[int, Council | None]:
+        first = toks[i]
+        if not first.raw[:1].isupper():
+            return 0, None
+        index = self._fuzzy_index_get()
+        end = self._span_limit(toks, i)
+        for j in range(end, i, -1):
+            words = [t.norm for t in toks[i:j]]
+            if all(w in _COMMON_WORDS for w in words):
+                continue
+            cand = " ".join(words)
+            if len(cand.replace(" ", "")) < _MIN_FUZZY_LEN or cand in self._keys:
+                continue
+            hits: dict[str, Council] = {}
+            for d in _deletes(cand):
+                for key in index.get(d, ()):
+                    if key[0] == cand[0] and _within_one_edit(cand, key):
+                        council = self._fuzzy_keys[key]
+                        hits[council.code] = council
+            if len(hits) == 1:
+                return j - i, next(iter(hits.values()))
+        return 0, None
+
+
+def _read_csv(path: Path) -> tuple[Council, ...]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(
+            Council(
+                code=row["code"].strip(),
+                name=row["name"].strip(),
+                short=row["short"].strip(),
+                kind=row["kind"].strip(),
+                status=row["status"].strip(),
+                aliases=tuple(
+                    a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()
+                ),
+            )
+            for row in csv.DictReader(fh)
+        )
+
+
+@lru_cache(maxsize=1)
+def _default_directory() -> CouncilDirectory:
+    return CouncilDirectory.from_councils(_read_csv(_CSV_PATH))
