@@ -8,11 +8,13 @@ from pathlib import Path
 
 from index.embed import Embedder, make_embedder
 from index.generations import current_generation
+from index.answer import answer_question
 from index.hybrid import Filters, search
 from index.library import Library
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible
-from peerchat.records import Hit
+from index.query import Turn
+from peerchat.records import Answer, Hit
 from peerchat.settings import Settings
 
 
@@ -35,6 +37,14 @@ class Assistant:
                 f"{embedder.name}",
             )
         return cls(settings, library, embedder, CouncilDirectory.load())
+
+    def answer(
+        self, question: str, history: list[Turn] | tuple[Turn, ...] = (), filters: Filters | None = None
+    ) -> Answer:
+        """The cited answer to `question`, resolving follow-ups against `history`."""
+        return answer_question(
+            self.library, self.embedder, self.councils, question, history, filters
+        )
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         return search(self.library, self.embedder, query, k or self.settings.search_k, filters)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from index.dense import DenseIndex
 from index.embed import Embedder
 from index.embed_cache import EmbeddingCache
@@ -32,6 +34,7 @@ from index.store import StoredReport, write_store
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
 from ingest.report import SUPPORTED_SUFFIXES, read_report
+from ingest.sentences import sentence_spans
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible, IndexMissing, UnreadableReport
 from peerchat.records import Chunk, Report
@@ -265,18 +268,25 @@ def _write_generation(
         c if c.source == sources[c.report_id] else replace(c, source=sources[c.report_id])
         for c in chunks
     ]
+    sentences = [
+        (row, start, end)
+        for row, chunk in enumerate(chunks)
+        for start, end in sentence_spans(chunk.text)
+    ]
+    texts = [c.text for c in chunks] + [chunks[r].text[s:e] for r, s, e in sentences]
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
         vectors, embedded = cache.embed(
-            [c.text for c in chunks],
+            texts,
             progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
         )
     finally:
         cache.close()
     generation = new_generation(index_dir)
-    conn = write_store(generation / "store.sqlite", stored, chunks)
+    conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
     conn.close()
-    DenseIndex.build(vectors, embedder.dim).save(generation / "dense.faiss")
+    DenseIndex.build(vectors[: len(chunks)], embedder.dim).save(generation / "dense.faiss")
+    np.save(generation / "sentences.npy", vectors[len(chunks) :])
     lexical_dir = generation / "lexical"
     lexical_dir.mkdir()
     if chunks:

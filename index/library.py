@@ -11,7 +11,7 @@ import numpy as np
 from index.dense import DenseIndex
 from index.generations import Manifest, current_generation, read_manifest
 from index.lexical import LexicalIndex
-from index.store import StoredReport, read_chunks, read_reports
+from index.store import StoredReport, read_chunks, read_reports, read_sentences
 from peerchat.errors import IndexIncompatible
 from peerchat.records import Chunk, Report
 
@@ -27,8 +27,12 @@ class Library:
     chunks: list[Chunk]
     dense: DenseIndex
     lexical: LexicalIndex
+    sentence_spans: np.ndarray  # (n, 3): chunk row, start, end within the chunk text
+    sentence_vectors: np.ndarray  # (n, dim), normalised
     reports: dict[str, Report] = field(init=False)
     rows_by_report: dict[str, np.ndarray] = field(init=False)
+    report_ids: list[str] = field(init=False)  # report position -> id
+    report_of_row: np.ndarray = field(init=False)  # chunk row -> report position
 
     def __post_init__(self) -> None:
         self.reports = {s.report.id: s.report for s in self.stored}
@@ -36,6 +40,11 @@ class Library:
         for row, chunk in enumerate(self.chunks):
             by_report.setdefault(chunk.report_id, []).append(row)
         self.rows_by_report = {rid: np.asarray(rows) for rid, rows in by_report.items()}
+        position = {rid: i for i, rid in enumerate(self.reports)}
+        self.report_ids = list(self.reports)
+        self.report_of_row = np.asarray(
+            [position[c.report_id] for c in self.chunks], dtype=np.int64
+        ).reshape(-1)
 
     @classmethod
     def open(cls, index_dir: Path) -> Library:
@@ -47,17 +56,23 @@ class Library:
             try:
                 stored = read_reports(conn)
                 chunks = read_chunks(conn)
+                spans = read_sentences(conn)
             finally:
                 conn.close()
             dense = DenseIndex.load(generation / "dense.faiss")
             lexical = LexicalIndex.load(generation / "lexical") if chunks else LexicalIndex.build([])
+            sentence_vectors = np.load(generation / "sentences.npy")
         except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
             raise IndexIncompatible(index_dir, f"it is damaged ({exc})") from exc
         if dense.size != len(chunks):
             raise IndexIncompatible(
                 index_dir, f"{dense.size} vectors for {len(chunks)} passages"
             )
-        return cls(generation, manifest, stored, chunks, dense, lexical)
+        if len(sentence_vectors) != len(spans):
+            raise IndexIncompatible(
+                index_dir, f"{len(sentence_vectors)} sentence vectors for {len(spans)} sentences"
+            )
+        return cls(generation, manifest, stored, chunks, dense, lexical, spans, sentence_vectors)
 
     @property
     def councils(self) -> list[str]:

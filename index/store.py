@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from peerchat.records import Chunk, Report, Section, TableRow
 
 SCHEMA = """
@@ -28,6 +30,10 @@ CREATE TABLE chunks (
     text TEXT NOT NULL, n_tokens INTEGER NOT NULL, kind TEXT NOT NULL
 );
 CREATE INDEX chunks_report ON chunks(report_id);
+CREATE TABLE sentences (
+    row INTEGER PRIMARY KEY, chunk_row INTEGER NOT NULL, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
 """
 
 CHUNK_COLUMNS = (
@@ -49,12 +55,21 @@ def write_store(
     path: Path,
     reports: Iterable[StoredReport],
     chunks: list[Chunk],
+    sentences: list[tuple[int, int, int]],
     extra_schema: str = "",
 ) -> sqlite3.Connection:
-    """Create a new store at `path` and return the open connection (for extra tables)."""
+    """Create a new store at `path` and return the open connection (for extra tables).
+
+    `sentences` are (chunk row, start, end) with offsets into the chunk's text; their order
+    is the row order of the generation's sentence vectors.
+    """
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA + extra_schema)
     with conn:
+        conn.executemany(
+            'INSERT INTO sentences (row, chunk_row, start, "end") VALUES (?,?,?,?)',
+            [(row, *span) for row, span in enumerate(sentences)],
+        )
         conn.executemany(
             "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_report_row(stored) for stored in reports],
@@ -117,6 +132,12 @@ def read_chunks(conn: sqlite3.Connection) -> list[Chunk]:
         )
         for r in rows
     ]
+
+
+def read_sentences(conn: sqlite3.Connection) -> np.ndarray:
+    """(chunk row, start, end) of every sentence, in vector order, as an int array."""
+    rows = conn.execute('SELECT chunk_row, start, "end" FROM sentences ORDER BY row').fetchall()
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def _report_row(stored: StoredReport) -> tuple:

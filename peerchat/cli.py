@@ -144,6 +144,75 @@ def reports(index_dir: Path | None, as_json: bool) -> None:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
+@main.command()
+@click.argument("question")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--council", multiple=True, help="Only this council (repeatable).")
+@click.option("--type", "report_type", multiple=True, help="Only this report type.")
+@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_friendly
+def ask(
+    question: str,
+    index_dir: Path | None,
+    as_json: bool,
+    council: tuple[str, ...],
+    report_type: tuple[str, ...],
+    since: str | None,
+) -> None:
+    """Answer QUESTION with cited passages. QUESTION "-" reads one question per stdin line."""
+    from peerchat.render import answer_dict, format_answer
+
+    assistant = _assistant(index_dir)
+    filters = _filters(assistant, council, report_type, since)
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else [question]
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        result = assistant.answer(q, filters=filters)
+        if as_json:
+            click.echo(json.dumps(answer_dict(result), ensure_ascii=False), nl=True)
+            sys.stdout.flush()
+        else:
+            click.echo(format_answer(result))
+            if question == "-":
+                click.echo()
+
+
+@main.command()
+@_index_option
+@click.option("--council", multiple=True, help="Only this council (repeatable).")
+@click.option("--type", "report_type", multiple=True, help="Only this report type.")
+@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_friendly
+def chat(
+    index_dir: Path | None, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None
+) -> None:
+    """An interactive session: follow-up questions use the conversation so far."""
+    from index.query import Turn
+    from peerchat.render import format_answer
+
+    assistant = _assistant(index_dir)
+    filters = _filters(assistant, council, report_type, since)
+    history: list[Turn] = []
+    click.echo("Ask about the reports; an empty line or Ctrl-D ends the session.", err=True)
+    while True:
+        try:
+            question = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            break
+        if not question.strip():
+            break
+        result = assistant.answer(question, history, filters)
+        click.echo(format_answer(result))
+        click.echo()
+        history.append(Turn(question, result.topic, result.councils, _was_aggregate(result)))
+
+
+def _was_aggregate(result) -> bool:
+    return result.text.startswith(("Passages on this", "**"))
+
+
 def _assistant(index_dir: Path | None):
     from index.assistant import Assistant
 

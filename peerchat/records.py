@@ -162,6 +162,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     councils: tuple[str, ...] = ()  # councils the question was resolved to
     notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
+    topic: str = ""  # what was searched for (a follow-up may borrow it)
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:

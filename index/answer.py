@@ -1,0 +1,354 @@
+"""The extractive answerer: pick the sentences of the retrieved passages that answer the
+question and write a short Markdown answer whose every quoted sentence ends with the `[n]`
+of the passage it came from. No language model needed.
+
+Single-report questions search the passages the question allows; cross-report questions
+("which councils ...") are answered report by report so that nothing is lost to a global
+top-k, and say which reports have no passage that clears the relevance floor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.cite import citation_for
+from index.embed import Embedder
+from index.hybrid import Filters, mask_for, rrf
+from index.lexical import tokenize
+from index.library import Library
+from index.query import Query, Turn, understand
+from peerchat.councils import Council, CouncilDirectory
+from peerchat.records import Answer, Chunk, Citation, Report, join_names
+
+# Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
+SINGLE_FLOOR = 0.42
+AGGREGATE_FLOOR = 0.45
+OVERLAP_WEIGHT = 0.25
+MAX_QUOTES = 3
+MAX_CITATIONS = 5
+CANDIDATE_SENTENCES = 60
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence that answers the question, with the passage it sits in."""
+
+    sentence: int  # row in the library's sentence arrays
+    chunk_row: int
+    text: str
+    score: float
+
+
+def answer_question(
+    library: Library,
+    embedder: Embedder,
+    directory: CouncilDirectory,
+    question: str,
+    history: list[Turn] | tuple[Turn, ...] = (),
+    filters: Filters | None = None,
+) -> Answer:
+    """Answer `question` from the library; see the module docstring."""
+    if not question or not question.strip():
+        return Answer(question, False, "Ask a question about the reports in the library.")
+    query = understand(question, directory, history)
+    covered = set(library.councils)
+    present = tuple(c for c in query.councils if c.name in covered)
+    missing = tuple(c for c in query.councils if c.name not in covered)
+    resolved = tuple(c.name for c in present)
+
+    mask = mask_for(library, _with_question_filters(filters, present, query))
+    notices: list[str] = []
+    if missing and not present:
+        mentions = _mentions(library, missing)
+        if not mentions.any():
+            return _not_covered(query, missing, library)
+        mask &= mentions
+        notices.append(
+            f"There is no report for {join_names([c.name for c in missing])} in the library; "
+            "these passages from other councils' reports mention it."
+        )
+    elif missing and query.aggregate:
+        notices.append(f"There is no report for {join_names([c.name for c in missing])} in the library.")
+    if not mask.any():
+        return _nothing_matches(query, resolved, filters, library)
+
+    vector = embedder.embed([query.topic])[0]
+    if query.aggregate:
+        answer = _answer_across_reports(library, query, vector, mask, resolved)
+    else:
+        answer = _answer_single(library, query, vector, mask, resolved)
+    if notices:
+        answer = Answer(
+            answer.question,
+            answer.found,
+            answer.text,
+            answer.citations,
+            answer.councils,
+            tuple(notices) + answer.notices,
+            answer.topic,
+        )
+    return answer
+
+
+def _with_question_filters(filters: Filters | None, present: tuple[Council, ...], query: Query) -> Filters:
+    base = filters or Filters()
+    councils = base.councils
+    if present:
+        named = tuple(c.name for c in present)
+        councils = tuple(c for c in named if not base.councils or c in base.councils) or named
+    types = base.report_types or query.report_types
+    date_from, date_to = base.date_from, base.date_to
+    if query.years:
+        date_from = max(date_from, f"{min(query.years)}-01-01")
+        date_to = min(date_to or "9999", f"{max(query.years)}-12-31")
+    return Filters(councils, types, date_from, date_to, base.report_ids)
+
+
+def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
+    """Passages whose text names any of `councils`."""
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(c.short) for c in councils) + r")\b", re.IGNORECASE
+    )
+    return np.asarray([bool(pattern.search(c.text)) for c in library.chunks], dtype=bool)
+
+
+def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -> Answer:
+    names = join_names([c.name for c in missing])
+    have = join_names(library.councils) or "no councils yet"
+    return Answer(
+        query.question,
+        False,
+        f"There is no report for {names} in the library, so I cannot say what its peer "
+        f"challenge found. The library covers: {have}.",
+        councils=tuple(c.name for c in missing),
+        topic=query.topic,
+    )
+
+
+def _nothing_matches(
+    query: Query, resolved: tuple[str, ...], filters: Filters | None, library: Library
+) -> Answer:
+    wanted = []
+    if query.report_types:
+        wanted.append(" or ".join(query.report_types))
+    if query.years:
+        wanted.append("dated " + " or ".join(str(y) for y in query.years))
+    if filters is not None and filters.active:
+        wanted.append(f"within the filters ({filters.describe()})")
+    who = f" for {join_names(list(resolved))}" if resolved else ""
+    what = ", ".join(wanted) or "matching the question"
+    return Answer(
+        query.question,
+        False,
+        f"The library has no report{who} {what}. It covers: {join_names(library.councils)}.",
+        councils=resolved,
+        topic=query.topic,
+    )
+
+
+def _score_sentences(
+    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sentence rows under `mask`, their combined scores)."""
+    spans = library.sentence_spans
+    if len(spans) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    rows = np.flatnonzero(mask[spans[:, 0]])
+    cosine = library.sentence_vectors[rows] @ vector
+    order = np.argsort(-cosine)[:CANDIDATE_SENTENCES]
+    # Lexical overlap for the candidates and for sentences of the best lexical passages.
+    lexical = library.lexical.scores(query.topic, len(library.chunks))
+    lexical_best = set(np.argsort(-np.where(mask, lexical, 0))[:MAX_CITATIONS].tolist())
+    extra = [i for i, r in enumerate(rows) if spans[r, 0] in lexical_best and lexical[spans[r, 0]] > 0]
+    candidates = np.unique(np.concatenate([order, np.asarray(extra, dtype=np.int64)]))
+    terms = set(tokenize(_topic_without_councils(query)))
+    scores = np.full(len(rows), -1.0, dtype=np.float32)
+    for i in candidates:
+        r = rows[i]
+        chunk_row, start, end = spans[r]
+        words = set(tokenize(library.chunks[chunk_row].text[start:end]))
+        overlap = len(terms & words) / len(terms) if terms else 0.0
+        scores[i] = cosine[i] + OVERLAP_WEIGHT * overlap
+    return rows, scores
+
+
+def _topic_without_councils(query: Query) -> str:
+    text = query.topic
+    for council in query.councils:
+        for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
+            text = re.sub(r"\b" + re.escape(name) + r"\b", " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def _evidence(library: Library, row: int, score: float) -> Evidence:
+    chunk_row, start, end = library.sentence_spans[row]
+    text = library.chunks[chunk_row].text[start:end]
+    return Evidence(int(row), int(chunk_row), text, float(score))
+
+
+def _answer_single(
+    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+) -> Answer:
+    rows, scores = _score_sentences(library, query, vector, mask)
+    if len(rows) == 0 or scores.max() < SINGLE_FLOOR:
+        return _reports_do_not_say(query, resolved)
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    chosen: list[Evidence] = []
+    for i in order[: MAX_QUOTES * 3]:
+        if len(chosen) == MAX_QUOTES or scores[i] < max(SINGLE_FLOOR, best - 0.08):
+            break
+        ev = _evidence(library, rows[i], scores[i])
+        if any(_similar(ev.text, c.text) for c in chosen):
+            continue
+        chosen.append(ev)
+    # Passages for the remaining citations: fused dense + lexical ranking under the mask.
+    dense = library.dense.scores(vector)
+    fused = rrf(np.where(mask, dense, -1.0), np.where(mask, library.lexical.scores(query.topic, len(library.chunks)), 0))
+    extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
+    return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _answer_across_reports(
+    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+) -> Answer:
+    rows, scores = _score_sentences_all(library, query, vector, mask)
+    spans = library.sentence_spans
+    best_by_report: dict[int, Evidence] = {}
+    for i in np.argsort(-scores):
+        if scores[i] < AGGREGATE_FLOOR:
+            break
+        report = int(library.report_of_row[spans[rows[i], 0]])
+        if report not in best_by_report:
+            best_by_report[report] = _evidence(library, rows[i], scores[i])
+    in_scope = sorted({int(library.report_of_row[r]) for r in np.flatnonzero(mask)})
+    chosen = sorted(best_by_report.values(), key=lambda e: -e.score)
+    dense = library.dense.scores(vector)
+    answer = _compose(library, query, chosen, [], dense, resolved, per_report=True)
+    if not chosen:
+        return _reports_do_not_say(query, resolved, scope=len(in_scope))
+    without = [
+        library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report
+    ]
+    found_councils = {c for e in chosen for c in library.chunks[e.chunk_row].councils}
+    scope_councils = {c for p in in_scope for c in library.reports[library.report_ids[p]].councils}
+    lead = _aggregate_lead(query, len(found_councils), len(scope_councils))
+    text = lead + "\n\n" + answer.text
+    if without:
+        text += "\n\nNo passage found in: " + "; ".join(_report_label(r) for r in without) + "."
+    return Answer(
+        answer.question, True, text, answer.citations, answer.councils, answer.notices, answer.topic
+    )
+
+
+def _score_sentences_all(
+    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like `_score_sentences`, but scores every sentence under the mask (each report's
+    best must be found, however far down the global ranking it is)."""
+    spans = library.sentence_spans
+    rows = np.flatnonzero(mask[spans[:, 0]]) if len(spans) else np.zeros(0, dtype=np.int64)
+    cosine = library.sentence_vectors[rows] @ vector if len(rows) else np.zeros(0)
+    terms = set(tokenize(_topic_without_councils(query)))
+    scores = cosine.astype(np.float32).copy()
+    if terms:
+        # Only sentences that could clear the floor need their words read.
+        for i in np.flatnonzero(cosine + OVERLAP_WEIGHT >= AGGREGATE_FLOOR):
+            chunk_row, start, end = spans[rows[i]]
+            words = set(tokenize(library.chunks[chunk_row].text[start:end]))
+            scores[i] += OVERLAP_WEIGHT * len(terms & words) / len(terms)
+    return rows, scores
+
+
+def _aggregate_lead(query: Query, found: int, scope: int) -> str:
+    noun = "council" if scope == 1 else "councils"
+    if query.count:
+        return f"**{found} of the {scope} {noun}** in scope have a passage on this:"
+    return f"Passages on this were found for {found} of the {scope} {noun} in scope:"
+
+
+def _compose(
+    library: Library,
+    query: Query,
+    chosen: list[Evidence],
+    extra_rows: list[int],
+    dense: np.ndarray,
+    resolved: tuple[str, ...],
+    per_report: bool,
+) -> Answer:
+    """Number the passages in the order their sentences are used, then add the best
+    remaining passages as further sources."""
+    numbers: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    for ev in chosen:
+        numbers.setdefault(ev.chunk_row, len(numbers) + 1)
+        quotes.setdefault(ev.chunk_row, []).append(ev.text)
+    for row in extra_rows:
+        if len(numbers) >= max(MAX_CITATIONS, len(chosen)):
+            break
+        numbers.setdefault(row, len(numbers) + 1)
+
+    lines: list[str] = []
+    by_report: dict[str, list[Evidence]] = {}
+    for ev in chosen:
+        by_report.setdefault(library.chunks[ev.chunk_row].report_id, []).append(ev)
+    for report_id, evidence in by_report.items():
+        report = library.reports[report_id]
+        body = " ".join(f"{_quote(ev.text)} [{numbers[ev.chunk_row]}]" for ev in evidence)
+        prefix = "- " if per_report or len(by_report) > 1 else ""
+        lines.append(f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}")
+
+    citations: list[Citation] = []
+    for row, n in sorted(numbers.items(), key=lambda item: item[1]):
+        chunk = library.chunks[row]
+        used = tuple(quotes.get(row, ()))
+        citations.append(
+            citation_for(chunk, n, float(dense[row]), used, _page_of(library, chunk, used))
+        )
+    councils = resolved or tuple(
+        dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
+    )
+    return Answer(query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic)
+
+
+def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0) -> Answer:
+    where = f" of {join_names(list(resolved))}" if resolved else ""
+    return Answer(
+        query.question,
+        False,
+        f"The reports{where} in the library do not say: no passage is close enough to the "
+        "question to answer it. Try other words, or widen the filters.",
+        councils=resolved,
+        topic=query.topic,
+    )
+
+
+def _report_label(report: Report, with_council: bool = True) -> str:
+    label = f"{report.report_type}, {report.date or 'undated'}"
+    return f"{report.council} ({label})" if with_council else label
+
+
+def _page_of(library: Library, chunk: Chunk, quotes: tuple[str, ...]) -> int:
+    """The page where the first quoted sentence is printed (else the passage's first page)."""
+    if not quotes or chunk.kind != "text":
+        return chunk.first_page
+    report = library.reports[chunk.report_id]
+    at = chunk.text.find(quotes[0])
+    if at < 0:
+        return chunk.first_page
+    page = report.page_at(chunk.start + at)
+    return min(max(page, chunk.first_page), chunk.last_page)
+
+
+def _quote(sentence: str) -> str:
+    """A sentence as it appears in the answer: one line, bullets dropped."""
+    text = " ".join(sentence.split())
+    return re.sub(r"^[\u2022\-*]\s*", "", text)
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8

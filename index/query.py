@@ -1,0 +1,136 @@
+"""Query understanding: which councils, years and report types a question names, whether
+it asks across councils, and how a follow-up borrows from the conversation before it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from peerchat.councils import Council, CouncilDirectory
+
+MAX_QUESTION_CHARS = 1000
+
+AGGREGATE = re.compile(
+    r"\b(which|what|how many|list|name|all|any|other|several|most)\b[\w\s,'’-]{0,40}?"
+    r"\b(councils|authorities|local authorities|reports)\b"
+    r"|\bhow many\b|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
+    r"|\b(councils|authorities)\b[\w\s,'’-]{0,30}\b(were|have been|was)\s+(told|advised|"
+    r"recommended|asked|encouraged|urged)\b",
+    re.IGNORECASE,
+)
+COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+TYPES = (
+    ("action plan", re.compile(r"\baction[- ]plans?\b", re.IGNORECASE)),
+    ("progress review", re.compile(r"\bprogress (review|report|letter)s?\b|\bfollow[- ]up (visit|review|report|letter)s?\b", re.IGNORECASE)),  # noqa: E501
+    ("feedback report", re.compile(r"\bfeedback reports?\b", re.IGNORECASE)),
+)
+# A follow-up that only swaps the council: "and Cambridge?", "what about Lambeth?"
+SWAP = re.compile(
+    r"^\s*(and|also|what about|how about|same for|and for|and what about|what of)\b",
+    re.IGNORECASE,
+)
+PRONOUN = re.compile(
+    r"\b(they|them|their|theirs|it|its|this council|that council|the council|these councils|"
+    r"those councils|there|the same council)\b",
+    re.IGNORECASE,
+)
+FILLER = re.compile(
+    r"\b(and|also|what|about|how|same|for|the|of|too|then|council|councils|s)\b|[^\w\s]",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as understood: what to search for and where."""
+
+    question: str  # as asked (trimmed, capped)
+    topic: str  # what to search for: the question, or the earlier topic for a follow-up
+    councils: tuple[Council, ...]  # named (or carried over) councils
+    years: tuple[int, ...]
+    report_types: tuple[str, ...]
+    aggregate: bool
+    count: bool
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, as the answerer needs it."""
+
+    question: str
+    topic: str
+    councils: tuple[str, ...]  # canonical names
+    aggregate: bool = False
+
+
+def understand(
+    question: str, directory: CouncilDirectory, history: list[Turn] | tuple[Turn, ...] = ()
+) -> Query:
+    """Read councils, years, report types and intent from `question`, resolving a
+    follow-up against the last turn of `history`."""
+    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    councils = tuple(directory.find(text, fuzzy=True))
+    years = tuple(sorted({int(y) for y in YEAR.findall(text)}))
+    types = tuple(name for name, pattern in TYPES if pattern.search(text))
+    aggregate = bool(AGGREGATE.search(text)) or (
+        len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
+    )
+    query = Query(text, text, councils, years, types, aggregate, bool(COUNT.search(text)))
+    if not history:
+        return query
+    return _resolve_follow_up(query, history[-1], directory)
+
+
+def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) -> Query:
+    text = query.question
+    rest = _strip_councils(text, query.councils)
+    leftover = FILLER.sub(" ", rest).split()
+    # "and Cambridge?" / "what about Lambeth?": same topic, other councils.
+    if query.councils and (SWAP.search(text) or len(leftover) <= 1):
+        return Query(
+            text,
+            last.topic,
+            query.councils,
+            query.years,
+            query.report_types,
+            aggregate=False,
+            count=False,
+            follow_up=True,
+        )
+    # "what did they commit to?": new topic, the councils of the last turn.
+    if not query.councils and last.councils and PRONOUN.search(text) and not query.aggregate:
+        carried = tuple(c for c in (directory.lookup(n) for n in last.councils) if c)
+        return Query(
+            text,
+            f"{text} {' '.join(c.short for c in carried)}",
+            carried,
+            query.years,
+            query.report_types,
+            aggregate=len(carried) > 1 and last.aggregate,
+            count=False,
+            follow_up=True,
+        )
+    # "and in 2017?" / "and their action plan?": same topic and councils, new filters.
+    if not query.councils and len(leftover) <= 2 and (query.years or query.report_types):
+        carried = tuple(c for c in (directory.lookup(n) for n in last.councils) if c)
+        return Query(
+            text,
+            last.topic,
+            carried,
+            query.years,
+            query.report_types,
+            aggregate=last.aggregate and not carried,
+            count=False,
+            follow_up=True,
+        )
+    return query
+
+
+def _strip_councils(text: str, councils: tuple[Council, ...]) -> str:
+    out = text
+    for council in councils:
+        for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
+            out = re.sub(re.escape(name), " ", out, flags=re.IGNORECASE)
+    return out
