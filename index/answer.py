@@ -10,14 +10,14 @@ top-k, and say which reports have no passage that clears the relevance floor.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.cite import citation_for
 from index.embed import Embedder
 from index.hybrid import Filters, mask_for, rrf
-from index.lexical import tokenize
+from index.lexical import overlap_terms
 from index.library import Library
 from index.query import Query, Turn, understand
 from peerchat.councils import Council, CouncilDirectory
@@ -25,11 +25,15 @@ from peerchat.records import Answer, Chunk, Citation, Report, join_names
 
 # Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
 SINGLE_FLOOR = 0.42
-AGGREGATE_FLOOR = 0.45
+AGGREGATE_FLOOR = 0.50
 OVERLAP_WEIGHT = 0.25
+RECOMMENDATION_BONUS = 0.05
+RECOMMENDED = re.compile(
+    r"\b(told|advised|recommend\w*|asked|encouraged|urged|should|need(ed)? to|suggest\w*)\b",
+    re.IGNORECASE,
+)
 MAX_QUOTES = 3
 MAX_CITATIONS = 5
-CANDIDATE_SENTENCES = 60
 
 
 @dataclass(frozen=True)
@@ -71,29 +75,34 @@ def answer_question(
             "these passages from other councils' reports mention it."
         )
     elif missing and query.aggregate:
-        notices.append(f"There is no report for {join_names([c.name for c in missing])} in the library.")
+        notices.append(
+            f"There is no report for {join_names([c.name for c in missing])} in the library."
+        )
     if not mask.any():
         return _nothing_matches(query, resolved, filters, library)
 
-    vector = embedder.embed([query.topic])[0]
+    vectors = _topic_vectors(embedder, query.topic)
     if query.aggregate:
-        answer = _answer_across_reports(library, query, vector, mask, resolved)
+        answer = _answer_across_reports(library, query, vectors, mask, resolved)
     else:
-        answer = _answer_single(library, query, vector, mask, resolved)
+        answer = _answer_single(library, query, vectors, mask, resolved)
     if notices:
-        answer = Answer(
-            answer.question,
-            answer.found,
-            answer.text,
-            answer.citations,
-            answer.councils,
-            tuple(notices) + answer.notices,
-            answer.topic,
-        )
+        answer = replace(answer, notices=tuple(notices) + answer.notices)
     return answer
 
 
-def _with_question_filters(filters: Filters | None, present: tuple[Council, ...], query: Query) -> Filters:
+def _topic_vectors(embedder: Embedder, topic: str) -> np.ndarray:
+    """The topic's vector, and one per alternative of an "A or B" topic (rows)."""
+    parts = [p.strip() for p in re.split(r"\s*\b(?:or|and/or)\b\s*", topic) if p.strip()]
+    texts = [topic]
+    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
+        texts += parts
+    return embedder.embed(texts)
+
+
+def _with_question_filters(
+    filters: Filters | None, present: tuple[Council, ...], query: Query
+) -> Filters:
     base = filters or Filters()
     councils = base.councils
     if present:
@@ -150,34 +159,39 @@ def _nothing_matches(
 
 
 def _score_sentences(
-    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray
+    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(sentence rows under `mask`, their combined scores)."""
+    """(rows of the answerable sentences under `mask`, their combined scores).
+
+    The score is the sentence's cosine to the question plus a bonus for the share of the
+    question's terms (weighted by rarity) that the sentence contains.
+    """
     spans = library.sentence_spans
     if len(spans) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows = np.flatnonzero(mask[spans[:, 0]])
-    cosine = library.sentence_vectors[rows] @ vector
-    order = np.argsort(-cosine)[:CANDIDATE_SENTENCES]
-    # Lexical overlap for the candidates and for sentences of the best lexical passages.
-    lexical = library.lexical.scores(query.topic, len(library.chunks))
-    lexical_best = set(np.argsort(-np.where(mask, lexical, 0))[:MAX_CITATIONS].tolist())
-    extra = [i for i, r in enumerate(rows) if spans[r, 0] in lexical_best and lexical[spans[r, 0]] > 0]
-    candidates = np.unique(np.concatenate([order, np.asarray(extra, dtype=np.int64)]))
-    terms = set(tokenize(_topic_without_councils(query)))
-    scores = np.full(len(rows), -1.0, dtype=np.float32)
-    for i in candidates:
-        r = rows[i]
-        chunk_row, start, end = spans[r]
-        words = set(tokenize(library.chunks[chunk_row].text[start:end]))
-        overlap = len(terms & words) / len(terms) if terms else 0.0
-        scores[i] = cosine[i] + OVERLAP_WEIGHT * overlap
+    rows = np.flatnonzero(mask[spans[:, 0]] & library.sentence_ok)
+    scores = (library.sentence_vectors[rows] @ vectors.T).max(axis=1).astype(np.float32)
+    weights = {
+        t: library.term_weight.get(t, 0.0)
+        for t in overlap_terms(_topic_without_councils(query, library))
+    }
+    total = sum(weights.values())
+    if total > 0:
+        for i, row in enumerate(rows):
+            matched = library.sentence_terms[row].intersection(weights)
+            if matched:
+                scores[i] += OVERLAP_WEIGHT * sum(weights[t] for t in matched) / total
+    if query.aggregate and RECOMMENDED.search(query.question):
+        # "Which councils were told to ..." is answered best by what the reports recommend.
+        scores += RECOMMENDATION_BONUS * library.sentence_is_recommendation[rows]
     return rows, scores
 
 
-def _topic_without_councils(query: Query) -> str:
+def _topic_without_councils(query: Query, library: Library) -> str:
+    """The topic without the names of councils the search is already narrowed to."""
     text = query.topic
-    for council in query.councils:
+    covered = set(library.councils)
+    for council in (c for c in query.councils if c.name in covered):
         for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
             text = re.sub(r"\b" + re.escape(name) + r"\b", " ", text, flags=re.IGNORECASE)
     return text
@@ -190,9 +204,9 @@ def _evidence(library: Library, row: int, score: float) -> Evidence:
 
 
 def _answer_single(
-    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
 ) -> Answer:
-    rows, scores = _score_sentences(library, query, vector, mask)
+    rows, scores = _score_sentences(library, query, vectors, mask)
     if len(rows) == 0 or scores.max() < SINGLE_FLOOR:
         return _reports_do_not_say(query, resolved)
     order = np.argsort(-scores)
@@ -206,16 +220,19 @@ def _answer_single(
             continue
         chosen.append(ev)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
-    dense = library.dense.scores(vector)
-    fused = rrf(np.where(mask, dense, -1.0), np.where(mask, library.lexical.scores(query.topic, len(library.chunks)), 0))
+    dense = library.dense.scores(vectors[0])
+    fused = rrf(
+        np.where(mask, dense, -1.0),
+        np.where(mask, library.lexical.scores(query.topic, len(library.chunks)), 0),
+    )
     extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
 
 
 def _answer_across_reports(
-    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
 ) -> Answer:
-    rows, scores = _score_sentences_all(library, query, vector, mask)
+    rows, scores = _score_sentences(library, query, vectors, mask)
     spans = library.sentence_spans
     best_by_report: dict[int, Evidence] = {}
     for i in np.argsort(-scores):
@@ -226,13 +243,11 @@ def _answer_across_reports(
             best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = sorted({int(library.report_of_row[r]) for r in np.flatnonzero(mask)})
     chosen = sorted(best_by_report.values(), key=lambda e: -e.score)
-    dense = library.dense.scores(vector)
+    dense = library.dense.scores(vectors[0])
     answer = _compose(library, query, chosen, [], dense, resolved, per_report=True)
     if not chosen:
         return _reports_do_not_say(query, resolved, scope=len(in_scope))
-    without = [
-        library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report
-    ]
+    without = [library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report]
     found_councils = {c for e in chosen for c in library.chunks[e.chunk_row].councils}
     scope_councils = {c for p in in_scope for c in library.reports[library.report_ids[p]].councils}
     lead = _aggregate_lead(query, len(found_councils), len(scope_councils))
@@ -240,27 +255,15 @@ def _answer_across_reports(
     if without:
         text += "\n\nNo passage found in: " + "; ".join(_report_label(r) for r in without) + "."
     return Answer(
-        answer.question, True, text, answer.citations, answer.councils, answer.notices, answer.topic
+        answer.question,
+        True,
+        text,
+        answer.citations,
+        answer.councils,
+        answer.notices,
+        answer.topic,
+        aggregate=True,
     )
-
-
-def _score_sentences_all(
-    library: Library, query: Query, vector: np.ndarray, mask: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Like `_score_sentences`, but scores every sentence under the mask (each report's
-    best must be found, however far down the global ranking it is)."""
-    spans = library.sentence_spans
-    rows = np.flatnonzero(mask[spans[:, 0]]) if len(spans) else np.zeros(0, dtype=np.int64)
-    cosine = library.sentence_vectors[rows] @ vector if len(rows) else np.zeros(0)
-    terms = set(tokenize(_topic_without_councils(query)))
-    scores = cosine.astype(np.float32).copy()
-    if terms:
-        # Only sentences that could clear the floor need their words read.
-        for i in np.flatnonzero(cosine + OVERLAP_WEIGHT >= AGGREGATE_FLOOR):
-            chunk_row, start, end = spans[rows[i]]
-            words = set(tokenize(library.chunks[chunk_row].text[start:end]))
-            scores[i] += OVERLAP_WEIGHT * len(terms & words) / len(terms)
-    return rows, scores
 
 
 def _aggregate_lead(query: Query, found: int, scope: int) -> str:
@@ -299,7 +302,9 @@ def _compose(
         report = library.reports[report_id]
         body = " ".join(f"{_quote(ev.text)} [{numbers[ev.chunk_row]}]" for ev in evidence)
         prefix = "- " if per_report or len(by_report) > 1 else ""
-        lines.append(f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}")
+        lines.append(
+            f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}"
+        )
 
     citations: list[Citation] = []
     for row, n in sorted(numbers.items(), key=lambda item: item[1]):
@@ -311,7 +316,9 @@ def _compose(
     councils = resolved or tuple(
         dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
     )
-    return Answer(query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic)
+    return Answer(
+        query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic
+    )
 
 
 def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0) -> Answer:

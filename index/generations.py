@@ -28,7 +28,7 @@ from pathlib import Path
 
 from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -39,6 +39,7 @@ class Manifest:
     embedder: str
     dim: int
     chunk_tokens: int
+    parser_version: str
     created: str
     reports: int
     passages: int

@@ -113,8 +113,7 @@ def top_hits(library: Library, scores: np.ndarray, mask: np.ndarray, k: int) -> 
         return []
     best = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
     return [
-        Hit(library.chunks[row], float(scores[row]), rank)
-        for rank, row in enumerate(best, start=1)
+        Hit(library.chunks[row], float(scores[row]), rank) for rank, row in enumerate(best, start=1)
     ]
 
 

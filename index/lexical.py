@@ -9,8 +9,29 @@ from pathlib import Path
 import numpy as np
 
 QUESTION_WORDS = frozenset(
-    "which what who whom whose how when where why were was did does do told tell said say "
-    "any many much".split()
+    [
+        "which",
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "when",
+        "where",
+        "why",
+        "were",
+        "was",
+        "did",
+        "does",
+        "do",
+        "told",
+        "tell",
+        "said",
+        "say",
+        "any",
+        "many",
+        "much",
+    ]
 )
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -70,3 +91,10 @@ class LexicalIndex:
         if not known:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+
+def overlap_terms(text: str) -> frozenset[str]:
+    """Terms for word-overlap checks: stems cut to five letters, so that "prioritise" and
+    "priorities" (stems "prioritis", "prioriti") or "empower" and "empowerment" count as
+    the same word."""
+    return frozenset(term[:5] for term in tokenize(text))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +12,7 @@ import numpy as np
 
 from index.dense import DenseIndex
 from index.generations import Manifest, current_generation, read_manifest
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, overlap_terms
 from index.store import StoredReport, read_chunks, read_reports, read_sentences
 from peerchat.errors import IndexIncompatible
 from peerchat.records import Chunk, Report
@@ -33,6 +35,12 @@ class Library:
     rows_by_report: dict[str, np.ndarray] = field(init=False)
     report_ids: list[str] = field(init=False)  # report position -> id
     report_of_row: np.ndarray = field(init=False)  # chunk row -> report position
+    term_weight: dict[str, float] = field(init=False)  # IDF of each term over passages
+    sentence_terms: list[frozenset[str]] = field(init=False)
+    sentence_ok: np.ndarray = field(init=False)
+    sentence_is_recommendation: np.ndarray = field(
+        init=False
+    )  # 1.0 in recommendations  # False for template text and fragments
 
     def __post_init__(self) -> None:
         self.reports = {s.report.id: s.report for s in self.stored}
@@ -40,11 +48,52 @@ class Library:
         for row, chunk in enumerate(self.chunks):
             by_report.setdefault(chunk.report_id, []).append(row)
         self.rows_by_report = {rid: np.asarray(rows) for rid, rows in by_report.items()}
+        self._index_sentences()
         position = {rid: i for i, rid in enumerate(self.reports)}
         self.report_ids = list(self.reports)
         self.report_of_row = np.asarray(
             [position[c.report_id] for c in self.chunks], dtype=np.int64
         ).reshape(-1)
+
+    def _index_sentences(self) -> None:
+        """Per-sentence terms, term weights (IDF over passages), and which sentences are
+        template text (the same sentence in two or more reports, e.g. the peer challenge's
+        standard scope questions) or too short to be an answer."""
+        chunk_terms = [overlap_terms(c.text) for c in self.chunks]
+        df: dict[str, int] = {}
+        for terms in chunk_terms:
+            for term in terms:
+                df[term] = df.get(term, 0) + 1
+        n = max(1, len(self.chunks))
+        self.term_weight = {t: math.log(1 + n / d) for t, d in df.items()}
+        self.sentence_terms = []
+        reports_by_text: dict[str, set[str]] = {}
+        keys = []
+        texts = []
+        for chunk_row, start, end in self.sentence_spans:
+            chunk = self.chunks[chunk_row]
+            text = chunk.text[start:end].rstrip()
+            texts.append(text)
+            self.sentence_terms.append(overlap_terms(text))
+            key = re.sub(r"[^a-z]+", " ", text.lower()).strip()
+            keys.append(key)
+            reports_by_text.setdefault(key, set()).add(chunk.report_id)
+        self.sentence_is_recommendation = np.asarray(
+            [
+                self.chunks[row].kind == "table row"
+                or "recommendation" in self.chunks[row].section.lower()
+                for row, _, _ in self.sentence_spans
+            ],
+            dtype=np.float32,
+        ).reshape(-1)
+        # A lead-in ending with ":" introduces an answer but is not one.
+        self.sentence_ok = np.asarray(
+            [
+                len(key.split()) >= 4 and len(reports_by_text[key]) < 2 and not text.endswith(":")
+                for key, text in zip(keys, texts)
+            ],
+            dtype=bool,
+        )
 
     @classmethod
     def open(cls, index_dir: Path) -> Library:
@@ -60,14 +109,14 @@ class Library:
             finally:
                 conn.close()
             dense = DenseIndex.load(generation / "dense.faiss")
-            lexical = LexicalIndex.load(generation / "lexical") if chunks else LexicalIndex.build([])
+            lexical = (
+                LexicalIndex.load(generation / "lexical") if chunks else LexicalIndex.build([])
+            )
             sentence_vectors = np.load(generation / "sentences.npy")
         except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
             raise IndexIncompatible(index_dir, f"it is damaged ({exc})") from exc
         if dense.size != len(chunks):
-            raise IndexIncompatible(
-                index_dir, f"{dense.size} vectors for {len(chunks)} passages"
-            )
+            raise IndexIncompatible(index_dir, f"{dense.size} vectors for {len(chunks)} passages")
         if len(sentence_vectors) != len(spans):
             raise IndexIncompatible(
                 index_dir, f"{len(sentence_vectors)} sentence vectors for {len(spans)} sentences"

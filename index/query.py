@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from peerchat.councils import Council, CouncilDirectory
+from peerchat.records import Answer
 
 MAX_QUESTION_CHARS = 1000
 
@@ -18,11 +19,26 @@ AGGREGATE = re.compile(
     r"recommended|asked|encouraged|urged)\b",
     re.IGNORECASE,
 )
+# The frame of a cross-council question, dropped from what is searched for.
+FRAME = re.compile(
+    r"^\s*(which|what|how many|list( the)?|name( the)?|show( me)?)\s+(of the\s+)?"
+    r"(councils|local authorities|authorities|reports)\s*(in the library\s*)?"
+    r"((were|was|have been|had been|are|have|did|got|received)\s+)?"
+    r"((told|advised|recommended|asked|encouraged|urged|given|found|said|praised|"
+    r"criticised|challenged)\s+)?((to|that|on|for|about)\s+)?",
+    re.IGNORECASE,
+)
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 TYPES = (
     ("action plan", re.compile(r"\baction[- ]plans?\b", re.IGNORECASE)),
-    ("progress review", re.compile(r"\bprogress (review|report|letter)s?\b|\bfollow[- ]up (visit|review|report|letter)s?\b", re.IGNORECASE)),  # noqa: E501
+    (
+        "progress review",
+        re.compile(
+            r"\bprogress (review|report|letter)s?\b|\bfollow[- ]up (visit|review|report|letter)s?\b",
+            re.IGNORECASE,
+        ),
+    ),  # noqa: E501
     ("feedback report", re.compile(r"\bfeedback reports?\b", re.IGNORECASE)),
 )
 # A follow-up that only swaps the council: "and Cambridge?", "what about Lambeth?"
@@ -64,6 +80,11 @@ class Turn:
     councils: tuple[str, ...]  # canonical names
     aggregate: bool = False
 
+    @classmethod
+    def from_answer(cls, answer: Answer) -> Turn:
+        """The turn an answered question leaves in the conversation."""
+        return cls(answer.question, answer.topic, answer.councils, answer.aggregate)
+
 
 def understand(
     question: str, directory: CouncilDirectory, history: list[Turn] | tuple[Turn, ...] = ()
@@ -77,7 +98,8 @@ def understand(
     aggregate = bool(AGGREGATE.search(text)) or (
         len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
     )
-    query = Query(text, text, councils, years, types, aggregate, bool(COUNT.search(text)))
+    topic = FRAME.sub("", text) if aggregate else text
+    query = Query(text, topic or text, councils, years, types, aggregate, bool(COUNT.search(text)))
     if not history:
         return query
     return _resolve_follow_up(query, history[-1], directory)

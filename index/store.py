@@ -102,7 +102,8 @@ def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
             page_starts=tuple(json.loads(starts)),
             sections=tuple(Section(*s) for s in json.loads(sections)),
             rows=tuple(
-                TableRow(r[0], tuple(tuple(c) for c in r[1]), *r[2:]) for r in json.loads(table_rows)
+                TableRow(r[0], tuple(tuple(c) for c in r[1]), *r[2:])
+                for r in json.loads(table_rows)
             ),
         )
         out.append(StoredReport(report, ingested_at, catalogue_key))
@@ -154,8 +155,10 @@ def _report_row(stored: StoredReport) -> tuple:
         json.dumps(list(r.page_starts)),
         json.dumps([list(astuple(s)) for s in r.sections]),
         json.dumps(
-            [[t.ref, [list(c) for c in t.cells], t.start, t.end, t.first_page, t.last_page]
-             for t in r.rows]  # fmt: skip
+            [
+                [t.ref, [list(c) for c in t.cells], t.start, t.end, t.first_page, t.last_page]
+                for t in r.rows
+            ]  # fmt: skip
         ),
         stored.ingested_at,
         stored.catalogue_key,

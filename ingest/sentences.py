@@ -6,8 +6,43 @@ import re
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
-    "e.g i.e etc cllr cllrs mr mrs ms dr st no nos vs approx para paras fig cf ref refs "
-    "inc ltd co jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "cllr",
+        "cllrs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "nos",
+        "vs",
+        "approx",
+        "para",
+        "paras",
+        "fig",
+        "cf",
+        "ref",
+        "refs",
+        "inc",
+        "ltd",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 END = re.compile(r"[.!?]['\u2019\u201d\")]*\s+(?=[\"'\u2018\u201c(]?[A-Z0-9\u2022])")
 MIN_CHARS = 12

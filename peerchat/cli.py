@@ -186,7 +186,10 @@ def ask(
 @click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
 @_friendly
 def chat(
-    index_dir: Path | None, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None
+    index_dir: Path | None,
+    council: tuple[str, ...],
+    report_type: tuple[str, ...],
+    since: str | None,
 ) -> None:
     """An interactive session: follow-up questions use the conversation so far."""
     from index.query import Turn
@@ -206,11 +209,7 @@ def chat(
         result = assistant.answer(question, history, filters)
         click.echo(format_answer(result))
         click.echo()
-        history.append(Turn(question, result.topic, result.councils, _was_aggregate(result)))
-
-
-def _was_aggregate(result) -> bool:
-    return result.text.startswith(("Passages on this", "**"))
+        history.append(Turn.from_answer(result))
 
 
 def _assistant(index_dir: Path | None):
@@ -228,7 +227,9 @@ def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], 
             iter(assistant.councils.find(name, fuzzy=True)), None
         )
         if found is None:
-            raise click.BadParameter(f"{name!r} is not a council peerchat knows", param_hint="--council")
+            raise click.BadParameter(
+                f"{name!r} is not a council peerchat knows", param_hint="--council"
+            )
         names.append(found.name)
     date_from = ""
     if since:

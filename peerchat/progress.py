@@ -25,8 +25,12 @@ class StderrProgress:
 
             self._stage = stage
             self._bar = tqdm(
-                total=total, desc=LABELS.get(stage, stage), unit="file" if stage == "reading"
-                else "passage", file=sys.stderr, leave=False, dynamic_ncols=True,
+                total=total,
+                desc=LABELS.get(stage, stage),
+                unit="file" if stage == "reading" else "passage",
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
             )
         if self._bar is not None:
             self._bar.n = done

@@ -21,7 +21,9 @@ class Section:
 
     number: str
     heading: str
-    kind: str  # "numbered" | "key recommendations" | "recommendations" | "annex" | "front matter" ...
+    kind: (
+        str  # "numbered" | "key recommendations" | "recommendations" | "annex" | "front matter" ...
+    )
     path: str
     start: int
     end: int
@@ -163,6 +165,7 @@ class Answer:
     councils: tuple[str, ...] = ()  # councils the question was resolved to
     notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
     topic: str = ""  # what was searched for (a follow-up may borrow it)
+    aggregate: bool = False  # answered across reports, council by council
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:
