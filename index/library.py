@@ -37,10 +37,8 @@ class Library:
     report_of_row: np.ndarray = field(init=False)  # chunk row -> report position
     term_weight: dict[str, float] = field(init=False)  # IDF of each term over passages
     sentence_terms: list[frozenset[str]] = field(init=False)
-    sentence_ok: np.ndarray = field(init=False)
-    sentence_is_recommendation: np.ndarray = field(
-        init=False
-    )  # 1.0 in recommendations  # False for template text and fragments
+    sentence_ok: np.ndarray = field(init=False)  # False for template text and fragments
+    sentence_is_recommendation: np.ndarray = field(init=False)  # 1.0 in recommendations
 
     def __post_init__(self) -> None:
         self.reports = {s.report.id: s.report for s in self.stored}
