@@ -3,6 +3,7 @@ share (search, answer). Built once per process (the app caches it per index gene
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,20 @@ class Assistant:
         return answer_question(
             self.library, self.embedder, self.councils, question, history, filters
         )
+
+    def answer_stream(
+        self,
+        question: str,
+        history: list[Turn] | tuple[Turn, ...] = (),
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text in pieces as it is written, then the final `Answer`.
+
+        The extractive answerer writes it in one piece; a language model streams it.
+        """
+        result = self.answer(question, history, filters)
+        yield result.text
+        yield result
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         return search(self.library, self.embedder, query, k or self.settings.search_k, filters)

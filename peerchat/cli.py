@@ -237,5 +237,8 @@ def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], 
     return Filters(councils=tuple(names), report_types=tuple(report_type), date_from=date_from)
 
 
+# Commands of the recommendation register live in their own module.
+from peerchat import cli_register  # noqa: E402, F401
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real sample corpus indexed once per session with the real model,
+and fast settings with the deterministic hash embedder for everything else."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_REPORTS = ROOT / "data" / "reports"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_peerchat_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's PEERCHAT_* settings."""
+    for key in list(os.environ):
+        if key.startswith("PEERCHAT_"):
+            monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The real embedding model, loaded once."""
+    from index.embed import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:
+    """The five sample PDFs ingested with the real model (built once per session)."""
+    from index.build import ingest_paths
+
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    summary = ingest_paths([SAMPLE_REPORTS], index_dir, minilm)
+    assert len(summary.ingested) == 5, summary.line()
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(sample_index: Path, minilm):
+    """The assistant over the sample index (read-only: do not ingest into it)."""
+    from index.assistant import Assistant
+    from peerchat.settings import Settings
+
+    return Assistant.load(Settings(index_dir=sample_index), embedder=minilm)
+
+
+@pytest.fixture
+def reports_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample PDFs."""
+    folder = tmp_path / "reports"
+    shutil.copytree(SAMPLE_REPORTS, folder, ignore=shutil.ignore_patterns("catalogue.csv"))
+    return folder
+
+
+@pytest.fixture
+def hash_embedder():
+    from index.embed import HashEmbedder
+
+    return HashEmbedder()
