@@ -139,8 +139,13 @@ def ingest_paths(
         ingested: list[str] = []
         unchanged: list[str] = []
         seen_paths: set[str] = set()
+        moved = False
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         catalogues: dict[Path, Catalogue] = {}
+        # Files the index already knows by name go first, so that a copy of one under a
+        # new name is the duplicate, not the original.
+        known = {str(Path(s.report.path).resolve()) for s in previous.values()}
+        files.sort(key=lambda f: str(f.resolve()) not in known)
         for i, path in enumerate(files, start=1):
             if progress:
                 progress("reading", i - 1, len(files))
@@ -162,6 +167,7 @@ def ingest_paths(
                 report = old.report
                 if str(Path(report.path).resolve()) != resolved:
                     report = _moved(report, path)
+                    moved = True
                 kept[digest] = StoredReport(report, old.ingested_at, catalogue_key)
                 kept_chunks[digest] = chunks_by_report[digest]
                 unchanged.append(path.name)
@@ -201,7 +207,7 @@ def ingest_paths(
         stored = sorted(kept.values(), key=lambda s: (s.ingested_at, s.report.source))
         chunks = [c for s in stored for c in kept_chunks[s.report.id]]
         pages = sum(s.report.n_pages for s in stored)
-        if not ingested and not removed and previous and not rebuild:
+        if not ingested and not removed and not moved and previous and not rebuild:
             return IngestSummary(
                 **summary_args,
                 reports=len(stored),

@@ -107,18 +107,22 @@ def publish(generation: Path) -> None:
 
 
 def prune(index_dir: Path, keep: int = 2) -> None:
-    """Delete old generations and abandoned half-built ones, keeping the newest `keep`
-    published ones (a reader may still have the previous one open)."""
+    """Delete old generations and abandoned half-built ones (call under the build lock).
+
+    The live generation and the newest published ones before it (`keep` in all) stay: a
+    reader that opened the previous generation may still be using it.
+    """
     try:
-        live = current_generation(index_dir).name
+        live = current_generation(index_dir)
     except PeerchatError:
         return
-    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    keep_names = {live}
-    published = [g for g in gens if (g / MANIFEST).exists() and g.name <= live]
-    keep_names.update(g.name for g in published[-keep:])
-    for folder in gens:
-        if folder.name not in keep_names and folder.name < live:
+    others = [g for g in index_dir.glob("gen-*") if g.is_dir() and g != live]
+    published = sorted(
+        (g for g in others if (g / MANIFEST).exists()), key=lambda g: g.stat().st_mtime
+    )
+    keep_set = {live, *published[len(published) - (keep - 1) :]} if keep > 1 else {live}
+    for folder in others:
+        if folder not in keep_set:
             shutil.rmtree(folder, ignore_errors=True)
     for tmp in index_dir.glob(f".{CURRENT}.*"):
         tmp.unlink(missing_ok=True)

@@ -174,3 +174,97 @@ def join_names(names: tuple[str, ...] | list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --- The recommendation register (issue 6): structured items extracted from reports. ---
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation a report makes, linked to the passage that states it.
+
+    `key` is True for the report's key recommendations. `origin` is "report" (the body),
+    "annex" (only in an annex summary) or "action plan" (the LGA recommendation column of
+    an action plan whose feedback report is not in the library).
+    """
+
+    id: str  # f"{report id[:12]}:rec:k3" (key 3) or ":rec:f12" (further 12)
+    report_id: str
+    councils: tuple[str, ...]
+    report_type: str
+    date: str
+    source: str
+    number: str
+    key: bool
+    text: str
+    section: str
+    page: int
+    start: int
+    end: int
+    chunk_id: str
+    origin: str = "report"
+    themes: tuple[str, ...] = ()  # from index/themes.py, set when the index is built
+
+    @property
+    def council(self) -> str:
+        return join_names(self.councils)
+
+
+@dataclass(frozen=True)
+class Signpost:
+    """A "Signpost – X" practice example: who or what is signposted and what it shows."""
+
+    id: str
+    report_id: str
+    councils: tuple[str, ...]
+    date: str
+    source: str
+    name: str  # the organisation or resource (the text after "Signpost –")
+    text: str  # what it shows
+    section: str  # the section it sits in (the theme it supports)
+    recommendation_id: str  # the recommendation just before it, "" when none
+    recommendation: str
+    links: tuple[str, ...]  # URLs, email addresses, "contact ..." names
+    page: int
+    start: int
+    end: int
+    chunk_id: str
+
+    @property
+    def council(self) -> str:
+        return join_names(self.councils)
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One row of a council's action plan: what it committed to, who owns it and when.
+
+    `shared_with` is the ref of the row whose action cell this row shares (a merged cell
+    split over rows), "" when none. `answers` is the id of the feedback-report
+    Recommendation the row answers, set when the index is built (needs the whole library).
+    """
+
+    id: str
+    report_id: str
+    councils: tuple[str, ...]
+    date: str
+    source: str
+    ref: str
+    recommendation: str
+    action: str
+    sponsor: str
+    lead: str
+    dates: tuple[str, ...]  # "by July 2024", "February to August 2024", ...
+    status: str
+    first_page: int
+    last_page: int
+    start: int
+    end: int
+    chunk_id: str
+    shared_with: str = ""
+    answers: str = ""
+    answer_score: float = 0.0
+
+    @property
+    def council(self) -> str:
+        return join_names(self.councils)

@@ -1,0 +1,246 @@
+"""index: incremental ingest, atomic generations, damaged indexes and bad input.
+
+These use the deterministic hash embedder: the model's judgement is not the point here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from index.build import ingest_paths
+from index.generations import CURRENT, current_generation
+from index.hybrid import Filters, search
+from index.library import Library
+from peerchat.errors import IndexIncompatible, IndexMissing
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT_EXPORTS = ROOT / "tests" / "data" / "text"
+
+
+def _ingest(paths, index_dir, embedder, **kwargs):
+    return ingest_paths([Path(p) for p in paths], index_dir, embedder, **kwargs)
+
+
+def test_ingest_twice_reports_unchanged(reports_copy, tmp_path, hash_embedder):
+    index_dir = tmp_path / "index"
+    first = _ingest([reports_copy], index_dir, hash_embedder)
+    assert (len(first.ingested), len(first.unchanged), len(first.skipped)) == (5, 0, 0)
+    assert first.line().startswith("ingested 5, unchanged 0, removed 0, skipped 0; library: 5")
+    generation = current_generation(index_dir)
+
+    second = _ingest([reports_copy], index_dir, hash_embedder)
+    assert second.line().startswith("ingested 0, unchanged 5, removed 0, skipped 0")
+    assert current_generation(index_dir) == generation, "nothing changed: no new generation"
+    assert second.passages == first.passages and second.pages == first.pages == 50
+
+
+def test_edited_removed_and_duplicated_files(tmp_path, hash_embedder):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("lambeth-cpc-feedback-2016.md", "cambridge-city-cpc-feedback-2017.md"):
+        shutil.copy(TEXT_EXPORTS / name, folder / name)
+    index_dir = tmp_path / "index"
+    first = _ingest([folder], index_dir, hash_embedder)
+    assert len(first.ingested) == 2
+
+    # Edited: one paragraph added. Only its passages are embedded afresh.
+    lambeth = folder / "lambeth-cpc-feedback-2016.md"
+    lambeth.write_text(
+        lambeth.read_text() + "\n\nThe peer team also admired the borough's zebra crossings.\n"
+    )
+    edited = _ingest([folder], index_dir, hash_embedder)
+    assert (edited.ingested, edited.unchanged) == (
+        ("lambeth-cpc-feedback-2016.md",),
+        ("cambridge-city-cpc-feedback-2017.md",),
+    )
+    assert edited.reports == 2, "the edited file replaces its old version"
+    assert 0 < edited.embedded < first.embedded / 4, edited.embedded
+    library = Library.open(index_dir)
+    hits = search(library, hash_embedder, "zebra crossings", k=1)
+    assert "zebra crossings" in hits[0].chunk.text
+
+    # Duplicated under another name: indexed once.
+    shutil.copy(lambeth, folder / "copy-of-lambeth.md")
+    duplicated = _ingest([folder], index_dir, hash_embedder)
+    assert duplicated.skipped == (
+        ("copy-of-lambeth.md", "same content as lambeth-cpc-feedback-2016.md"),
+    )
+    assert duplicated.reports == 2
+
+    # Removed from the folder: removed from the index.
+    (folder / "copy-of-lambeth.md").unlink()
+    (folder / "cambridge-city-cpc-feedback-2017.md").unlink()
+    removed = _ingest([folder], index_dir, hash_embedder)
+    assert removed.removed == ("cambridge-city-cpc-feedback-2017.md",)
+    library = Library.open(index_dir)
+    assert library.councils == ["Lambeth London Borough Council"]
+    assert all(c.report_id in library.reports for c in library.chunks)
+
+
+def test_a_renamed_file_keeps_its_passages_under_the_new_name(tmp_path, hash_embedder):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", folder / "a.md")
+    index_dir = tmp_path / "index"
+    _ingest([folder], index_dir, hash_embedder)
+    (folder / "a.md").rename(folder / "b.md")
+    summary = _ingest([folder], index_dir, hash_embedder)
+    assert (summary.unchanged, summary.removed) == (("b.md",), ())
+    library = Library.open(index_dir)
+    assert {c.source for c in library.chunks} == {"b.md"}
+
+
+def test_reports_from_other_folders_are_kept(tmp_path, hash_embedder):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", one)
+    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", two)
+    index_dir = tmp_path / "index"
+    _ingest([one], index_dir, hash_embedder)
+    summary = _ingest([two], index_dir, hash_embedder)
+    assert summary.reports == 2 and summary.removed == ()
+
+
+def test_bad_files_beside_a_good_report(tmp_path, hash_embedder):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "reports" / "lambeth-cpc-feedback-2016.pdf", folder / "good.pdf")
+    (folder / "notes.pdf").write_bytes(b"Just some notes, not a PDF.\n")
+    (folder / "empty.pdf").write_bytes(b"")
+    lambeth = (ROOT / "data" / "reports" / "lambeth-cpc-feedback-2016.pdf").read_bytes()
+    (folder / "cut.pdf").write_bytes(lambeth[:3000])
+    (folder / "minutes.docx").write_bytes(b"PK\x03\x04")
+    index_dir = tmp_path / "index"
+    summary = _ingest([folder], index_dir, hash_embedder)
+    assert summary.ingested == ("good.pdf",)
+    reasons = dict(summary.skipped)
+    assert set(reasons) == {"notes.pdf", "empty.pdf", "cut.pdf", "minutes.docx"}
+    assert "not a PDF" in reasons["notes.pdf"]
+    assert "empty" in reasons["empty.pdf"]
+    assert "damaged" in reasons["cut.pdf"] or "truncated" in reasons["cut.pdf"]
+    assert "not a supported file type" in reasons["minutes.docx"]
+    hits = search(Library.open(index_dir), hash_embedder, "corporate disobedience", k=3)
+    assert any("corporate disobedience" in h.chunk.text for h in hits)
+
+
+def test_nothing_usable_leaves_no_index(tmp_path, hash_embedder):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "notes.pdf").write_bytes(b"nope")
+    summary = _ingest([folder], tmp_path / "index", hash_embedder)
+    assert not summary.ok and summary.skipped
+    with pytest.raises(IndexMissing):
+        Library.open(tmp_path / "index")
+
+
+def test_search_filters_by_council_type_and_date(reports_copy, tmp_path, hash_embedder):
+    index_dir = tmp_path / "index"
+    _ingest([reports_copy], index_dir, hash_embedder)
+    library = Library.open(index_dir)
+    only_lambeth = Filters(councils=("Lambeth London Borough Council",))
+    hits = search(library, hash_embedder, "priorities", k=10, filters=only_lambeth)
+    assert hits and {h.chunk.council for h in hits} == {"Lambeth London Borough Council"}
+    plans = search(library, hash_embedder, "priorities", k=5, filters=Filters(report_types=("action plan",)))
+    assert {h.chunk.report_type for h in plans} == {"action plan"}
+    since_2018 = search(library, hash_embedder, "priorities", k=50, filters=Filters(date_from="2018-01-01"))
+    assert since_2018 and all(h.chunk.date >= "2018-01-01" for h in since_2018)
+
+
+def test_index_from_another_version_is_refused_with_the_rebuild_command(reports_copy, tmp_path, hash_embedder):
+    index_dir = tmp_path / "index"
+    _ingest([reports_copy], index_dir, hash_embedder)
+    manifest = current_generation(index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format_version"] = 999
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexIncompatible) as caught:
+        Library.open(index_dir)
+    assert "peerchat ingest --rebuild" in str(caught.value)
+    # Ingest rebuilds it, with a note.
+    summary = _ingest([reports_copy], index_dir, hash_embedder)
+    assert len(summary.ingested) == 5 and "rebuilt" in summary.warnings[0]
+    assert Library.open(index_dir).manifest.format_version != 999
+
+
+def test_damaged_indexes_are_refused_clearly(reports_copy, tmp_path, hash_embedder):
+    index_dir = tmp_path / "index"
+    with pytest.raises(IndexMissing, match="peerchat ingest"):
+        Library.open(index_dir)
+    _ingest([reports_copy], index_dir, hash_embedder)
+    (current_generation(index_dir) / "store.sqlite").write_bytes(b"garbage" * 100)
+    with pytest.raises(IndexIncompatible, match="damaged"):
+        Library.open(index_dir)
+    (index_dir / CURRENT).write_text("gen-that-does-not-exist\n")
+    with pytest.raises(IndexIncompatible, match="missing generation"):
+        Library.open(index_dir)
+
+
+KILLED_INGEST = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import index.build
+    from index.embed import HashEmbedder
+
+    real_build = index.build.DenseIndex.build
+
+    def slow_build(*args, **kwargs):
+        Path(sys.argv[3]).write_text("writing")  # the new generation is half written now
+        time.sleep(60)
+        return real_build(*args, **kwargs)
+
+    index.build.DenseIndex.build = slow_build
+    index.build.ingest_paths([Path(sys.argv[1])], Path(sys.argv[2]), HashEmbedder())
+    """
+)
+
+
+def test_kill_9_during_ingest_leaves_the_previous_index_answering(tmp_path, hash_embedder):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", folder)
+    index_dir = tmp_path / "index"
+    _ingest([folder], index_dir, hash_embedder)
+    live = current_generation(index_dir)
+
+    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", folder)
+    marker = tmp_path / "marker"
+    script = tmp_path / "killed_ingest.py"
+    script.write_text(KILLED_INGEST)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(folder), str(index_dir), str(marker)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "the ingest ended before it could be killed"
+            assert time.monotonic() < deadline, "the ingest never reached the write"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    half_built = [g for g in index_dir.glob("gen-*") if g != live]
+    assert half_built, "the killed ingest had started a new generation"
+    assert current_generation(index_dir) == live
+    library = Library.open(index_dir)
+    assert library.councils == ["Lambeth London Borough Council"]
+    assert search(library, hash_embedder, "corporate disobedience", k=1)
+
+    summary = _ingest([folder], index_dir, hash_embedder)
+    assert summary.ingested == ("cambridge-city-cpc-feedback-2017.md",)
+    assert not any(g.exists() for g in half_built), "the abandoned generation is cleaned up"
