@@ -24,7 +24,7 @@ from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Answer, Chunk, Citation, Report, join_names
 
 # Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
-SINGLE_FLOOR = 0.42
+SINGLE_FLOOR = 0.58
 AGGREGATE_FLOOR = 0.50
 OVERLAP_WEIGHT = 0.25
 RECOMMENDATION_BONUS = 0.05
@@ -140,19 +140,19 @@ def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -
 def _nothing_matches(
     query: Query, resolved: tuple[str, ...], filters: Filters | None, library: Library
 ) -> Answer:
-    wanted = []
-    if query.report_types:
-        wanted.append(" or ".join(query.report_types))
-    if query.years:
-        wanted.append("dated " + " or ".join(str(y) for y in query.years))
-    if filters is not None and filters.active:
-        wanted.append(f"within the filters ({filters.describe()})")
+    kind = " or ".join(query.report_types) or "report"
+    when = (" dated " + " or ".join(str(y) for y in query.years)) if query.years else ""
     who = f" for {join_names(list(resolved))}" if resolved else ""
-    what = ", ".join(wanted) or "matching the question"
+    within = f" within the filters ({filters.describe()})" if filters and filters.active else ""
+    have = "; ".join(
+        f"{r.council} ({r.report_type}, {r.date or 'undated'})"
+        for r in sorted(library.reports.values(), key=lambda r: (r.council, r.date))
+        if not resolved or set(r.councils) & set(resolved)
+    )
     return Answer(
         query.question,
         False,
-        f"The library has no report{who} {what}. It covers: {join_names(library.councils)}.",
+        f"The library has no {kind}{who}{when}{within}. It has: {have or 'no reports'}.",
         councils=resolved,
         topic=query.topic,
     )
@@ -171,8 +171,11 @@ def _score_sentences(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     rows = np.flatnonzero(mask[spans[:, 0]] & library.sentence_ok)
     scores = (library.sentence_vectors[rows] @ vectors.T).max(axis=1).astype(np.float32)
+    # A term the library never uses weighs as much as the rarest one: a question about
+    # something no report mentions should not look answered by its other words.
+    unknown = max(library.term_weight.values(), default=1.0)
     weights = {
-        t: library.term_weight.get(t, 0.0)
+        t: library.term_weight.get(t, unknown)
         for t in overlap_terms(_topic_without_councils(query, library))
     }
     total = sum(weights.values())

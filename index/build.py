@@ -30,6 +30,7 @@ from index.generations import (
 )
 from index.lexical import LexicalIndex
 from index.library import Library
+from index.register import build_register, write_register
 from index.store import StoredReport, write_store
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
@@ -294,6 +295,8 @@ def _write_generation(
         cache.close()
     generation = new_generation(index_dir)
     conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
+    # Recommendation register (issue 6): extracted, theme-tagged, linked, same store.
+    write_register(conn, build_register([s.report for s in stored], chunks, embedder))
     conn.close()
     DenseIndex.build(vectors[: len(chunks)], embedder.dim).save(generation / "dense.faiss")
     np.save(generation / "sentences.npy", vectors[len(chunks) :])

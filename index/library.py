@@ -13,6 +13,7 @@ import numpy as np
 from index.dense import DenseIndex
 from index.generations import Manifest, current_generation, read_manifest
 from index.lexical import LexicalIndex, overlap_terms
+from index.register import Register, read_register
 from index.store import StoredReport, read_chunks, read_reports, read_sentences
 from peerchat.errors import IndexIncompatible
 from peerchat.records import Chunk, Report
@@ -31,6 +32,7 @@ class Library:
     lexical: LexicalIndex
     sentence_spans: np.ndarray  # (n, 3): chunk row, start, end within the chunk text
     sentence_vectors: np.ndarray  # (n, dim), normalised
+    register: Register = field(default_factory=Register)  # recommendations, signposts, actions
     reports: dict[str, Report] = field(init=False)
     rows_by_report: dict[str, np.ndarray] = field(init=False)
     report_ids: list[str] = field(init=False)  # report position -> id
@@ -104,6 +106,7 @@ class Library:
                 stored = read_reports(conn)
                 chunks = read_chunks(conn)
                 spans = read_sentences(conn)
+                register = read_register(conn)
             finally:
                 conn.close()
             dense = DenseIndex.load(generation / "dense.faiss")
@@ -119,7 +122,9 @@ class Library:
             raise IndexIncompatible(
                 index_dir, f"{len(sentence_vectors)} sentence vectors for {len(spans)} sentences"
             )
-        return cls(generation, manifest, stored, chunks, dense, lexical, spans, sentence_vectors)
+        return cls(
+            generation, manifest, stored, chunks, dense, lexical, spans, sentence_vectors, register
+        )
 
     @property
     def councils(self) -> list[str]:

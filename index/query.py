@@ -28,6 +28,20 @@ FRAME = re.compile(
     r"criticised|challenged)\s+)?((to|that|on|for|about)\s+)?",
     re.IGNORECASE,
 )
+# "What did the peer team say about ...": the frame of a question about what a report says.
+SAYS = re.compile(
+    r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(the\s+)?"
+    r"(peer\s+team|peer\s+challenge|peers|reports?|lga|team|council|they|it|[A-Z][\w'’]*)?\s*"
+    r"(\w+\s+)?(say|said|says|mean|meant|find|found|think|thought|recommend|recommended|"
+    r"note|noted|conclude|concluded|suggest|suggested|tell|told|write|wrote|report|reported)"
+    r"\s*(about|on|regarding|of|by|for|in|to)?\s+",
+    re.IGNORECASE,
+)
+COMPARE = re.compile(
+    r"\b(compare|comparing|comparison|contrast|between|versus|vs\.?|both|each|differ|"
+    r"how do|what do)\b|^\s*(and|on|in)\b|\b(and|with)\s+(on|in|about|for)\b",
+    re.IGNORECASE,
+)
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 TYPES = (
@@ -93,12 +107,19 @@ def understand(
     follow-up against the last turn of `history`."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
     councils = tuple(directory.find(text, fuzzy=True))
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+        text = text.lower()  # a question in capitals: the model reads lower case better
     years = tuple(sorted({int(y) for y in YEAR.findall(text)}))
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
     aggregate = bool(AGGREGATE.search(text)) or (
         len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
     )
-    topic = FRAME.sub("", text) if aggregate else text
+    if aggregate:
+        topic = COMPARE.sub(" ", _strip_councils(FRAME.sub("", text), councils))
+        topic = " ".join(topic.split()).strip(" ,.?")
+    else:
+        topic = SAYS.sub("", text)
     query = Query(text, topic or text, councils, years, types, aggregate, bool(COUNT.search(text)))
     if not history:
         return query

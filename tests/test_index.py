@@ -151,13 +151,19 @@ def test_search_filters_by_council_type_and_date(reports_copy, tmp_path, hash_em
     only_lambeth = Filters(councils=("Lambeth London Borough Council",))
     hits = search(library, hash_embedder, "priorities", k=10, filters=only_lambeth)
     assert hits and {h.chunk.council for h in hits} == {"Lambeth London Borough Council"}
-    plans = search(library, hash_embedder, "priorities", k=5, filters=Filters(report_types=("action plan",)))
+    plans = search(
+        library, hash_embedder, "priorities", k=5, filters=Filters(report_types=("action plan",))
+    )
     assert {h.chunk.report_type for h in plans} == {"action plan"}
-    since_2018 = search(library, hash_embedder, "priorities", k=50, filters=Filters(date_from="2018-01-01"))
+    since_2018 = search(
+        library, hash_embedder, "priorities", k=50, filters=Filters(date_from="2018-01-01")
+    )
     assert since_2018 and all(h.chunk.date >= "2018-01-01" for h in since_2018)
 
 
-def test_index_from_another_version_is_refused_with_the_rebuild_command(reports_copy, tmp_path, hash_embedder):
+def test_index_from_another_version_is_refused_with_the_rebuild_command(
+    reports_copy, tmp_path, hash_embedder
+):
     index_dir = tmp_path / "index"
     _ingest([reports_copy], index_dir, hash_embedder)
     manifest = current_generation(index_dir) / "manifest.json"

@@ -1,0 +1,524 @@
+"""Streamlit helpers shared by the app's pages: settings, the cached assistant, the states
+a user meets (no index, empty library, errors), answers with their sources, filters, and
+adding reports to the library.
+
+Report and model text is always shown escaped: nothing here uses `unsafe_allow_html`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from index.assistant import Assistant, generation_key
+from index.build import IngestSummary, file_hash, ingest_paths
+from index.embed import Embedder, make_embedder
+from index.hybrid import Filters
+from index.library import Library
+from index.query import Turn
+from ingest.report import SUPPORTED_SUFFIXES, read_report
+from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
+from peerchat.progress import LABELS
+from peerchat.records import REPORT_TYPES, Answer, Citation
+from peerchat.settings import Settings
+
+log = logging.getLogger("peerchat.app")
+
+LIBRARY_PAGE = "pages/1_Library.py"
+# Every ASCII character Markdown (or Streamlit's `:color[...]` / `$math$` extensions) treats
+# specially; a backslash makes each one literal.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=\"'])")
+# In answer text the answerer's own bullets and bold stay; links, images, HTML, math and
+# directives cannot form.
+_ANSWER_SPECIAL = re.compile(r"([\\\[\]<>$:&`])")
+_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+# --- settings and the cached assistant -------------------------------------------------
+
+
+def settings() -> Settings:
+    """The app's settings: defaults < PEERCHAT_* environment variables."""
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner="Loading the language model…")
+def load_embedder(kind: str) -> Embedder:
+    """The embedding model, loaded once per server."""
+    return make_embedder(kind)
+
+
+@st.cache_resource(show_spinner="Opening the library…", max_entries=4)
+def _assistant_for(settings_key: str, generation: str, _settings: Settings) -> Assistant:
+    return Assistant.load(_settings, embedder=load_embedder(_settings.embedder))
+
+
+def load_assistant(settings: Settings) -> Assistant:
+    """The assistant over the live index, shared by every session; it reloads when a new
+    index generation is published. Raises IndexMissing / IndexIncompatible."""
+    return _assistant_for(repr(settings), generation_key(settings.index_dir), settings)
+
+
+def open_assistant(settings: Settings) -> Assistant | None:
+    """The assistant, or None after showing why there is none (no index, a broken one)."""
+    try:
+        assistant = load_assistant(settings)
+        summary = st.session_state.pop("last_ingest", None)
+        if summary is not None:
+            st.toast(escape_markdown(summary.line()), icon=":material/check_circle:")
+        return assistant
+    except IndexMissing:
+        show_no_index(settings)
+    except IndexIncompatible as exc:
+        st.error(f"The index cannot be used: {exc.reason}.")
+        st.caption(f"Rebuild it here, or from a terminal with `{_rebuild_command(settings)}`.")
+        build_index_button(settings, "Rebuild the index", rebuild=True)
+    except PeerchatError as exc:
+        st.error(str(exc))
+    return None
+
+
+def require_index(settings: Settings, allow_empty: bool = False) -> Assistant:
+    """The assistant; otherwise show the no-index (or empty-library) state and stop."""
+    assistant = open_assistant(settings)
+    if assistant is None:
+        st.stop()
+    if not assistant.library.stored and not allow_empty:
+        st.info(
+            "The library is empty: no report has been added yet. "
+            "Add feedback reports, action plans or progress reviews on the Library page."
+        )
+        st.page_link(LIBRARY_PAGE, label="Open the Library", icon=":material/library_books:")
+        st.stop()
+    return assistant
+
+
+def show_no_index(settings: Settings) -> None:
+    """The first-run state: what is missing, how to build it, and a button that does."""
+    st.info("**No index yet.** The reports have not been indexed, so there is nothing to search.")
+    st.markdown(
+        "Build it from the sample reports with the button below, or from a terminal with "
+        "`make run` (or `peerchat ingest data/reports`). "
+        "You can also add your own reports on the Library page."
+    )
+    build_index_button(settings, "Build the index from the sample reports")
+
+
+def build_index_button(settings: Settings, label: str, rebuild: bool = False) -> None:
+    """A button that (re)builds the index from `settings.reports_dir` with a progress bar."""
+    files = _report_files(settings.reports_dir)
+    if not files:
+        st.warning(
+            f"There are no reports in `{_md_code(str(settings.reports_dir))}` to build from: "
+            "add some on the Library page."
+        )
+        return
+    if not st.button(f"{label} ({len(files)} files)", type="primary", icon=":material/build:"):
+        return
+    bar = st.progress(0.0, text="Starting…")
+    with user_errors("building the index"):
+        summary = run_ingest(settings, progress=StreamlitProgress(bar), rebuild=rebuild)
+        bar.empty()
+        st.session_state["last_ingest"] = summary
+        st.rerun()
+
+
+def _rebuild_command(settings: Settings) -> str:
+    return f"peerchat ingest --rebuild --index-dir {settings.index_dir} {settings.reports_dir}"
+
+
+def _report_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+# --- errors at the UI edge ---------------------------------------------------------------
+
+
+@contextmanager
+def user_errors(doing: str) -> Iterator[None]:
+    """Turn an error inside the block into a short message (never a traceback).
+
+    Streamlit's own stop/rerun signals are BaseExceptions and pass through.
+    """
+    try:
+        yield
+    except PeerchatError as exc:
+        st.error(f"Something went wrong while {doing}: {exc}")
+    except Exception:
+        log.exception("unexpected error while %s", doing)
+        st.error(
+            f"Something went wrong while {doing}. Please try again; if it keeps happening, "
+            "the details are in the server log."
+        )
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+class StreamlitProgress:
+    """An ingest progress callback, `progress(stage, done, total)`, drawing one st.progress
+    bar: reading files fills the first fifth, embedding passages the rest."""
+
+    SHARE = {"reading": (0.0, 0.2), "embedding": (0.2, 0.8)}
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        start, share = self.SHARE.get(stage, (0.0, 1.0))
+        fraction = start + share * (done / total if total else 1.0)
+        unit = "files" if stage == "reading" else "passages"
+        text = f"{LABELS.get(stage, stage)}: {done} of {total} {unit}"
+        self.bar.progress(min(1.0, max(0.0, fraction)), text=text)
+
+
+def run_ingest(
+    settings: Settings, progress=None, embedder: Embedder | None = None, rebuild: bool = False
+) -> IngestSummary:
+    """Bring the index up to date with the reports folder (as `peerchat ingest` does)."""
+    return ingest_paths(
+        [settings.reports_dir],
+        settings.index_dir,
+        embedder or load_embedder(settings.embedder),
+        chunk_tokens=settings.chunk_tokens,
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+# --- adding reports ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What became of a batch of uploaded files."""
+
+    added: tuple[str, ...] = ()  # names as saved in the reports folder
+    skipped: tuple[tuple[str, str], ...] = ()  # (file name, reason)
+    summary: IngestSummary | None = None  # None when nothing was ingested
+
+
+def add_reports(
+    files: Sequence[tuple[str, bytes]],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress=None,
+) -> AddResult:
+    """Add uploaded `(file name, bytes)` to the library; nothing is half-added.
+
+    Each file is saved to a temporary folder and read; only readable ones move into
+    `settings.reports_dir` (renamed with a suffix rather than overwrite a different file)
+    and the index is brought up to date. If the ingest fails, the moved files are removed
+    again, so the folder and the index stay as they were.
+    """
+    skipped: list[tuple[str, str]] = []
+    moved: list[Path] = []
+    folder = settings.reports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = {file_hash(p): p.name for p in _report_files(folder)}
+    with tempfile.TemporaryDirectory(prefix="peerchat-upload-") as tmp:
+        for raw_name, data in files:
+            name = _safe_name(raw_name)
+            path = Path(tmp) / name
+            if path.exists():
+                skipped.append((name, "uploaded twice in this batch"))
+                continue
+            path.write_bytes(data)
+            digest = file_hash(path)
+            if digest in existing:
+                skipped.append((name, f"already in the library as {existing[digest]}"))
+                continue
+            try:
+                read_report(path)
+            except UnreadableReport as exc:
+                skipped.append((name, exc.reason))
+                continue
+            target = _free_name(folder / name)
+            shutil.move(str(path), target)
+            moved.append(target)
+            existing[digest] = target.name
+        if not moved:
+            return AddResult((), tuple(skipped), None)
+        try:
+            summary = run_ingest(settings, progress=progress, embedder=embedder)
+        except BaseException:
+            for path in moved:
+                path.unlink(missing_ok=True)
+            raise
+    # A file the ingest still refused must not stay in the folder without being indexed.
+    refused = {name for name, _ in summary.skipped}
+    added = []
+    for path in moved:
+        if path.name in refused:
+            path.unlink(missing_ok=True)
+        else:
+            added.append(path.name)
+    return AddResult(tuple(added), tuple(skipped) + summary.skipped, summary)
+
+
+def _safe_name(name: str) -> str:
+    """The bare file name of an upload: no folders, no leading dots, tame characters."""
+    base = Path(name.replace("\\", "/")).name.lstrip(".")
+    base = re.sub(r"[^\w .()-]+", "_", base).strip() or "upload"
+    return base[:150]
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `stem-2.ext`, `stem-3.ext`... whichever does not exist yet."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+# --- filters -------------------------------------------------------------------------------
+
+FILTER_KEYS = ("filter_councils", "filter_types", "filter_years")
+
+
+def year_range(library: Library) -> tuple[int, int] | None:
+    """The first and last year of the library's dated reports."""
+    years = sorted({int(s.report.date[:4]) for s in library.stored if s.report.date[:4].isdigit()})
+    return (years[0], years[-1]) if years else None
+
+
+def filters_from(
+    councils: Sequence[str],
+    report_types: Sequence[str],
+    years: tuple[int, int] | None,
+    full_range: tuple[int, int] | None,
+) -> Filters:
+    """Filters from the sidebar's choices; the full year range means no date filter."""
+    date_from = date_to = ""
+    if years and full_range:
+        if years[0] > full_range[0]:
+            date_from = f"{years[0]}-01-01"
+        if years[1] < full_range[1]:
+            date_to = f"{years[1]}-12-31"
+    return Filters(
+        councils=tuple(councils),
+        report_types=tuple(report_types),
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def clear_filters() -> None:
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+
+
+def filter_sidebar(library: Library) -> Filters:
+    """Council, report type and year filters in the sidebar; they stay set until cleared."""
+    councils = library.councils
+    types = [t for t in REPORT_TYPES if any(s.report.report_type == t for s in library.stored)]
+    span = year_range(library)
+    state = st.session_state
+    # A library that changed under the session must not leave a widget an impossible value.
+    if "filter_councils" in state:
+        state["filter_councils"] = [c for c in state["filter_councils"] if c in councils]
+    if "filter_types" in state:
+        state["filter_types"] = [t for t in state["filter_types"] if t in types]
+    if "filter_years" in state and (
+        not span or not span[0] <= state["filter_years"][0] <= state["filter_years"][1] <= span[1]
+    ):
+        del state["filter_years"]
+    with st.sidebar:
+        st.subheader("Narrow the search")
+        chosen = st.multiselect(
+            "Councils", councils, key="filter_councils", placeholder="All councils"
+        )
+        chosen_types = st.multiselect(
+            "Report types", types, key="filter_types", placeholder="All report types"
+        )
+        years = None
+        if span and span[0] < span[1]:
+            years = st.slider("Years", span[0], span[1], value=span, key="filter_years")
+        elif span:
+            st.caption(f"All dated reports are from {span[0]}.")
+        filters = filters_from(chosen, chosen_types, years, span)
+        if filters.active:
+            st.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
+    return filters
+
+
+# --- answers and their sources -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question answered in a session, with the filters it was asked under."""
+
+    answer: Answer
+    filters: Filters
+
+
+def history_of(exchanges: Sequence[Exchange]) -> list[Turn]:
+    """The conversation so far, as the answerer reads follow-ups against it."""
+    return [Turn.from_answer(e.answer) for e in exchanges]
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally by st.markdown: no links, images, HTML, math or formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_code(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer's Markdown, made safe: its bullets and bold stay, but nothing a report
+    sentence contains can become a link, an image, HTML or math. `[n]` markers become
+    badges."""
+    body = _ANSWER_SPECIAL.sub(r"\\\1", answer.text)
+    numbers = {c.n for c in answer.citations}
+    return _MARKER.sub(
+        lambda m: f":blue-badge[{m.group(1)}]" if int(m.group(1)) in numbers else m.group(0),
+        body,
+    )
+
+
+def highlighted_markdown(text: str, quotes: Sequence[str]) -> str:
+    """The passage as safe Markdown with the sentences the answer used highlighted.
+
+    Each quote is an exact substring of `text`; overlapping quotes merge. Line breaks are
+    kept (a highlight never crosses one, as the highlight cannot span lines).
+    """
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        start = text.find(quote) if quote else -1
+        if start >= 0:
+            spans.append((start, start + len(quote)))
+    spans.sort()
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    marked = [False] * len(text)
+    for start, end in merged:
+        marked[start:end] = [True] * (end - start)
+    lines = []
+    offset = 0
+    for line in text.split("\n"):
+        out, run, run_marked = [], [], None
+        for i, ch in enumerate(line):
+            flag = marked[offset + i]
+            if flag != run_marked and run:
+                out.append(_segment("".join(run), run_marked))
+                run = []
+            run.append(ch)
+            run_marked = flag
+        if run:
+            out.append(_segment("".join(run), run_marked))
+        lines.append("".join(out))
+        offset += len(line) + 1
+    return "  \n".join(lines)
+
+
+def _segment(text: str, marked: bool | None) -> str:
+    if not marked or not text.strip():
+        return escape_markdown(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}:orange-background[{escape_markdown(text.strip())}]{trail}"
+
+
+def citation_label(c: Citation) -> str:
+    """The one-line label of a source: `[n] Council · type, date · p. N`."""
+    return escape_markdown(
+        f"[{c.n}] {c.council} · {c.report_type}, {c.date or 'undated'} · p. {c.page}"
+    )
+
+
+def show_answer(exchange: Exchange, assistant: Assistant, settings: Settings, key: str) -> None:
+    """An answer as the chat shows it: filters, text, notices, then its numbered sources."""
+    answer = exchange.answer
+    if exchange.filters.active:
+        st.caption("Filtered: " + escape_markdown(exchange.filters.describe()))
+    if answer.found:
+        st.markdown(answer_markdown(answer))
+    else:
+        st.info(answer_markdown(answer), icon=":material/search_off:")
+    for notice in answer.notices:
+        st.caption(escape_markdown(notice))
+    if answer.citations:
+        st.markdown(f"**Sources** ({len(answer.citations)})")
+        for citation in answer.citations:
+            show_citation(citation, assistant, settings, f"{key}-{citation.n}")
+
+
+def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: str) -> None:
+    """One numbered source: where it is printed, the passage with the answer's sentences
+    highlighted, the page as printed (on request) and the original file."""
+    with st.expander(citation_label(c)):
+        details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
+        st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
+        with st.container(border=True):
+            st.markdown(highlighted_markdown(c.text, c.quotes))
+        path = source_path(c, assistant.library, settings)
+        if path is None:
+            st.caption(escape_markdown(f"The file {c.source} is no longer in the library."))
+            return
+        if path.suffix.lower() != ".pdf":
+            st.caption("This report is a text export: there is no printed page to show.")
+            return
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        with left:
+            show = st.toggle(f"Show page {c.page} as printed", key=f"page-{key}")
+        with right:
+            st.download_button(
+                "Download the report (PDF)",
+                data=functools.partial(path.read_bytes),
+                file_name=path.name,
+                mime="application/pdf",
+                key=f"pdf-{key}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+        if show:
+            with user_errors(f"showing page {c.page} of {c.source}"):
+                image = page_png(str(path), path.stat().st_mtime, c.page, c.quotes, c.text)
+                st.image(
+                    image,
+                    caption=escape_markdown(f"{c.source}, page {c.page}"),
+                    width="stretch",
+                )
+
+
+def source_path(c: Citation, library: Library, settings: Settings) -> Path | None:
+    """The file a citation's passage came from, if it is still there.
+
+    A chunk id starts with its report's id (shortened); the report's stored path may be
+    relative to the working directory, so the reports folder is tried too.
+    """
+    prefix = c.chunk_id.split(":", 1)[0]
+    candidates = [
+        Path(report.path)
+        for rid, report in library.reports.items()
+        if prefix and rid.startswith(prefix)
+    ]
+    candidates.append(settings.reports_dir / c.source)
+    return next((p for p in candidates if p.is_file()), None)
+
+
+@st.cache_data(max_entries=64, show_spinner="Rendering the page…")
+def page_png(path: str, mtime: float, page: int, quotes: tuple[str, ...], passage: str) -> bytes:
+    """The page as printed with the passage marked, as PNG (cached per file version)."""
+    from peerchat.pdfview import render_page
+
+    return render_page(path, page, quotes, passage).png
