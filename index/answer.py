@@ -16,10 +16,10 @@ import numpy as np
 
 from index.cite import citation_for
 from index.embed import Embedder
-from index.hybrid import Filters, mask_for, rrf
+from index.hybrid import Filters, best_sentence_scores, mask_for, rrf
 from index.lexical import overlap_terms
 from index.library import Library
-from index.query import Query, Turn, understand
+from index.query import Query, Turn, strip_councils, understand
 from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Answer, Chunk, Citation, Report, join_names
 
@@ -81,7 +81,7 @@ def answer_question(
     if not mask.any():
         return _nothing_matches(query, resolved, filters, library)
 
-    vectors = _topic_vectors(embedder, query.topic)
+    vectors = _topic_vectors(embedder, _topic_without_councils(query, library) or query.topic)
     if query.aggregate:
         answer = _answer_across_reports(library, query, vectors, mask, resolved)
     else:
@@ -192,12 +192,8 @@ def _score_sentences(
 
 def _topic_without_councils(query: Query, library: Library) -> str:
     """The topic without the names of councils the search is already narrowed to."""
-    text = query.topic
     covered = set(library.councils)
-    for council in (c for c in query.councils if c.name in covered):
-        for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
-            text = re.sub(r"\b" + re.escape(name) + r"\b", " ", text, flags=re.IGNORECASE)
-    return text
+    return strip_councils(query.topic, [c for c in query.councils if c.name in covered])
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:
@@ -227,6 +223,7 @@ def _answer_single(
     fused = rrf(
         np.where(mask, dense, -1.0),
         np.where(mask, library.lexical.scores(query.topic, len(library.chunks)), 0),
+        np.where(mask, best_sentence_scores(library, vectors[0]), -1.0),
     )
     extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)

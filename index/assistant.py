@@ -4,7 +4,7 @@ share (search, answer). Built once per process (the app caches it per index gene
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.answer import answer_question
@@ -12,7 +12,7 @@ from index.embed import Embedder, make_embedder
 from index.generations import current_generation
 from index.hybrid import Filters, search
 from index.library import Library
-from index.query import Turn
+from index.query import Turn, strip_councils
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible
 from peerchat.records import Answer, Hit
@@ -44,7 +44,15 @@ class Assistant:
         history: list[Turn] | tuple[Turn, ...] = (),
         filters: Filters | None = None,
     ) -> Answer:
-        """The cited answer to `question`, resolving follow-ups against `history`."""
+        """The cited answer to `question`, resolving follow-ups against `history`.
+
+        Written by the language model when one is configured (`settings.llm_enabled`),
+        guarded so that every sentence is tied to a passage; else extractive.
+        """
+        if self.settings.llm_enabled:
+            from index.llm_answer import answer_with_llm
+
+            return answer_with_llm(self, question, history, filters)
         return answer_question(
             self.library, self.embedder, self.councils, question, history, filters
         )
@@ -57,13 +65,27 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces as it is written, then the final `Answer`.
 
-        The extractive answerer writes it in one piece; a language model streams it.
+        The extractive answerer writes it in one piece; a language model streams it,
+        sentence by sentence as each passes the guard.
         """
+        if self.settings.llm_enabled:
+            from index.llm_answer import stream_with_llm
+
+            yield from stream_with_llm(self, question, history, filters)
+            return
         result = self.answer(question, history, filters)
         yield result.text
         yield result
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        """The best passages for `query`; councils it names narrow the search unless the
+        caller's filters already choose councils."""
+        if filters is None or not filters.councils:
+            covered = set(self.library.councils)
+            named = [c for c in self.councils.find(query, fuzzy=True) if c.name in covered]
+            if named:
+                filters = replace(filters or Filters(), councils=tuple(c.name for c in named))
+                query = strip_councils(query, named) or query
         return search(self.library, self.embedder, query, k or self.settings.search_k, filters)
 
 

@@ -46,9 +46,10 @@ class Filters:
 
 @dataclass(frozen=True)
 class QueryScores:
-    """Every passage's dense cosine, BM25 score and fused RRF score for one query."""
+    """Every passage's dense cosine, best-sentence cosine, BM25 score and fused score."""
 
     dense: np.ndarray
+    sentence: np.ndarray
     lexical: np.ndarray
     fused: np.ndarray
 
@@ -81,18 +82,30 @@ def mask_for(library: Library, filters: Filters | None) -> np.ndarray:
 
 
 def score_query(library: Library, embedder: Embedder, query: str) -> QueryScores:
-    """Dense, lexical and fused scores of every passage for `query`."""
+    """Dense, best-sentence, lexical and fused scores of every passage for `query`."""
     n = len(library.chunks)
     vector = embedder.embed([query])[0]
     dense = library.dense.scores(vector)
+    sentence = best_sentence_scores(library, vector)
     lexical = library.lexical.scores(query, n)
-    return QueryScores(dense, lexical, rrf(dense, lexical))
+    return QueryScores(dense, sentence, lexical, rrf(dense, lexical, sentence))
 
 
-def rrf(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-    """Reciprocal rank fusion of two score arrays (a passage with no lexical match gets
-    no lexical contribution)."""
+def best_sentence_scores(library: Library, vector: np.ndarray) -> np.ndarray:
+    """For each passage, the cosine of its sentence closest to `vector`: a long passage
+    with one sentence that answers the question ranks by that sentence."""
+    best = np.full(len(library.chunks), -1.0, dtype=np.float32)
+    if len(library.sentence_spans):
+        np.maximum.at(best, library.sentence_spans[:, 0], library.sentence_vectors @ vector)
+    return best
+
+
+def rrf(dense: np.ndarray, lexical: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """Reciprocal rank fusion of score arrays. A passage with no lexical match gets no
+    lexical contribution; `more` are further dense-like rankings."""
     fused = 1.0 / (RRF_K + _ranks(dense))
+    for scores in more:
+        fused += 1.0 / (RRF_K + _ranks(scores))
     has_terms = lexical > 0
     fused[has_terms] += 1.0 / (RRF_K + _ranks(lexical)[has_terms])
     return fused

@@ -14,7 +14,7 @@ MAX_QUESTION_CHARS = 1000
 AGGREGATE = re.compile(
     r"\b(which|what|how many|list|name|all|any|other|several|most)\b[\w\s,'’-]{0,40}?"
     r"\b(councils|authorities|local authorities|reports)\b"
-    r"|\bhow many\b|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
+    r"|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
     r"|\b(councils|authorities)\b[\w\s,'’-]{0,30}\b(were|have been|was)\s+(told|advised|"
     r"recommended|asked|encouraged|urged)\b",
     re.IGNORECASE,
@@ -116,7 +116,7 @@ def understand(
         len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
     )
     if aggregate:
-        topic = COMPARE.sub(" ", _strip_councils(FRAME.sub("", text), councils))
+        topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
         topic = " ".join(topic.split()).strip(" ,.?")
     else:
         topic = SAYS.sub("", text)
@@ -128,7 +128,7 @@ def understand(
 
 def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) -> Query:
     text = query.question
-    rest = _strip_councils(text, query.councils)
+    rest = strip_councils(text, query.councils)
     leftover = FILLER.sub(" ", rest).split()
     # "and Cambridge?" / "what about Lambeth?": same topic, other councils.
     if query.councils and (SWAP.search(text) or len(leftover) <= 1):
@@ -138,7 +138,7 @@ def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) ->
             query.councils,
             query.years,
             query.report_types,
-            aggregate=False,
+            aggregate=last.aggregate,
             count=False,
             follow_up=True,
         )
@@ -171,9 +171,11 @@ def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) ->
     return query
 
 
-def _strip_councils(text: str, councils: tuple[Council, ...]) -> str:
+def strip_councils(text: str, councils: tuple[Council, ...] | list[Council]) -> str:
+    """`text` without the names of `councils` (a search already narrowed to them need not
+    look for their names, which every passage of theirs shares)."""
     out = text
     for council in councils:
         for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
-            out = re.sub(re.escape(name), " ", out, flags=re.IGNORECASE)
-    return out
+            out = re.sub(r"\b" + re.escape(name) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+    return " ".join(out.split())

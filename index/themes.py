@@ -49,7 +49,7 @@ THEMES: dict[str, str] = {
 }
 
 FLOOR = 0.25  # a second theme must score at least this
-MARGIN = 0.05  # ... and be within this of the best theme
+MARGIN = 0.04  # ... and be within this of the best theme
 
 
 def theme_names() -> tuple[str, ...]:

@@ -28,6 +28,31 @@ def _index_option(func: Callable) -> Callable:
     )(func)
 
 
+def _llm_options(func: Callable) -> Callable:
+    """--llm-base-url/--llm-model/--llm-api-key: answer with a language model."""
+    options = [
+        click.option(
+            "--llm-api-key",
+            default=None,
+            help="API key for the model endpoint (env PEERCHAT_LLM_API_KEY).",
+        ),
+        click.option(
+            "--llm-model",
+            default=None,
+            help="Model name at the endpoint (env PEERCHAT_LLM_MODEL).",
+        ),
+        click.option(
+            "--llm-base-url",
+            default=None,
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
+            "(env PEERCHAT_LLM_BASE_URL). Unset: extractive answers.",
+        ),
+    ]
+    for option in options:
+        func = option(func)
+    return func
+
+
 def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
     return Settings.from_env(index_dir=index_dir, **overrides)
 
@@ -151,6 +176,7 @@ def reports(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--council", multiple=True, help="Only this council (repeatable).")
 @click.option("--type", "report_type", multiple=True, help="Only this report type.")
 @click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_llm_options
 @_friendly
 def ask(
     question: str,
@@ -159,22 +185,27 @@ def ask(
     council: tuple[str, ...],
     report_type: tuple[str, ...],
     since: str | None,
+    llm_base_url: str | None,
+    llm_model: str | None,
+    llm_api_key: str | None,
 ) -> None:
     """Answer QUESTION with cited passages. QUESTION "-" reads one question per stdin line."""
-    from peerchat.render import answer_dict, format_answer
+    from peerchat.render import answer_dict
 
-    assistant = _assistant(index_dir)
+    assistant = _assistant(
+        index_dir, llm_base_url=llm_base_url, llm_model=llm_model, llm_api_key=llm_api_key
+    )
     filters = _filters(assistant, council, report_type, since)
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else [question]
     for q in questions:
         if question == "-" and not q.strip():
             continue
-        result = assistant.answer(q, filters=filters)
         if as_json:
+            result = assistant.answer(q, filters=filters)
             click.echo(json.dumps(answer_dict(result), ensure_ascii=False), nl=True)
             sys.stdout.flush()
         else:
-            click.echo(format_answer(result))
+            _echo_streamed(assistant, q, [], filters)
             if question == "-":
                 click.echo()
 
@@ -184,18 +215,23 @@ def ask(
 @click.option("--council", multiple=True, help="Only this council (repeatable).")
 @click.option("--type", "report_type", multiple=True, help="Only this report type.")
 @click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_llm_options
 @_friendly
 def chat(
     index_dir: Path | None,
     council: tuple[str, ...],
     report_type: tuple[str, ...],
     since: str | None,
+    llm_base_url: str | None,
+    llm_model: str | None,
+    llm_api_key: str | None,
 ) -> None:
     """An interactive session: follow-up questions use the conversation so far."""
     from index.query import Turn
-    from peerchat.render import format_answer
 
-    assistant = _assistant(index_dir)
+    assistant = _assistant(
+        index_dir, llm_base_url=llm_base_url, llm_model=llm_model, llm_api_key=llm_api_key
+    )
     filters = _filters(assistant, council, report_type, since)
     history: list[Turn] = []
     click.echo("Ask about the reports; an empty line or Ctrl-D ends the session.", err=True)
@@ -206,16 +242,42 @@ def chat(
             break
         if not question.strip():
             break
-        result = assistant.answer(question, history, filters)
-        click.echo(format_answer(result))
+        result = _echo_streamed(assistant, question, history, filters)
         click.echo()
         history.append(Turn.from_answer(result))
 
 
-def _assistant(index_dir: Path | None):
+def _echo_streamed(assistant, question: str, history: list, filters):
+    """Print the answer as it arrives, then its notices and sources; return the Answer."""
+    from dataclasses import replace
+
+    from peerchat.records import Answer
+    from peerchat.render import format_answer
+
+    shown = ""
+    result = None
+    for piece in assistant.answer_stream(question, history, filters):
+        if isinstance(piece, Answer):
+            result = piece
+        else:
+            click.echo(piece, nl=False)
+            sys.stdout.flush()
+            shown += piece
+    assert result is not None
+    if shown.strip() == result.text.strip():
+        click.echo(format_answer(replace(result, text="")))
+    else:
+        # The model failed part-way: what was shown is replaced by the answer given.
+        if shown:
+            click.echo("\n")
+        click.echo(format_answer(result))
+    return result
+
+
+def _assistant(index_dir: Path | None, **overrides: Any):
     from index.assistant import Assistant
 
-    return Assistant.load(_settings(index_dir))
+    return Assistant.load(_settings(index_dir, **overrides))
 
 
 def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None):

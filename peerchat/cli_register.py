@@ -1,3 +1,138 @@
 """CLI commands over the recommendation register: recommendations, signposts, briefing."""
 
 from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from peerchat.cli import _friendly, _index_option, _settings, main
+
+CSV_COLUMNS = (
+    "council", "report", "date", "number", "key", "section", "page", "themes", "text",
+    "source", "chunk_id",
+)  # fmt: skip
+
+
+def _library(index_dir: Path | None):
+    from index.library import Library
+
+    return Library.open(_settings(index_dir).index_dir)
+
+
+def _councils(library, names: tuple[str, ...]) -> list[str]:
+    from index.register import resolve_council
+    from peerchat.councils import CouncilDirectory
+
+    directory = CouncilDirectory.load()
+    return [resolve_council(name, directory, library.register) for name in names]
+
+
+@main.command()
+@_index_option
+@click.option("--council", multiple=True, help="Only this council (repeatable).")
+@click.option("--theme", default=None, help="Only recommendations tagged with this theme.")
+@click.option("--key-only", is_flag=True, help="Only key recommendations.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@_friendly
+def recommendations(
+    index_dir: Path | None,
+    council: tuple[str, ...],
+    theme: str | None,
+    key_only: bool,
+    as_csv: bool,
+    as_json: bool,
+) -> None:
+    """The recommendations the reports make: council, report, number, section, page, themes."""
+    from index.register import recommendation_dict, select_recommendations
+
+    if as_csv and as_json:
+        raise click.UsageError("use --csv or --json, not both")
+    library = _library(index_dir)
+    names = _councils(library, council)
+    recs = select_recommendations(library.register, names, theme, key_only)
+    rows = [recommendation_dict(r, library) for r in recs]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if not recs:
+        click.echo("No recommendations match.")
+        return
+    current = None
+    for rec, row in zip(recs, rows, strict=True):
+        heading = f"{rec.council} — {rec.report_type}, {rec.date or 'undated'} ({rec.source})"
+        if heading != current:
+            if current is not None:
+                click.echo()
+            click.echo(heading)
+            current = heading
+        kind = "key" if rec.key else "further"
+        click.echo(f"  {kind} {rec.number}. {rec.text}")
+        click.echo(f"      [{row['themes']}] {rec.section}, p. {rec.page}")
+    reports = len({r.report_id for r in recs})
+    click.echo(f"\n{len(recs)} recommendations from {reports} reports.")
+
+
+@main.command()
+@_index_option
+@click.option("--council", multiple=True, help="Only this council (repeatable).")
+@click.option("--search", "text", default="", help="Only signposts mentioning these words.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@_friendly
+def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_json: bool) -> None:
+    """The practice examples the reports signpost ("Signpost – ...")."""
+    from index.register import select_signposts, signpost_dict
+
+    library = _library(index_dir)
+    found = select_signposts(library.register, _councils(library, council), text)
+    if as_json:
+        click.echo(json.dumps([signpost_dict(s) for s in found], ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No signposted practice matches.")
+        return
+    for s in found:
+        click.echo(f"{s.name}")
+        click.echo(f"  {s.text}")
+        if s.recommendation:
+            click.echo(f"  Supports: {s.recommendation}")
+        for link in s.links:
+            click.echo(f"  Link: {link}")
+        click.echo(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})")
+        click.echo()
+    click.echo(f"{len(found)} signposts.")
+
+
+@main.command()
+@click.argument("council")
+@_index_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the Markdown to this file instead of stdout.",
+)
+@_friendly
+def briefing(council: str, index_dir: Path | None, out: Path | None) -> None:
+    """The follow-up visit pack for COUNCIL, in Markdown, every line cited."""
+    from index.briefing import briefing_markdown, council_briefing
+
+    library = _library(index_dir)
+    (name,) = _councils(library, (council,))
+    text = briefing_markdown(
+        council_briefing(library.register, library.reports, name), library.reports
+    )
+    if out is None:
+        click.echo(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote the briefing for {name} to {out}", err=True)

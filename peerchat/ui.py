@@ -435,7 +435,7 @@ def _segment(text: str, marked: bool | None) -> str:
         return escape_markdown(text)
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()) :]
-    return f"{lead}:orange-background[{escape_markdown(text.strip())}]{trail}"
+    return f"{lead}:orange-background[**{escape_markdown(text.strip())}**]{trail}"
 
 
 def citation_label(c: Citation) -> str:
