@@ -1,0 +1,36 @@
+"""Signposted practice: the "Signpost – ..." examples the reports point councils to."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from index.register import select_signposts
+from peerchat import ui
+
+st.title("Signposted practice")
+settings = ui.settings()
+library = ui.require_index(settings).library
+register = library.register
+if not register.signposts:
+    st.info("The library's reports signpost no practice examples.")
+    st.stop()
+
+with st.sidebar:
+    text = st.text_input("Search", placeholder="e.g. digital, shared management")
+    councils = st.multiselect(
+        "Signposted to", sorted({c for s in register.signposts for c in s.councils})
+    )
+
+found = select_signposts(register, councils, text)
+st.caption(f"{len(found)} of {len(register.signposts)} signposted examples.")
+if not found:
+    st.info("No signposted practice matches the search.")
+for s in found:
+    with st.container(border=True):
+        st.subheader(ui.escape_markdown(s.name), anchor=False)
+        st.markdown(ui.escape_markdown(s.text))
+        if s.recommendation:
+            st.markdown("**Supports:** " + ui.escape_markdown(s.recommendation))
+        for link in s.links:
+            st.markdown("**Link:** " + ui.escape_markdown(link))
+        st.caption(ui.escape_markdown(f"{s.council}, {s.source}; {s.section}, p. {s.page}"))
