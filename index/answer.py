@@ -27,7 +27,7 @@ from peerchat.records import Answer, Chunk, Citation, Report, join_names
 SINGLE_FLOOR = 0.58
 AGGREGATE_FLOOR = 0.50
 OVERLAP_WEIGHT = 0.25
-RECOMMENDATION_BONUS = 0.05
+RECOMMENDATION_BONUS = 0.10
 RECOMMENDED = re.compile(
     r"\b(told|advised|recommend\w*|asked|encouraged|urged|should|need(ed)? to|suggest\w*)\b",
     re.IGNORECASE,
@@ -44,6 +44,7 @@ class Evidence:
     chunk_row: int
     text: str
     score: float
+    label: str = ""  # "key recommendation 3" when the sentence states a recommendation
 
 
 def answer_question(
@@ -198,8 +199,27 @@ def _topic_without_councils(query: Query, library: Library) -> str:
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:
     chunk_row, start, end = library.sentence_spans[row]
-    text = library.chunks[chunk_row].text[start:end]
-    return Evidence(int(row), int(chunk_row), text, float(score))
+    chunk = library.chunks[chunk_row]
+    text = chunk.text[start:end]
+    return Evidence(
+        int(row),
+        int(chunk_row),
+        text,
+        float(score),
+        _recommendation_label(library, chunk, start, end),
+    )
+
+
+def _recommendation_label(library: Library, chunk: Chunk, start: int, end: int) -> str:
+    """ "key recommendation 3" when the sentence at start:end of `chunk` states one of the
+    register's recommendations; "" otherwise."""
+    for rec in library.recommendations_by_chunk.get(chunk.id, ()):
+        if chunk.kind == "table row" or (
+            rec.start < chunk.start + end and chunk.start + start < rec.end
+        ):
+            kind = "key recommendation" if rec.key else "recommendation"
+            return f"{kind} {rec.number}" if rec.number else kind
+    return ""
 
 
 def _answer_single(
@@ -250,7 +270,10 @@ def _answer_across_reports(
     without = [library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report]
     found_councils = {c for e in chosen for c in library.chunks[e.chunk_row].councils}
     scope_councils = {c for p in in_scope for c in library.reports[library.report_ids[p]].councils}
+    recommended = {c for e in chosen if e.label for c in library.chunks[e.chunk_row].councils}
     lead = _aggregate_lead(query, len(found_councils), len(scope_councils))
+    if RECOMMENDED.search(query.question) and recommended:
+        lead = _recommendation_lead(len(recommended), len(found_councils), len(scope_councils))
     text = lead + "\n\n" + answer.text
     if without:
         text += "\n\nNo passage found in: " + "; ".join(_report_label(r) for r in without) + "."
@@ -271,6 +294,16 @@ def _aggregate_lead(query: Query, found: int, scope: int) -> str:
     if query.count:
         return f"**{found} of the {scope} {noun}** in scope have a passage on this:"
     return f"Passages on this were found for {found} of the {scope} {noun} in scope:"
+
+
+def _recommendation_lead(recommended: int, found: int, scope: int) -> str:
+    noun = "council" if scope == 1 else "councils"
+    verb = "was" if recommended == 1 else "were"
+    lead = f"**{recommended} of the {scope} {noun}** in scope {verb} told this in a recommendation"
+    others = found - recommended
+    if others > 0:
+        lead += f"; {others} more {'has' if others == 1 else 'have'} a passage on it"
+    return lead + ":"
 
 
 def _compose(
@@ -300,7 +333,11 @@ def _compose(
         by_report.setdefault(library.chunks[ev.chunk_row].report_id, []).append(ev)
     for report_id, evidence in by_report.items():
         report = library.reports[report_id]
-        body = " ".join(f"{_quote(ev.text)} [{numbers[ev.chunk_row]}]" for ev in evidence)
+        body = " ".join(
+            (f"({ev.label}) " if ev.label and per_report else "")
+            + f"{_quote(ev.text)} [{numbers[ev.chunk_row]}]"
+            for ev in evidence
+        )
         prefix = "- " if per_report or len(by_report) > 1 else ""
         lines.append(
             f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}"

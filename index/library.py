@@ -16,7 +16,7 @@ from index.lexical import LexicalIndex, overlap_terms
 from index.register import Register, read_register
 from index.store import StoredReport, read_chunks, read_reports, read_sentences
 from peerchat.errors import IndexIncompatible
-from peerchat.records import Chunk, Report
+from peerchat.records import Chunk, Recommendation, Report
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Library:
     rows_by_report: dict[str, np.ndarray] = field(init=False)
     report_ids: list[str] = field(init=False)  # report position -> id
     report_of_row: np.ndarray = field(init=False)  # chunk row -> report position
+    recommendations_by_chunk: dict[str, list[Recommendation]] = field(init=False)
     term_weight: dict[str, float] = field(init=False)  # IDF of each term over passages
     sentence_terms: list[frozenset[str]] = field(init=False)
     sentence_ok: np.ndarray = field(init=False)  # False for template text and fragments
@@ -48,6 +49,9 @@ class Library:
         for row, chunk in enumerate(self.chunks):
             by_report.setdefault(chunk.report_id, []).append(row)
         self.rows_by_report = {rid: np.asarray(rows) for rid, rows in by_report.items()}
+        self.recommendations_by_chunk = {}
+        for rec in self.register.recommendations:
+            self.recommendations_by_chunk.setdefault(rec.chunk_id, []).append(rec)
         self._index_sentences()
         position = {rid: i for i, rid in enumerate(self.reports)}
         self.report_ids = list(self.reports)
@@ -82,7 +86,8 @@ class Library:
             [
                 self.chunks[row].kind == "table row"
                 or "recommendation" in self.chunks[row].section.lower()
-                for row, _, _ in self.sentence_spans
+                or self._states_recommendation(self.chunks[row], start, end)
+                for row, start, end in self.sentence_spans
             ],
             dtype=np.float32,
         ).reshape(-1)
@@ -93,6 +98,13 @@ class Library:
                 for key, text in zip(keys, texts)
             ],
             dtype=bool,
+        )
+
+    def _states_recommendation(self, chunk: Chunk, start: int, end: int) -> bool:
+        """Whether the sentence at start:end of `chunk` overlaps a register recommendation."""
+        return any(
+            rec.start < chunk.start + end and chunk.start + start < rec.end
+            for rec in self.recommendations_by_chunk.get(chunk.id, ())
         )
 
     @classmethod
