@@ -33,6 +33,7 @@ RECOMMENDED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
 MAX_CITATIONS = 5
 
 
@@ -232,12 +233,13 @@ def _answer_single(
     best = float(scores[order[0]])
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
-        if len(chosen) == MAX_QUOTES or scores[i] < max(SINGLE_FLOOR, best - 0.08):
+        if len(chosen) == MAX_QUOTES or scores[i] < max(SINGLE_FLOOR, best - QUOTE_MARGIN):
             break
         ev = _evidence(library, rows[i], scores[i])
         if any(_similar(ev.text, c.text) for c in chosen):
             continue
         chosen.append(ev)
+    chosen += _what_the_row_commits(library, rows, scores, chosen)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     dense = library.dense.scores(vectors[0])
     fused = rrf(
@@ -247,6 +249,26 @@ def _answer_single(
     )
     extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _what_the_row_commits(
+    library: Library, rows: np.ndarray, scores: np.ndarray, chosen: list[Evidence]
+) -> list[Evidence]:
+    """When the best quote is an action-plan row's recommendation, the row's best
+    sentence of what the council will do, so the answer says both."""
+    if not chosen or library.chunks[chosen[0].chunk_row].kind != "table row":
+        return []
+    taken = {ev.sentence for ev in chosen}
+    same_row = [
+        i
+        for i in np.flatnonzero(library.sentence_spans[rows, 0] == chosen[0].chunk_row)
+        if rows[i] not in taken
+    ]
+    for i in sorted(same_row, key=lambda i: -scores[i]):
+        ev = _evidence(library, rows[i], scores[i])
+        if len(ev.text.split()) >= 8 and not ev.text.startswith("Recommendation"):
+            return [ev]
+    return []
 
 
 def _answer_across_reports(
@@ -343,13 +365,16 @@ def _compose(
             f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}"
         )
 
+    # A cited passage scores as its best quoted sentence; a further source by its cosine.
+    evidence_score: dict[int, float] = {}
+    for ev in chosen:
+        evidence_score[ev.chunk_row] = max(ev.score, evidence_score.get(ev.chunk_row, -1.0))
     citations: list[Citation] = []
     for row, n in sorted(numbers.items(), key=lambda item: item[1]):
         chunk = library.chunks[row]
         used = tuple(quotes.get(row, ()))
-        citations.append(
-            citation_for(chunk, n, float(dense[row]), used, _page_of(library, chunk, used))
-        )
+        score = evidence_score.get(row, float(dense[row]))
+        citations.append(citation_for(chunk, n, score, used, _page_of(library, chunk, used)))
     councils = resolved or tuple(
         dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
     )

@@ -2,4 +2,4 @@
 
 # Bump when reading, cleaning, sections or chunking change: an index built by another
 # version re-reads every file (embeddings still come from the cache).
-PARSER_VERSION = "3"  # 3: the recommendation register (issue 6)
+PARSER_VERSION = "4"  # 4: action-plan rows cite as their recommendation

@@ -42,7 +42,9 @@ def chunk_report(report: Report, max_tokens: int = 300) -> list[Chunk]:
             chunks.append(_make(report, label, section, start, end, "text", used_ids))
     for row in report.rows:
         section = _section_at(report.sections, row.start)
-        label = section.path if section else "Action plan"
+        # A row cites as its recommendation: "Action plan > Recommendation 17".
+        parent = section.path if section and section.kind != "front matter" else "Action plan"
+        label = f"{parent} > Recommendation {row.ref.rstrip('.')}" if row.ref else parent
         chunk = _make(report, label, section, row.start, row.end, "table row", used_ids, row.ref)
         chunks.append(chunk)
     chunks.sort(key=lambda c: (c.start, c.end))

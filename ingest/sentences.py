@@ -46,6 +46,11 @@ ABBREVIATIONS = frozenset(
 )
 END = re.compile(r"[.!?]['\u2019\u201d\")]*\s+(?=[\"'\u2018\u201c(]?[A-Z0-9\u2022])")
 MIN_CHARS = 12
+# A blank line, or a line that starts a list item or a labelled field ("Action: ...").
+BLOCK_BREAK = re.compile(
+    r"\n\s*\n|\n(?=\s*(?:\u2022|[-*] |\d+(?:\.\d+)*[.)]? |[a-z][.)] |"
+    r"[A-Z][A-Za-z/’' -]{1,40}: ))"
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -84,9 +89,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     """Paragraphs and list items: spans separated by a blank line or a bullet line."""
     blocks = []
     start = 0
-    for match in re.finditer(
-        r"\n\s*\n|\n(?=\s*(?:\u2022|[-*] |\d+(?:\.\d+)*[.)]? |[a-z][.)] ))", text
-    ):
+    for match in BLOCK_BREAK.finditer(text):
         blocks.append((start, match.start()))
         start = match.end()
     blocks.append((start, len(text)))
