@@ -33,7 +33,17 @@ RECOMMENDED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
+# "When did the peer team visit Cambridge?": answered from the reports' dates.
+WHEN = re.compile(
+    r"^\s*(when|what date|which date|what year)\b.*\b(visit\w*|peer challenge|peer team|"
+    r"review\w*|report\w*|publish\w*|take place|took place|happen\w*|held|on site)\b",
+    re.IGNORECASE,
+)
+MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
 MAX_CITATIONS = 5
 
 
@@ -83,6 +93,10 @@ def answer_question(
     if not mask.any():
         return _nothing_matches(query, resolved, filters, library)
 
+    if WHEN.search(query.question) and present and not query.aggregate:
+        dated = _answer_when(library, query, mask, resolved)
+        if dated is not None:
+            return dated
     vectors = _topic_vectors(embedder, _topic_without_councils(query, library) or query.topic)
     if query.aggregate:
         answer = _answer_across_reports(library, query, vectors, mask, resolved)
@@ -223,6 +237,41 @@ def _recommendation_label(library: Library, chunk: Chunk, start: int, end: int) 
     return ""
 
 
+def _answer_when(
+    library: Library, query: Query, mask: np.ndarray, resolved: tuple[str, ...]
+) -> Answer | None:
+    """The date of each report in scope, quoting the line of its first page that gives it."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for report_id, rows in library.rows_by_report.items():
+        rows = [int(r) for r in rows if mask[r]]
+        report = library.reports[report_id]
+        if not rows or not report.date:
+            continue
+        first = min(rows, key=lambda r: library.chunks[r].start)
+        chunk = library.chunks[first]
+        year, month = report.date[:4], MONTHS[int(report.date[5:7]) - 1]
+        quote = next(
+            (
+                chunk.text[s:e]
+                for c, s, e in library.sentence_spans
+                if c == first and year in chunk.text[s:e] and month in chunk.text[s:e].lower()
+            ),
+            "",
+        )
+        if not quote:
+            continue
+        n = len(citations) + 1
+        lines.append(
+            f"- **{report.council}** — {report.title} ({report.report_type}): {_quote(quote)} [{n}]"
+        )
+        citations.append(citation_for(chunk, n, 1.0, (quote,), chunk.first_page))
+    if not citations:
+        return None
+    text = "The dates on the reports' covers:\n\n" + "\n".join(lines)
+    return Answer(query.question, True, text, tuple(citations), resolved, (), query.topic)
+
+
 def _answer_single(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
 ) -> Answer:
@@ -255,7 +304,18 @@ def _what_the_row_commits(
     library: Library, rows: np.ndarray, scores: np.ndarray, chosen: list[Evidence]
 ) -> list[Evidence]:
     """When the best quote is an action-plan row's recommendation, the row's best
-    sentence of what the council will do, so the answer says both."""
+    sentence of what the council will do, so the answer says both; when it is a
+    signpost's heading, the signpost's first sentence, which says what it shows."""
+    if chosen and SIGNPOST_HEADING.match(chosen[0].text):
+        follows = chosen[0].sentence + 1
+        spans = library.sentence_spans
+        if (
+            follows < len(spans)
+            and spans[follows, 0] == chosen[0].chunk_row
+            and follows not in {ev.sentence for ev in chosen}
+        ):
+            return [_evidence(library, follows, chosen[0].score)]
+        return []
     if not chosen or library.chunks[chosen[0].chunk_row].kind != "table row":
         return []
     taken = {ev.sentence for ev in chosen}

@@ -79,7 +79,7 @@ class Library:
             text = chunk.text[start:end].rstrip()
             texts.append(text)
             self.sentence_terms.append(overlap_terms(text))
-            key = re.sub(r"[^a-z]+", " ", text.lower()).strip()
+            key = _key(text)
             keys.append(key)
             reports_by_text.setdefault(key, set()).add(chunk.report_id)
         self.sentence_is_recommendation = np.asarray(
@@ -91,10 +91,21 @@ class Library:
             ],
             dtype=np.float32,
         ).reshape(-1)
+        # Headings and titles name a topic but say nothing about it.
+        headings = {_key(r.title) for r in self.reports.values()}
+        for report in self.reports.values():
+            for section in (s for s in report.sections if s.kind != "signpost"):
+                # A signpost's heading names what is signposted: it stays quotable.
+                headings.update(
+                    {_key(section.heading), _key(f"{section.number} {section.heading}")}
+                )
         # A lead-in ending with ":" introduces an answer but is not one.
         self.sentence_ok = np.asarray(
             [
-                len(key.split()) >= 4 and len(reports_by_text[key]) < 2 and not text.endswith(":")
+                len(key.split()) >= 4
+                and len(reports_by_text[key]) < 2
+                and not text.endswith(":")
+                and key not in headings
                 for key, text in zip(keys, texts)
             ],
             dtype=bool,
@@ -145,3 +156,8 @@ class Library:
 
     def store_path(self) -> Path:
         return self.generation / "store.sqlite"
+
+
+def _key(text: str) -> str:
+    """Text reduced to its lower-case words, for comparing sentences and headings."""
+    return re.sub(r"[^a-z]+", " ", text.lower()).strip()

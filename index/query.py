@@ -12,8 +12,11 @@ from peerchat.records import Answer
 MAX_QUESTION_CHARS = 1000
 
 AGGREGATE = re.compile(
-    r"\b(which|what|how many|list|name|all|any|other|several|most)\b[\w\s,'’-]{0,40}?"
-    r"\b(councils|authorities|local authorities|reports)\b"
+    # "which (of the) councils ...", but not "what did the Dorset Councils Partnership ...":
+    # no verb between the question word and "councils".
+    r"\b(which|what|how many|list|name|all|any|other|several|most)\b"
+    r"(?:\s+(?!(?:did|does|do|was|is|were|has|have|had)\b)[\w,'’-]+){0,5}?"
+    r"\s+(councils|authorities|local authorities|reports)\b"
     r"|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
     r"|\b(councils|authorities)\b[\w\s,'’-]{0,30}\b(were|have been|was)\s+(told|advised|"
     r"recommended|asked|encouraged|urged)\b",
@@ -49,10 +52,10 @@ TYPES = (
     (
         "progress review",
         re.compile(
-            r"\bprogress (review|report|letter)s?\b|\bfollow[- ]up (visit|review|report|letter)s?\b",
+            r"\bprogress (review|report|letter)s?\b|\bfollow[- ]up (review|report|letter)s?\b",
             re.IGNORECASE,
         ),
-    ),  # noqa: E501
+    ),
     ("feedback report", re.compile(r"\bfeedback reports?\b", re.IGNORECASE)),
 )
 # A follow-up that only swaps the council: "and Cambridge?", "what about Lambeth?"
