@@ -32,7 +32,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def _ingest(runner: CliRunner, index_dir: Path, *paths: Path):
-    return runner.invoke(main, ["ingest", "--quiet", "--index-dir", str(index_dir), *map(str, paths)])
+    return runner.invoke(
+        main, ["ingest", "--quiet", "--index-dir", str(index_dir), *map(str, paths)]
+    )
 
 
 def test_ingest_prints_the_summary_and_skips_bad_files(runner, folder, tmp_path):
@@ -64,11 +66,20 @@ def test_index_dir_from_the_environment(runner, folder, tmp_path, monkeypatch):
 def test_search_json_has_the_citation_fields(runner, folder, tmp_path):
     _ingest(runner, tmp_path / "index", folder)
     result = runner.invoke(
-        main, ["search", "corporate disobedience", "--json", "-k", "3", "--index-dir", str(tmp_path / "index")]
+        main,
+        [
+            "search",
+            "corporate disobedience",
+            "--json",
+            "-k",
+            "3",
+            "--index-dir",
+            str(tmp_path / "index"),
+        ],
     )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
-    assert len(hits) == 3 and CITATION_FIELDS <= set(hits[0])
+    assert len(hits) == 3 and set(hits[0]) >= CITATION_FIELDS
     assert [h["n"] for h in hits] == [1, 2, 3]
     assert "corporate disobedience" in hits[0]["text"]
     assert hits[0]["council"] == "Lambeth London Borough Council"
@@ -76,7 +87,15 @@ def test_search_json_has_the_citation_fields(runner, folder, tmp_path):
 
 def test_search_council_filter(runner, folder, tmp_path):
     _ingest(runner, tmp_path / "index", folder)
-    args = ["search", "priorities", "--json", "--council", "Bedford", "--index-dir", str(tmp_path / "index")]
+    args = [
+        "search",
+        "priorities",
+        "--json",
+        "--council",
+        "Bedford",
+        "--index-dir",
+        str(tmp_path / "index"),
+    ]
     hits = json.loads(runner.invoke(main, args).stdout)
     assert hits and {h["council"] for h in hits} == {"Bedford Borough Council"}
     unknown = runner.invoke(main, [*args[:3], "--council", "Atlantis", *args[5:]])
@@ -89,14 +108,20 @@ def test_reports_lists_the_library(runner, folder, tmp_path):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["council", "type", "date", "pages", "passages", "file"]
-    assert any(line.startswith("Lambeth London Borough Council") and "2016-10-04" in line for line in lines)
-    rows = json.loads(runner.invoke(main, ["reports", "--json", "--index-dir", str(tmp_path / "index")]).stdout)
+    assert any(
+        line.startswith("Lambeth London Borough Council") and "2016-10-04" in line for line in lines
+    )
+    rows = json.loads(
+        runner.invoke(main, ["reports", "--json", "--index-dir", str(tmp_path / "index")]).stdout
+    )
     assert {r["type"] for r in rows} == {"feedback report", "action plan"}
 
 
 def test_ask_json_reads_questions_from_stdin(runner, folder, tmp_path):
     _ingest(runner, tmp_path / "index", folder)
-    questions = "What did the peer team mean by corporate disobedience?\n\nWhat did Birmingham say?\n"
+    questions = (
+        "What did the peer team mean by corporate disobedience?\n\nWhat did Birmingham say?\n"
+    )
     result = runner.invoke(
         main, ["ask", "--json", "-", "--index-dir", str(tmp_path / "index")], input=questions
     )
@@ -110,7 +135,7 @@ def test_ask_json_reads_questions_from_stdin(runner, folder, tmp_path):
     for reply in replies:
         assert {"question", "found", "answer", "citations"} <= set(reply)
         for citation in reply["citations"]:
-            assert CITATION_FIELDS <= set(citation)
+            assert set(citation) >= CITATION_FIELDS
 
 
 @pytest.mark.parametrize("command", [["search", "x"], ["ask", "x"], ["reports"]])
