@@ -416,7 +416,7 @@ def _compose(
     for report_id, evidence in by_report.items():
         report = library.reports[report_id]
         body = " ".join(
-            (f"({ev.label}) " if ev.label and per_report else "")
+            (f"({ev.label}) " if ev.label and per_report and not _names_itself(ev.text) else "")
             + f"{_quote(ev.text)} [{numbers[ev.chunk_row]}]"
             for ev in evidence
         )
@@ -470,6 +470,11 @@ def _page_of(library: Library, chunk: Chunk, quotes: tuple[str, ...]) -> int:
         return chunk.first_page
     page = report.page_at(chunk.start + at)
     return min(max(page, chunk.first_page), chunk.last_page)
+
+
+def _names_itself(sentence: str) -> bool:
+    """Whether a quote already says which recommendation it is ("Recommendation 2: ...")."""
+    return bool(re.match(r"\s*(key\s+)?recommendation\s+\w+\s*:", sentence, re.IGNORECASE))
 
 
 def _quote(sentence: str) -> str:
