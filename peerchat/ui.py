@@ -438,6 +438,38 @@ def _segment(text: str, marked: bool | None) -> str:
     return f"{lead}:orange-background[**{escape_markdown(text.strip())}**]{trail}"
 
 
+def passage_excerpt(text: str, quotes: Sequence[str], context: int = 1) -> str:
+    """The lines of a passage that hold its quotes, with `context` lines either side and
+    "…" where lines are left out; the whole passage when it is short or nothing is quoted.
+    """
+    lines = text.split("\n")
+    if len(text) < 900 or not quotes or len(lines) < 3:
+        return text
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    keep: set[int] = set()
+    for quote in quotes:
+        at = text.find(quote) if quote else -1
+        if at < 0:
+            continue
+        first = max(i for i, s in enumerate(starts) if s <= at)
+        last = max(i for i, s in enumerate(starts) if s <= at + len(quote) - 1)
+        keep.update(range(max(0, first - context), min(len(lines), last + context + 1)))
+    if not keep or len(keep) == len(lines):
+        return text
+    out, previous = [], -1
+    for i in sorted(keep):
+        if i != previous + 1:
+            out.append("…")
+        out.append(lines[i])
+        previous = i
+    if previous != len(lines) - 1:
+        out.append("…")
+    return "\n".join(out)
+
+
 def citation_label(c: Citation) -> str:
     """The one-line label of a source: `[n] Council · type, date · p. N`."""
     return escape_markdown(
@@ -463,40 +495,43 @@ def show_answer(exchange: Exchange, assistant: Assistant, settings: Settings, ke
 
 
 def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: str) -> None:
-    """One numbered source: where it is printed, the passage with the answer's sentences
-    highlighted, the page as printed (on request) and the original file."""
-    with st.expander(citation_label(c)):
-        details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
-        st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
-        with st.container(border=True):
-            st.markdown(highlighted_markdown(c.text, c.quotes))
-        path = source_path(c, assistant.library, settings)
-        if path is None:
-            st.caption(escape_markdown(f"The file {c.source} is no longer in the library."))
-            return
-        if path.suffix.lower() != ".pdf":
-            st.caption("This report is a text export: there is no printed page to show.")
-            return
-        left, right = st.columns([3, 2], vertical_alignment="center")
-        with left:
-            show = st.toggle(f"Show page {c.page} as printed", key=f"page-{key}")
-        with right:
-            st.download_button(
-                "Download the report (PDF)",
-                data=functools.partial(path.read_bytes),
-                file_name=path.name,
-                mime="application/pdf",
-                key=f"pdf-{key}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
-        if show:
-            with user_errors(f"showing page {c.page} of {c.source}"):
-                image = page_png(str(path), path.stat().st_mtime, c.page, c.quotes, c.text)
+    """One numbered source, opened on request: where it is printed, the passage with the
+    answer's sentences highlighted, the original file, and (only while open, as it costs a
+    render) the page as printed with the passage marked."""
+    source = st.expander(citation_label(c), key=f"source-{key}", on_change="rerun")
+    path = source_path(c, assistant.library, settings)
+    pdf = path if path is not None and path.suffix.lower() == ".pdf" else None
+    with source:
+        text_side, page_side = st.columns([2, 3], gap="medium") if pdf else (st.container(), None)
+        with text_side:
+            details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
+            st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
+            excerpt = passage_excerpt(c.text, c.quotes)
+            whole = excerpt == c.text or st.toggle("Whole passage", key=f"whole-{key}")
+            with st.container(border=True):
+                st.markdown(highlighted_markdown(c.text if whole else excerpt, c.quotes))
+            if path is None:
+                st.caption(escape_markdown(f"The file {c.source} is no longer in the library."))
+            elif pdf is None:
+                st.caption("This report is a text export: there is no printed page to show.")
+            else:
+                st.download_button(
+                    "Download the report (PDF)",
+                    data=functools.partial(pdf.read_bytes),
+                    file_name=pdf.name,
+                    mime="application/pdf",
+                    key=f"pdf-{key}",
+                    on_click="ignore",
+                    icon=":material/download:",
+                )
+        if page_side is not None and source.open:
+            with page_side, user_errors(f"showing page {c.page} of {c.source}"):
+                image = page_png(str(pdf), pdf.stat().st_mtime, c.page, c.quotes, c.text)
                 st.image(
                     image,
-                    caption=escape_markdown(f"{c.source}, page {c.page}"),
+                    caption=escape_markdown(f"{c.source}, page {c.page} as printed"),
                     width="stretch",
+                    output_format="PNG",
                 )
 
 

@@ -1,0 +1,153 @@
+"""Peer Challenge Assistant: the Streamlit front end. UI only: it calls the same
+`Assistant.answer_stream` as the CLI calls `answer`; the helpers live in peerchat/ui.py.
+
+Run with `make run` (or `streamlit run app.py`). The chat is the default page; every
+script in pages/ is a further page.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from peerchat import ui
+from peerchat.export import conversation_markdown
+from peerchat.records import Answer
+
+EXAMPLES = (
+    "Which councils were told to narrow priorities?",
+    "What did Lambeth commit to on scrutiny, and by when?",
+    "Examples of digital transformation we have signposted",
+    "What did the peer team say about Cambridge's financial planning?",
+)
+
+
+def chat_page() -> None:
+    """Ask questions about the reports; every answer lists its numbered sources."""
+    st.title("Peer Challenge Assistant")
+    settings = ui.settings()
+    assistant = ui.require_index(settings)
+    library = assistant.library
+    st.caption(
+        f"Answers from {len(library.stored)} LGA Corporate Peer Challenge reports "
+        f"on {len(library.councils)} councils. Every answer cites the passages it rests on."
+    )
+    filters = ui.filter_sidebar(library)
+    conversation = st.sidebar.container()
+    exchanges: list[ui.Exchange] = st.session_state.setdefault("exchanges", [])
+
+    typed = st.chat_input("Ask about the peer challenge reports…", max_chars=1000)
+    question = st.session_state.pop("pending_question", None) or typed
+
+    if not exchanges and not question:
+        _welcome()
+    for i, exchange in enumerate(exchanges):
+        _show_exchange(exchange, assistant, settings, f"a{i}")
+
+    if question and question.strip():
+        with st.chat_message("user"):
+            st.markdown(ui.escape_markdown(question))
+        with st.chat_message("assistant"):
+            answer = _answer(assistant, question, ui.history_of(exchanges), filters)
+        if answer is not None:
+            exchanges.append(ui.Exchange(answer, filters))
+            # Drawn again from the history, so each source keeps its place (and an opened
+            # source stays open) on later reruns.
+            st.rerun()
+
+    with conversation:
+        _conversation_controls(exchanges)
+
+
+def _answer(assistant, question: str, history, filters) -> Answer | None:
+    """Ask the assistant, showing the answer's text as it is written."""
+    placeholder = st.empty()
+    written = ""
+    with ui.user_errors("answering the question"), st.spinner("Searching the reports…"):
+        for piece in assistant.answer_stream(question, history, filters):
+            if isinstance(piece, Answer):
+                placeholder.empty()
+                return piece
+            written += piece
+            placeholder.markdown(ui.escape_markdown(written))
+    placeholder.empty()
+    return None
+
+
+def _show_exchange(exchange: ui.Exchange, assistant, settings, key: str) -> None:
+    with st.chat_message("user"):
+        st.markdown(ui.escape_markdown(exchange.answer.question))
+    with st.chat_message("assistant"):
+        ui.show_answer(exchange, assistant, settings, key)
+
+
+def _welcome() -> None:
+    with st.chat_message("assistant"):
+        st.markdown(
+            "Ask a question about the peer challenge reports in the library: what councils "
+            "were told, what they committed to, and practice the peer teams signposted. "
+            "Narrow the search by council, report type or year in the sidebar; ask a "
+            "follow-up such as *and Cambridge?* to carry on."
+        )
+        st.markdown("**Try one of these:**")
+        for i, example in enumerate(EXAMPLES):
+            st.button(
+                example,
+                key=f"example-{i}",
+                on_click=_ask_example,
+                args=(example,),
+                icon=":material/chat_bubble:",
+            )
+
+
+def _ask_example(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def _new_conversation() -> None:
+    st.session_state["exchanges"] = []
+
+
+def _conversation_controls(exchanges: list[ui.Exchange]) -> None:
+    st.divider()
+    st.subheader("Conversation")
+    st.button(
+        "New conversation",
+        on_click=_new_conversation,
+        disabled=not exchanges,
+        icon=":material/add_comment:",
+        width="stretch",
+    )
+    st.download_button(
+        "Download as Markdown",
+        data=conversation_markdown(
+            [e.answer for e in exchanges],
+            [e.filters for e in exchanges],
+            generated=time.strftime("%d %B %Y"),
+        ),
+        file_name="peer-challenge-conversation.md",
+        mime="text/markdown",
+        disabled=not exchanges,
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+        help="The questions, answers and their sources, for a visit brief.",
+    )
+
+
+def _pages() -> list:
+    chat = st.Page(chat_page, title="Ask", icon=":material/forum:", default=True)
+    folder = Path(__file__).resolve().parent / "pages"
+    return [chat, *(st.Page(f"pages/{p.name}") for p in sorted(folder.glob("*.py")))]
+
+
+st.set_page_config(
+    page_title="Peer Challenge Assistant", page_icon=":material/forum:", layout="wide"
+)
+try:
+    st.navigation(_pages()).run()
+except Exception:  # the last line of defence: a short message, never a traceback
+    ui.log.exception("unexpected error")
+    st.error("Something went wrong. Please reload the page; the details are in the server log.")

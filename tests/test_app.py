@@ -1,0 +1,253 @@
+"""The Streamlit app, driven by AppTest over the real sample index, and the UI helpers
+(escaping, filters, adding reports) tested directly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from peerchat import ui
+from peerchat.records import Answer, Citation
+from peerchat.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+TEXT_REPORT = (
+    Path(__file__).resolve().parent / "data" / "text" / "bedford-borough-cpc-action-plan-2024.txt"
+)
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, sample_index: Path) -> Path:
+    monkeypatch.setenv("PEERCHAT_INDEX_DIR", str(sample_index))
+    monkeypatch.delenv("PEERCHAT_EMBEDDER", raising=False)  # the real model
+    return sample_index
+
+
+def _ask(at: AppTest, question: str) -> Answer:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at.session_state["exchanges"][-1].answer
+
+
+def _source_labels(at: AppTest) -> list[str]:
+    return [e.label.replace("\\", "") for e in at.expander]
+
+
+def test_ask_shows_a_short_answer_with_numbered_sources(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Which councils were told to narrow priorities?" in [b.label for b in at.button]
+
+    answer = _ask(at, "which councils were told to narrow priorities")
+    assert answer.found and len(answer.citations) >= 3
+    messages = at.chat_message
+    assert [m.name for m in messages] == ["user", "assistant"]
+    assert messages[0].markdown[0].value == "which councils were told to narrow priorities"
+    shown = messages[1].markdown[0].value
+    assert "**Central Bedfordshire Council**" in shown
+    assert ":blue-badge[1]" in shown, "[1] in the answer is the first source"
+    labels = _source_labels(at)
+    assert len(labels) == len(answer.citations)
+    for label, c in zip(labels, answer.citations):
+        assert label.startswith(f"[{c.n}] {c.council} · {c.report_type}, {c.date} · p. {c.page}")
+    councils = {c.council for c in answer.citations}
+    assert len(councils) >= 3, councils
+    # Each source offers its PDF.
+    assert len(at.get("download_button")) >= len(answer.citations)
+
+
+def test_an_example_button_asks_it_and_new_conversation_clears(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.button(key="example-0").click().run()
+    assert not at.exception
+    exchanges = at.session_state["exchanges"]
+    assert [e.answer.question for e in exchanges] == [
+        "Which councils were told to narrow priorities?"
+    ]
+    next(b for b in at.button if b.label == "New conversation").click().run()
+    assert not at.exception
+    assert at.session_state["exchanges"] == []
+    assert any("Try one of these" in m.value for m in at.markdown)
+
+
+def test_a_follow_up_uses_the_conversation(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _ask(at, "which councils were told to narrow priorities")
+    follow_up = _ask(at, "and Cambridge?")
+    assert follow_up.found, follow_up.text
+    assert follow_up.citations
+    assert {c.council for c in follow_up.citations} == {"Cambridge City Council"}
+    assert len(at.chat_message) == 4
+
+
+def test_a_filter_narrows_the_councils_cited(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    chosen = ["Lambeth London Borough Council", "Cambridge City Council"]
+    at.multiselect(key="filter_councils").set_value(chosen).run()
+    assert not at.exception
+    answer = _ask(at, "which councils were told to narrow priorities")
+    assert answer.citations
+    assert {c.council for c in answer.citations} <= set(chosen)
+    captions = [c.value.replace("\\", "") for c in at.chat_message[1].caption]
+    assert any(c.startswith("Filtered: councils: Lambeth London Borough Council") for c in captions)
+    # Filters stay until cleared.
+    next(b for b in at.button if b.label == "Clear filters").click().run()
+    assert at.multiselect(key="filter_councils").value == []
+
+
+def test_a_year_range_becomes_a_date_filter(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.slider(key="filter_years").set_value((2017, 2017)).run()
+    answer = _ask(at, "which councils were told to narrow priorities")
+    assert not at.exception
+    assert at.session_state["exchanges"][-1].filters.date_from == "2017-01-01"
+    assert {c.date[:4] for c in answer.citations} <= {"2017"}
+
+
+def test_no_answer_is_said_plainly(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    answer = _ask(at, "What did the peer challenge recommend for Birmingham City Council?")
+    assert not answer.found
+    infos = [i.value for i in at.chat_message[1].info]
+    assert len(infos) == 1 and "Birmingham City Council" in infos[0]
+    assert not at.expander
+
+
+def test_no_index_says_how_to_build_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PEERCHAT_INDEX_DIR", str(tmp_path / "no-index"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("No index yet" in i.value for i in at.info)
+    assert any("make run" in m.value and "peerchat ingest" in m.value for m in at.markdown)
+    assert any(b.label.startswith("Build the index from the sample reports") for b in at.button)
+    assert not at.chat_input, "nothing to ask before there is an index"
+
+
+def test_library_page_lists_the_reports(app_env: Path) -> None:
+    at = AppTest.from_file(LIBRARY_PAGE, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["council"]) >= {"Cambridge City Council", "Lambeth London Borough Council"}
+    assert list(table.columns[:5]) == ["council", "type", "date", "pages", "passages"]
+
+
+def test_library_page_without_an_index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PEERCHAT_INDEX_DIR", str(tmp_path / "no-index"))
+    at = AppTest.from_file(LIBRARY_PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert any("No index yet" in i.value for i in at.info)
+    assert any(s.value == "Add reports" for s in at.subheader)
+
+
+# --- adding reports --------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", reports_dir=tmp_path / "reports", embedder="hash")
+
+
+def test_add_reports_keeps_good_files_and_names_bad_ones(
+    fast_settings: Settings, hash_embedder
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    result = ui.add_reports(
+        [
+            ("notes.pdf", b"%PDF-1.4 this is not really a pdf"),
+            ("empty.txt", b"   "),
+            ("../../bedford.txt", TEXT_REPORT.read_bytes()),
+        ],
+        fast_settings,
+        embedder=hash_embedder,
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
+    assert result.added == ("bedford.txt",)
+    reasons = dict(result.skipped)
+    assert set(reasons) == {"notes.pdf", "empty.txt"}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["notes.pdf"], "a reason is given"
+    assert sorted(p.name for p in fast_settings.reports_dir.iterdir()) == ["bedford.txt"]
+    assert result.summary is not None and result.summary.ingested == ("bedford.txt",)
+    assert calls and calls[-1][0] == "embedding"
+
+    # The same content again is not added twice; a different file of the same name is
+    # saved beside it, not over it.
+    again = ui.add_reports([("other.txt", TEXT_REPORT.read_bytes())], fast_settings, hash_embedder)
+    assert again.added == () and again.summary is None
+    assert again.skipped == (("other.txt", "already in the library as bedford.txt"),)
+    other = (TEXT_REPORT.parent / "lambeth-cpc-feedback-2016.md").read_bytes()
+    renamed = ui.add_reports([("bedford.txt", other)], fast_settings, hash_embedder)
+    assert renamed.added == ("bedford-2.txt",)
+
+
+def test_a_failed_ingest_leaves_the_folder_as_it_was(
+    fast_settings: Settings, hash_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ui, "ingest_paths", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ui.add_reports([("bedford.txt", TEXT_REPORT.read_bytes())], fast_settings, hash_embedder)
+    assert list(fast_settings.reports_dir.iterdir()) == []
+
+
+# --- report text is shown escaped -------------------------------------------------------
+
+HOSTILE = 'Click <script>alert("x")</script> here: [x](javascript:alert(1)) ![i](http://e/i.png) $x$ :red[y]'
+
+
+def test_a_passage_cannot_inject_html_links_or_markup() -> None:
+    quote = "[x](javascript:alert(1))"
+    md = ui.highlighted_markdown(HOSTILE, (quote,))
+    assert "<script>" not in md and "](" not in md and "![" not in md
+    assert "\\<script\\>" in md
+    assert "\\$x\\$" in md and "\\:red\\[y\\]" in md
+    assert ":orange-background[**\\[x\\]\\(javascript\\:alert\\(1\\)\\)**]" in md
+    plain = ui.escape_markdown(HOSTILE)
+    assert "](" not in plain and "<" not in plain.replace("\\<", "")
+
+
+def test_answer_text_keeps_its_bullets_but_not_links_or_html() -> None:
+    c = Citation(1, "r:1:p1-1:0", "X", "T", "other", "", "", 1, "x.pdf", HOSTILE, 0.1)
+    answer = Answer("q", True, f"- **X**: {HOSTILE} [1] [7]", citations=(c,))
+    md = ui.answer_markdown(answer)
+    assert md.startswith("- **X**\\: Click \\<script\\>")
+    assert not re.search(r"(?<!\\)\]\(", md), "no link can form: every ] is escaped"
+    assert "\\$x\\$" in md
+    assert md.endswith(":blue-badge[1] \\[7\\]"), "only cited numbers become badges"
+
+
+def test_highlights_follow_the_quotes_and_line_breaks() -> None:
+    text = "First sentence. Second one.\nThird line."
+    md = ui.highlighted_markdown(text, ("Second one.\nThird", "Second one."))
+    assert md == (
+        "First sentence\\. :orange-background[**Second one\\.**]  \n"
+        ":orange-background[**Third**] line\\."
+    )
+
+
+def test_filters_from_the_sidebar_choices() -> None:
+    full = (2016, 2024)
+    assert not ui.filters_from([], [], full, full).active
+    narrowed = ui.filters_from(
+        ["Lambeth London Borough Council"], ["action plan"], (2017, 2018), full
+    )
+    assert narrowed.councils == ("Lambeth London Borough Council",)
+    assert narrowed.report_types == ("action plan",)
+    assert (narrowed.date_from, narrowed.date_to) == ("2017-01-01", "2018-12-31")
+
+
+def test_a_long_passage_is_cut_to_the_lines_it_quotes() -> None:
+    lines = [f"Line {i} " + "word " * 40 for i in range(8)]
+    text = "\n".join(lines)
+    quote = lines[4].strip()
+    assert ui.passage_excerpt(text, (quote,)) == "\n".join(["…", *lines[3:6], "…"])
+    assert ui.passage_excerpt(text, ()) == text
+    assert ui.passage_excerpt("Short.\nText.\nHere.", ("Text.",)) == "Short.\nText.\nHere."

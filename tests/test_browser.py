@@ -1,0 +1,191 @@
+"""The app in a real browser: `streamlit run app.py` driven by headless Chromium.
+
+Ask the cross-council question, check the sources, open one at its printed page and save
+a screenshot ($PEERCHAT_SCREENSHOT_DIR/screenshot.png; `make screenshot` refreshes
+docs/screenshot.png).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+INSTALL_HINT = (
+    "install chromium and chromium-driver (apt-get install -y chromium chromium-driver) "
+    "to run the browser test"
+)
+QUESTION = "which councils were told to narrow priorities"
+# Read at import: the test session's fixtures clear PEERCHAT_* variables.
+SCREENSHOT_DIR = os.environ.get("PEERCHAT_SCREENSHOT_DIR", "")
+COUNCILS = (
+    "Bedford Borough Council",
+    "Bromsgrove District Council",
+    "Cambridge City Council",
+    "Central Bedfordshire Council",
+    "Lambeth London Borough Council",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def index_dir(request: pytest.FixtureRequest) -> Path:
+    """data/index when `make screenshot` has just built it from the sample reports (fast);
+    otherwise the session's sample index."""
+    from index.assistant import generation_key
+    from index.generations import current_generation, read_manifest
+
+    built = ROOT / "data" / "index"
+    if generation_key(built):
+        manifest = read_manifest(current_generation(built))
+        if manifest.reports == 5 and manifest.embedder == "all-MiniLM-L6-v2":
+            return built
+    return request.getfixturevalue("sample_index")
+
+
+@pytest.fixture(scope="module")
+def server(index_dir: Path):
+    """`streamlit run app.py` on a free port, stopped (terminate, then kill) afterwards."""
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip(INSTALL_HINT)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERCHAT_")}
+    env.update(PEERCHAT_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _healthy(url):
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the app was not healthy within 30 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip(INSTALL_HINT)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1800",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _screenshot_path(tmp_path: Path) -> Path:
+    target = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    return target / "screenshot.png"
+
+
+def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 40)
+    browser.get(server)
+    box = wait.until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+    )
+    box.send_keys(QUESTION)
+    box.send_keys(Keys.ENTER)
+
+    def source_labels(driver) -> list[str] | bool:
+        labels = [
+            e.text
+            for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
+        ]
+        return labels if len(labels) >= 3 else False
+
+    labels = wait.until(source_labels)
+    cited = {name for name in COUNCILS if any(name in label for label in labels)}
+    assert len(cited) >= 3, f"sources listed: {labels}"
+    answer = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1].text
+    assert "Central Bedfordshire Council" in answer, answer
+
+    # Open the first source: it shows its page as printed (each rerun redraws the DOM, so
+    # elements are found afresh rather than held).
+    def first_source(driver):
+        return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")[0]
+
+    first_source(browser).find_element(By.CSS_SELECTOR, "summary").click()
+    wait.until(
+        lambda d: d.execute_script(
+            "const img = arguments[0].querySelector(\"[data-testid='stImage'] img\");"
+            "return img !== null && img.complete && img.naturalWidth > 0;",
+            first_source(d),
+        )
+    )
+    assert first_source(browser).find_elements(
+        By.CSS_SELECTOR, "[data-testid='stDownloadButton']"
+    ), "the source offers its PDF"
+
+    # The screenshot shows the question, the answer and the sources.
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'start'});",
+        browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[0],
+    )
+    time.sleep(0.5)  # let the scroll settle before the picture (not a wait for the app)
+    path = _screenshot_path(tmp_path)
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
