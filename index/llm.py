@@ -45,7 +45,9 @@ class ChatClient:
     """Chat completions from one model at one OpenAI-compatible endpoint.
 
     `timeout` bounds connecting and each wait for the server (the whole reply when not
-    streaming, each piece when streaming).
+    streaming, each piece when streaming). `fold_system` puts the system message at the
+    head of the first user message, for models with no system role (Gemma's chat format
+    drops it); by default it is on for models whose name says "gemma".
     """
 
     def __init__(
@@ -57,9 +59,11 @@ class ChatClient:
         retries: int = 2,
         backoff: float = 0.5,
         transport: httpx.BaseTransport | None = None,
+        fold_system: bool | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
+        self.fold_system = "gemma" in model.lower() if fold_system is None else fold_system
         self.retries = retries
         self.backoff = backoff
         headers = {"Accept": "application/json"}
@@ -140,6 +144,8 @@ class ChatClient:
         return ModelError(self.base_url, reason)
 
     def _payload(self, messages: list[Message], stream: bool, params: dict) -> dict:
+        if self.fold_system:
+            messages = _fold_system(messages)
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
@@ -229,6 +235,18 @@ class _Closing:
 
     def __exit__(self, *exc: object) -> None:
         self.response.close()
+
+
+def _fold_system(messages: list[Message]) -> list[Message]:
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    rest = [m for m in messages if m.role != "system"]
+    if not system:
+        return rest
+    at = next((i for i, m in enumerate(rest) if m.role == "user"), None)
+    if at is None:
+        return [Message("user", system), *rest]
+    rest[at] = Message("user", f"{system}\n\n{rest[at].content}")
+    return rest
 
 
 def _error_detail(response: httpx.Response) -> str:

@@ -33,9 +33,8 @@ FRAME = re.compile(
 )
 # "What did the peer team say about ...": the frame of a question about what a report says.
 SAYS = re.compile(
-    r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(the\s+)?"
-    r"(peer\s+team|peer\s+challenge|peers|reports?|lga|team|council|they|it|[A-Z][\w'’]*)?\s*"
-    r"(\w+\s+)?(say|said|says|mean|meant|find|found|think|thought|recommend|recommended|"
+    r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(?:[\w'’]+\s+){0,4}?"
+    r"(say|said|says|mean|meant|find|found|think|thought|recommend|recommended|"
     r"note|noted|conclude|concluded|suggest|suggested|tell|told|write|wrote|report|reported)"
     r"\s*(about|on|regarding|of|by|for|in|to)?\s+",
     re.IGNORECASE,

@@ -274,6 +274,26 @@ def _echo_streamed(assistant, question: str, history: list, filters):
     return result
 
 
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@_index_option
+@click.option("--rows", is_flag=True, help="Print each question's result too.")
+@click.option("-k", default=5, show_default=True, help="Evidence must be in the first k citations.")
+@_friendly
+def evaluate_command(questions: Path, index_dir: Path | None, rows: bool, k: int) -> None:
+    """Score the assistant on a question file (JSON lines), like the project's scorer."""
+    from dataclasses import asdict
+
+    from peerchat.evaluate import evaluate
+
+    assistant = _assistant(index_dir)
+    results, figures = evaluate(questions, assistant.answer, k=k)
+    if rows:
+        for result in results:
+            click.echo(json.dumps(asdict(result)))
+    click.echo(json.dumps(figures))
+
+
 def _assistant(index_dir: Path | None, **overrides: Any):
     from index.assistant import Assistant
 

@@ -35,7 +35,9 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def main() -> None:
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()
+    ]
     started = time.perf_counter()
     embedder = MiniLMEmbedder()
     model_load = time.perf_counter() - started
