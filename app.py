@@ -35,6 +35,7 @@ def chat_page() -> None:
         f"on {len(library.councils)} councils. Every answer cites the passages it rests on."
     )
     filters = ui.filter_sidebar(library)
+    assistant = ui.with_model_settings(assistant, ui.model_settings_panel(settings))
     conversation = st.sidebar.container()
     exchanges: list[ui.Exchange] = st.session_state.setdefault("exchanges", [])
 
@@ -62,18 +63,26 @@ def chat_page() -> None:
 
 
 def _answer(assistant, question: str, history, filters) -> Answer | None:
-    """Ask the assistant, showing the answer's text as it is written."""
-    placeholder = st.empty()
-    written = ""
-    with ui.user_errors("answering the question"), st.spinner("Searching the reports…"):
+    """Ask the assistant, streaming the answer's text as it is written (a language model
+    writes it sentence by sentence; the extractive answerer in one piece)."""
+    final: list[Answer] = []
+
+    def pieces():
         for piece in assistant.answer_stream(question, history, filters):
             if isinstance(piece, Answer):
-                placeholder.empty()
-                return piece
-            written += piece
-            placeholder.markdown(ui.escape_markdown(written))
+                final.append(piece)
+            else:
+                yield ui.escape_markdown(piece) + " "
+
+    placeholder = st.empty()
+    with (
+        ui.user_errors("answering the question"),
+        st.spinner("Searching the reports…"),
+        placeholder.container(),
+    ):
+        st.write_stream(pieces())
     placeholder.empty()
-    return None
+    return final[0] if final else None
 
 
 def _show_exchange(exchange: ui.Exchange, assistant, settings, key: str) -> None:

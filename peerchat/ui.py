@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -557,3 +557,44 @@ def page_png(path: str, mtime: float, page: int, quotes: tuple[str, ...], passag
     from peerchat.pdfview import render_page
 
     return render_page(path, page, quotes, passage).png
+
+
+def model_settings_panel(settings: Settings) -> Settings:
+    """A sidebar panel for an optional OpenAI-compatible model (this session only).
+
+    Blank fields keep the server's settings (PEERCHAT_LLM_*); with no model the answers
+    are extractive. Returns the settings to answer with.
+    """
+    with st.sidebar.expander("Language model (optional)"):
+        st.caption(
+            "Answers are extractive unless a model is set. A model's answer keeps only "
+            "sentences its cited passages support."
+        )
+        base_url = st.text_input(
+            "Endpoint (OpenAI-compatible)",
+            value=settings.llm_base_url,
+            placeholder="http://localhost:8080/v1",
+            key="llm_base_url",
+        )
+        model = st.text_input("Model", value=settings.llm_model, key="llm_model")
+        api_key = st.text_input(
+            "API key", value=settings.llm_api_key, type="password", key="llm_api_key"
+        )
+    chosen = settings.with_(
+        llm_base_url=base_url.strip(), llm_model=model.strip(), llm_api_key=api_key.strip()
+    )
+    if chosen.llm_enabled:
+        st.sidebar.caption(f"Answers written by {chosen.llm_model}, checked against sources.")
+    return chosen
+
+
+def with_model_settings(assistant: Assistant, chosen: Settings) -> Assistant:
+    """The shared assistant answering with this session's model settings (a shallow copy:
+    the library and the embedder stay shared)."""
+    if (chosen.llm_base_url, chosen.llm_model, chosen.llm_api_key) == (
+        assistant.settings.llm_base_url,
+        assistant.settings.llm_model,
+        assistant.settings.llm_api_key,
+    ):
+        return assistant
+    return replace(assistant, settings=chosen)
