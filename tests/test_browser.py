@@ -8,6 +8,7 @@ docs/screenshot.png).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,8 @@ INSTALL_HINT = (
 )
 QUESTION = "which councils were told to narrow priorities"
 # Read at import: the test session's fixtures clear PEERCHAT_* variables.
+MAIN = "[data-testid='stMain']"  # the page body, not the sidebar
+SOURCE_LABEL = re.compile(r"\[\d+\] ")
 SCREENSHOT_DIR = os.environ.get("PEERCHAT_SCREENSHOT_DIR", "")
 COUNCILS = (
     "Bedford Borough Council",
@@ -130,10 +133,10 @@ def browser():
         driver.quit()
 
 
-def _screenshot_path(tmp_path: Path) -> Path:
+def _screenshot_path(tmp_path: Path, name: str = "screenshot.png") -> Path:
     target = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
     target.mkdir(parents=True, exist_ok=True)
-    return target / "screenshot.png"
+    return target / name
 
 
 def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
@@ -150,11 +153,16 @@ def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
     box.send_keys(QUESTION)
     box.send_keys(Keys.ENTER)
 
-    def source_labels(driver) -> list[str] | bool:
-        labels = [
-            e.text
-            for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
+    def sources(driver) -> list:
+        """The numbered source panels ("[1] Council · ..."), not the sidebar's panels."""
+        return [
+            e
+            for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")
+            if SOURCE_LABEL.search(e.find_element(By.CSS_SELECTOR, "summary").text)
         ]
+
+    def source_labels(driver) -> list[str] | bool:
+        labels = [e.text for e in sources(driver)]
         return labels if len(labels) >= 3 else False
 
     labels = wait.until(source_labels)
@@ -166,7 +174,7 @@ def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
     # Open the first source: it shows its page as printed (each rerun redraws the DOM, so
     # elements are found afresh rather than held).
     def first_source(driver):
-        return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")[0]
+        return sources(driver)[0]
 
     first_source(browser).find_element(By.CSS_SELECTOR, "summary").click()
     wait.until(
@@ -187,5 +195,26 @@ def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
     )
     time.sleep(0.5)  # let the scroll settle before the picture (not a wait for the app)
     path = _screenshot_path(tmp_path)
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_recommendations_page(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 40)
+    browser.get(server.rstrip("/") + "/Recommendations")
+
+    def loaded(driver) -> bool:
+        body = driver.find_element(By.CSS_SELECTOR, MAIN).text
+        charts = driver.find_elements(By.CSS_SELECTOR, f"{MAIN} [data-testid='stVegaLiteChart']")
+        return "Recommendations" in body and bool(charts)
+
+    wait.until(loaded)
+    body = browser.find_element(By.CSS_SELECTOR, MAIN).text
+    assert "Lambeth London Borough Council" in body or "Central Bedfordshire" in body, body[:500]
+    time.sleep(1.0)  # let the chart finish drawing before the picture (not a wait for the app)
+    path = _screenshot_path(tmp_path, "screenshot-recommendations.png")
     browser.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
