@@ -25,16 +25,34 @@ from peerchat.records import Answer, Chunk, Citation, Report, join_names
 
 # Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
 SINGLE_FLOOR = 0.58
+NAMED_FLOOR = 0.52  # when the question names a council with a report: a narrower search
 AGGREGATE_FLOOR = 0.50
 OVERLAP_WEIGHT = 0.25
 RECOMMENDATION_BONUS = 0.10
+NUMBER_BONUS = 0.05
+NUMBER_QUESTION = re.compile(
+    r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b",
+    re.IGNORECASE,
+)
 RECOMMENDED = re.compile(
     r"\b(told|advised|recommend\w*|asked|encouraged|urged|should|need(ed)? to|suggest\w*)\b",
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
+LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
+SIGNPOST_QUESTION = re.compile(
+    r"\bsignpost\w*|\bexamples?\b|\bgood practice\b|\bpractice\b|\belsewhere\b",
+    re.IGNORECASE,
+)
+SIGNPOST_BONUS = 0.10
 QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
+# A question about a council's own peer challenge, not about it as a partner or example.
+OWN_REPORT = re.compile(
+    r"\b(peer challenge|peer team|peers?|reports?|feedback|action plan|recommend\w*|told|"
+    r"advised|findings?|found|progress review|follow[- ]up)\b",
+    re.IGNORECASE,
+)
 # "When did the peer team visit Cambridge?": answered from the reports' dates.
 WHEN = re.compile(
     r"^\s*(when|what date|which date|what year)\b.*\b(visit\w*|peer challenge|peer team|"
@@ -79,7 +97,9 @@ def answer_question(
     notices: list[str] = []
     if missing and not present:
         mentions = _mentions(library, missing)
-        if not mentions.any():
+        if not mentions.any() or OWN_REPORT.search(query.question):
+            # Asked about its own peer challenge: other councils' reports naming it (say,
+            # as a peer's employer) are no answer.
             return _not_covered(query, missing, library)
         mask &= mentions
         notices.append(
@@ -200,16 +220,26 @@ def _score_sentences(
             matched = library.sentence_terms[row].intersection(weights)
             if matched:
                 scores[i] += OVERLAP_WEIGHT * sum(weights[t] for t in matched) / total
-    if query.aggregate and RECOMMENDED.search(query.question):
-        # "Which councils were told to ..." is answered best by what the reports recommend.
-        scores += RECOMMENDATION_BONUS * library.sentence_is_recommendation[rows]
+    if query.aggregate and RECOMMENDED.search(query.question) and total > 0:
+        # "Which councils were told to ..." is answered best by what the reports
+        # recommend, when the recommendation shares some of the question's words.
+        shares = np.asarray(
+            [bool(library.sentence_terms[row].intersection(weights)) for row in rows]
+        )
+        scores += RECOMMENDATION_BONUS * library.sentence_is_recommendation[rows] * shares
+    if SIGNPOST_QUESTION.search(query.question):
+        scores += SIGNPOST_BONUS * library.sentence_in_signpost[rows]
+    if NUMBER_QUESTION.search(query.question):
+        scores += NUMBER_BONUS * library.sentence_has_number[rows]
     return rows, scores
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:
-    """The topic without the names of councils the search is already narrowed to."""
+    """The topic without the names the search is already narrowed by: the councils with
+    reports or, when none of the named councils has one, the passages naming them."""
     covered = set(library.councils)
-    return strip_councils(query.topic, [c for c in query.councils if c.name in covered])
+    narrowed = [c for c in query.councils if c.name in covered] or list(query.councils)
+    return strip_councils(query.topic, narrowed)
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:
@@ -276,19 +306,21 @@ def _answer_single(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
 ) -> Answer:
     rows, scores = _score_sentences(library, query, vectors, mask)
-    if len(rows) == 0 or scores.max() < SINGLE_FLOOR:
+    floor = NAMED_FLOOR if resolved else SINGLE_FLOOR
+    if len(rows) == 0 or scores.max() < floor:
         return _reports_do_not_say(query, resolved)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
-        if len(chosen) == MAX_QUOTES or scores[i] < max(SINGLE_FLOOR, best - QUOTE_MARGIN):
+        if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - QUOTE_MARGIN):
             break
         ev = _evidence(library, rows[i], scores[i])
         if any(_similar(ev.text, c.text) for c in chosen):
             continue
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
+    chosen = _with_signpost_headings(library, chosen)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     dense = library.dense.scores(vectors[0])
     fused = rrf(
@@ -298,6 +330,42 @@ def _answer_single(
     )
     extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _with_signpost_headings(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """A quote from a signposted example is preceded by the example's heading ("Signpost –
+    Breckland and South Holland") and followed by any link it gives, so the answer says
+    what is signposted and where to find it."""
+    out: list[Evidence] = []
+    taken = {ev.sentence for ev in chosen}
+    for ev in chosen:
+        if "signpost" not in library.chunks[ev.chunk_row].section.lower():
+            out.append(ev)
+            continue
+        same = np.flatnonzero(library.sentence_spans[:, 0] == ev.chunk_row)
+        before = [int(r) for r in same if r <= ev.sentence]
+        heading = next(
+            (r for r in reversed(before) if SIGNPOST_HEADING.match(_sentence_text(library, r))),
+            None,
+        )
+        if heading is not None and heading not in taken:
+            out.append(_evidence(library, heading, ev.score))
+            taken.add(heading)
+        out.append(ev)
+        for r in (int(r) for r in same if r > ev.sentence):
+            text = _sentence_text(library, r)
+            if SIGNPOST_HEADING.match(text):
+                break  # the next signpost
+            if LINK.search(text) and r not in taken:
+                out.append(_evidence(library, r, ev.score))
+                taken.add(r)
+                break
+    return out
+
+
+def _sentence_text(library: Library, row: int) -> str:
+    chunk_row, start, end = library.sentence_spans[row]
+    return library.chunks[chunk_row].text[start:end]
 
 
 def _what_the_row_commits(
@@ -344,7 +412,9 @@ def _answer_across_reports(
         if report not in best_by_report:
             best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = sorted({int(library.report_of_row[r]) for r in np.flatnonzero(mask)})
-    chosen = sorted(best_by_report.values(), key=lambda e: -e.score)
+    chosen = _with_signpost_headings(
+        library, sorted(best_by_report.values(), key=lambda e: -e.score)
+    )
     dense = library.dense.scores(vectors[0])
     answer = _compose(library, query, chosen, [], dense, resolved, per_report=True)
     if not chosen:

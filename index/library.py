@@ -41,7 +41,10 @@ class Library:
     term_weight: dict[str, float] = field(init=False)  # IDF of each term over passages
     sentence_terms: list[frozenset[str]] = field(init=False)
     sentence_ok: np.ndarray = field(init=False)  # False for template text and fragments
-    sentence_is_recommendation: np.ndarray = field(init=False)  # 1.0 in recommendations
+    sentence_is_recommendation: np.ndarray = field(init=False)
+    sentence_has_number: np.ndarray = field(
+        init=False
+    )  # 1.0 where a figure is given  # 1.0 in recommendations
 
     def __post_init__(self) -> None:
         self.reports = {s.report.id: s.report for s in self.stored}
@@ -90,6 +93,13 @@ class Library:
                 for row, start, end in self.sentence_spans
             ],
             dtype=np.float32,
+        ).reshape(-1)
+        self.sentence_in_signpost = np.asarray(
+            ["signpost" in self.chunks[row].section.lower() for row, _, _ in self.sentence_spans],
+            dtype=np.float32,
+        ).reshape(-1)
+        self.sentence_has_number = np.asarray(
+            [bool(re.search(r"\d|£|%", text)) for text in texts], dtype=np.float32
         ).reshape(-1)
         # Headings and titles name a topic but say nothing about it.
         headings = {_key(r.title) for r in self.reports.values()}

@@ -26,16 +26,18 @@ AGGREGATE = re.compile(
 FRAME = re.compile(
     r"^\s*(which|what|how many|list( the)?|name( the)?|show( me)?)\s+(of the\s+)?"
     r"(councils|local authorities|authorities|reports)\s*(in the library\s*)?"
-    r"((were|was|have been|had been|are|have|did|got|received)\s+)?"
+    r"((were|was|have been|had been|are|have|has|had|did|got|received|faced|face)\s+)?"
     r"((told|advised|recommended|asked|encouraged|urged|given|found|said|praised|"
-    r"criticised|challenged)\s+)?((to|that|on|for|about)\s+)?",
+    r"criticised|challenged)\s+)?((to|that|on|for|about)\s+)?"
+    r"((problems|issues|concerns|difficulties|challenges)\s+(with|in|around|over)\s+)?",
     re.IGNORECASE,
 )
 # "What did the peer team say about ...": the frame of a question about what a report says.
 SAYS = re.compile(
     r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(?:[\w'’]+\s+){0,4}?"
     r"(say|said|says|mean|meant|find|found|think|thought|recommend|recommended|"
-    r"note|noted|conclude|concluded|suggest|suggested|tell|told|write|wrote|report|reported)"
+    r"note|noted|conclude|concluded|suggest|suggested|tell|told|write|wrote|report|reported|"
+    r"show|shows|showed|cover|covers|covered|describe|describes|described)"
     r"\s*(about|on|regarding|of|by|for|in|to)?\s+",
     re.IGNORECASE,
 )
@@ -46,6 +48,17 @@ COMPARE = re.compile(
 )
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+# A year that says which report is meant ("the 2017 peer challenge", "reports from 2018"),
+# not a financial year ("2025/26") or a deadline ("by July 2024", "since 2010").
+REPORT_YEAR = re.compile(
+    r"(?<!since )(?<!by )(?<!until )(?<!before )(?<!after )"
+    r"\b(19[89]\d|20[0-4]\d)\b(?!\s*[/\-–]\s*\d)",
+    re.IGNORECASE,
+)
+REPORT_WORDS = re.compile(
+    r"\b(peer challenges?|reports?|visits?|reviews?|action plans?|feedback|letters?)\b",
+    re.IGNORECASE,
+)
 TYPES = (
     ("action plan", re.compile(r"\baction[- ]plans?\b", re.IGNORECASE)),
     (
@@ -112,11 +125,11 @@ def understand(
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         text = text.lower()  # a question in capitals: the model reads lower case better
-    years = tuple(sorted({int(y) for y in YEAR.findall(text)}))
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
     aggregate = bool(AGGREGATE.search(text)) or (
         len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
     )
+    years = _report_years(text, aggregate)
     if aggregate:
         topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
         topic = " ".join(topic.split()).strip(" ,.?")
@@ -126,6 +139,17 @@ def understand(
     if not history:
         return query
     return _resolve_follow_up(query, history[-1], directory)
+
+
+def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
+    """Years that choose reports: in a cross-council question, or near a word for a report
+    ("the 2017 peer challenge", "Lambeth's report from 2016")."""
+    years = set()
+    for match in REPORT_YEAR.finditer(text):
+        near = text[max(0, match.start() - 30) : match.end() + 30]
+        if aggregate or REPORT_WORDS.search(near):
+            years.add(int(match.group(1)))
+    return tuple(sorted(years))
 
 
 def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) -> Query:
