@@ -30,6 +30,8 @@ AGGREGATE_FLOOR = 0.50
 OVERLAP_WEIGHT = 0.25
 RECOMMENDATION_BONUS = 0.10
 NUMBER_BONUS = 0.05
+PERSON_BONUS = 0.10
+PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
 NUMBER_QUESTION = re.compile(
     r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b",
     re.IGNORECASE,
@@ -46,6 +48,9 @@ SIGNPOST_QUESTION = re.compile(
     re.IGNORECASE,
 )
 SIGNPOST_BONUS = 0.10
+SIGNPOSTED = re.compile(r"\bsignpost(s|ed|ing)?\b", re.IGNORECASE)
+MAX_LIST_ITEMS = 10
+LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
 # A question about a council's own peer challenge, not about it as a partner or example.
 OWN_REPORT = re.compile(
@@ -228,7 +233,13 @@ def _score_sentences(
         )
         scores += RECOMMENDATION_BONUS * library.sentence_is_recommendation[rows] * shares
     if SIGNPOST_QUESTION.search(query.question):
-        scores += SIGNPOST_BONUS * library.sentence_in_signpost[rows]
+        in_signpost = library.sentence_in_signpost[rows]
+        scores += SIGNPOST_BONUS * in_signpost
+        if SIGNPOSTED.search(query.question) and in_signpost.any():
+            # "What was signposted ...": only the signposted examples answer it.
+            scores = np.where(in_signpost > 0, scores, -1.0).astype(np.float32)
+    if PERSON_QUESTION.search(query.question):
+        scores += PERSON_BONUS * library.sentence_names_person[rows]
     if NUMBER_QUESTION.search(query.question):
         scores += NUMBER_BONUS * library.sentence_has_number[rows]
     return rows, scores
@@ -320,7 +331,7 @@ def _answer_single(
             continue
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
-    chosen = _with_signpost_headings(library, chosen)
+    chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     dense = library.dense.scores(vectors[0])
     fused = rrf(
@@ -330,6 +341,30 @@ def _answer_single(
     )
     extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _with_list_items(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """A quoted lead-in ("The peers who delivered the peer challenge were:") is followed
+    by the list items it introduces, up to MAX_LIST_ITEMS."""
+    out: list[Evidence] = []
+    taken = {ev.sentence for ev in chosen}
+    for ev in chosen:
+        out.append(ev)
+        if not ev.text.rstrip().endswith(":"):
+            continue
+        row = ev.sentence + 1
+        items = 0
+        spans = library.sentence_spans
+        while row < len(spans) and spans[row, 0] == ev.chunk_row and items < MAX_LIST_ITEMS:
+            text = _sentence_text(library, row)
+            if not LIST_ITEM.match(text):
+                break
+            if row not in taken:
+                out.append(_evidence(library, row, ev.score))
+                taken.add(row)
+            items += 1
+            row += 1
+    return out
 
 
 def _with_signpost_headings(library: Library, chosen: list[Evidence]) -> list[Evidence]:
@@ -483,6 +518,9 @@ def _compose(
     by_report: dict[str, list[Evidence]] = {}
     for ev in chosen:
         by_report.setdefault(library.chunks[ev.chunk_row].report_id, []).append(ev)
+    for evidence in by_report.values():
+        # Quotes from one passage read in the passage's order.
+        evidence.sort(key=lambda ev: (numbers[ev.chunk_row], ev.sentence))
     for report_id, evidence in by_report.items():
         report = library.reports[report_id]
         body = " ".join(

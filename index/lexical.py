@@ -97,4 +97,9 @@ def overlap_terms(text: str) -> frozenset[str]:
     """Terms for word-overlap checks: stems cut to five letters, so that "prioritise" and
     "priorities" (stems "prioritis", "prioriti") or "empower" and "empowerment" count as
     the same word."""
-    return frozenset(term[:5] for term in tokenize(text))
+    return frozenset(term[:5] for term in tokenize(text)) - NAME_WORDS
+
+
+# Words of council names ("Southampton City Council"): in every report, they say nothing
+# about what a sentence is about.
+NAME_WORDS = frozenset({"counc", "city", "borou", "distr", "count", "londo"})

@@ -98,6 +98,14 @@ class Library:
             ["signpost" in self.chunks[row].section.lower() for row, _, _ in self.sentence_spans],
             dtype=np.float32,
         ).reshape(-1)
+        # "Dawn Baxendale – CEX, ...", "Rachel Litherland, Principal Adviser ...": a person.
+        person = [bool(PERSON.match(text.lstrip("• "))) for text in texts]
+        # ... and the lead-in of a list of people ("The peers ... were:").
+        spans = self.sentence_spans
+        for i in range(len(texts) - 1):
+            if texts[i].endswith(":") and spans[i + 1, 0] == spans[i, 0] and person[i + 1]:
+                person[i] = True
+        self.sentence_names_person = np.asarray(person, dtype=np.float32).reshape(-1)
         self.sentence_has_number = np.asarray(
             [bool(re.search(r"\d|£|%", text)) for text in texts], dtype=np.float32
         ).reshape(-1)
@@ -109,13 +117,10 @@ class Library:
                 headings.update(
                     {_key(section.heading), _key(f"{section.number} {section.heading}")}
                 )
-        # A lead-in ending with ":" introduces an answer but is not one.
+        # A lead-in ending with ":" may be quoted: the answer then lists what follows it.
         self.sentence_ok = np.asarray(
             [
-                len(key.split()) >= 4
-                and len(reports_by_text[key]) < 2
-                and not text.endswith(":")
-                and key not in headings
+                len(key.split()) >= 4 and len(reports_by_text[key]) < 2 and key not in headings
                 for key, text in zip(keys, texts)
             ],
             dtype=bool,
@@ -166,6 +171,12 @@ class Library:
 
     def store_path(self) -> Path:
         return self.generation / "store.sqlite"
+
+
+PERSON = re.compile(
+    r"^\W*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Sir|Dame)\.?\s+)?"
+    r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
+)
 
 
 def _key(text: str) -> str:

@@ -46,6 +46,14 @@ COMPARE = re.compile(
     r"how do|what do)\b|^\s*(and|on|in)\b|\b(and|with)\s+(on|in|about|for)\b",
     re.IGNORECASE,
 )
+# "What examples of X were signposted?": the words asking for signposted practice.
+SIGNPOST_FRAME = re.compile(
+    r"^\s*(what|which|any|are there|give me|show me|list)?\s*(good\s+)?(practice\s+)?"
+    r"(examples?|signposts?)\s+(of|on|about|for)\s+"
+    r"|\b(what|which)\s+(was|were|has been|have been)\s+signposted\s+(on|about|for|to)\b"
+    r"|\b((was|were|have we|we have|has been|have been|we)\s+)?signposted(\s+(to|for|on|about))?\b",
+    re.IGNORECASE,
+)
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 # A year that says which report is meant ("the 2017 peer challenge", "reports from 2018"),
@@ -132,9 +140,9 @@ def understand(
     years = _report_years(text, aggregate)
     if aggregate:
         topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
-        topic = " ".join(topic.split()).strip(" ,.?")
     else:
         topic = SAYS.sub("", text)
+    topic = " ".join(SIGNPOST_FRAME.sub(" ", topic).split()).strip(" ,.?") or topic
     query = Query(text, topic or text, councils, years, types, aggregate, bool(COUNT.search(text)))
     if not history:
         return query
