@@ -17,7 +17,7 @@ from peerchat.export import conversation_markdown
 from peerchat.records import Answer
 
 EXAMPLES = (
-    "Which councils were told to narrow priorities?",
+    "Which councils were told to strengthen scrutiny?",
     "What did Lambeth commit to on scrutiny, and by when?",
     "Examples of digital transformation we have signposted",
     "What did the peer team say about Cambridge's financial planning?",

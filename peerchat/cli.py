@@ -53,6 +53,15 @@ def _llm_options(func: Callable) -> Callable:
     return func
 
 
+def _filter_options(func: Callable) -> Callable:
+    """--council, --type and --since: the filters every question command takes."""
+    func = click.option(
+        "--since", default=None, help="Only reports dated on or after (YYYY or date)."
+    )(func)
+    func = click.option("--type", "report_type", multiple=True, help="Only this report type.")(func)
+    return click.option("--council", multiple=True, help="Only this council (repeatable).")(func)
+
+
 def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
     return Settings.from_env(index_dir=index_dir, **overrides)
 
@@ -114,9 +123,7 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet
 @click.argument("query")
 @_index_option
 @click.option("--k", "-k", default=5, show_default=True, help="How many passages.")
-@click.option("--council", multiple=True, help="Only this council (repeatable).")
-@click.option("--type", "report_type", multiple=True, help="Only this report type.")
-@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
 @_friendly
 def search(
@@ -173,9 +180,7 @@ def reports(index_dir: Path | None, as_json: bool) -> None:
 @click.argument("question")
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
-@click.option("--council", multiple=True, help="Only this council (repeatable).")
-@click.option("--type", "report_type", multiple=True, help="Only this report type.")
-@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_filter_options
 @_llm_options
 @_friendly
 def ask(
@@ -212,9 +217,7 @@ def ask(
 
 @main.command()
 @_index_option
-@click.option("--council", multiple=True, help="Only this council (repeatable).")
-@click.option("--type", "report_type", multiple=True, help="Only this report type.")
-@click.option("--since", default=None, help="Only reports dated on or after (YYYY or date).")
+@_filter_options
 @_llm_options
 @_friendly
 def chat(

@@ -42,7 +42,7 @@ def _source_labels(at: AppTest) -> list[str]:
 def test_ask_shows_a_short_answer_with_numbered_sources(app_env: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert "Which councils were told to narrow priorities?" in [b.label for b in at.button]
+    assert "Which councils were told to strengthen scrutiny?" in [b.label for b in at.button]
 
     answer = _ask(at, "which councils were told to narrow priorities")
     assert answer.found and len(answer.citations) >= 3
@@ -68,7 +68,7 @@ def test_an_example_button_asks_it_and_new_conversation_clears(app_env: Path) ->
     assert not at.exception
     exchanges = at.session_state["exchanges"]
     assert [e.answer.question for e in exchanges] == [
-        "Which councils were told to narrow priorities?"
+        "Which councils were told to strengthen scrutiny?"
     ]
     next(b for b in at.button if b.label == "New conversation").click().run()
     assert not at.exception
