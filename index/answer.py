@@ -150,11 +150,8 @@ def _with_question_filters(
         named = tuple(c.name for c in present)
         councils = tuple(c for c in named if not base.councils or c in base.councils) or named
     types = base.report_types or query.report_types
-    date_from, date_to = base.date_from, base.date_to
-    if query.years:
-        date_from = max(date_from, f"{min(query.years)}-01-01")
-        date_to = min(date_to or "9999", f"{max(query.years)}-12-31")
-    return Filters(councils, types, date_from, date_to, base.report_ids)
+    years = base.years or query.years
+    return Filters(councils, types, base.date_from, base.date_to, base.report_ids, years)
 
 
 def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
@@ -287,7 +284,7 @@ def _answer_when(
     for report_id, rows in library.rows_by_report.items():
         rows = [int(r) for r in rows if mask[r]]
         report = library.reports[report_id]
-        if not rows or not report.date:
+        if not rows or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", report.date):
             continue
         first = min(rows, key=lambda r: library.chunks[r].start)
         chunk = library.chunks[first]
@@ -504,6 +501,11 @@ def _compose(
 ) -> Answer:
     """Number the passages in the order their sentences are used, then add the best
     remaining passages as further sources."""
+    # The answer groups quotes by report, so passages are numbered in that reading order.
+    report_order = list(dict.fromkeys(library.chunks[ev.chunk_row].report_id for ev in chosen))
+    chosen = sorted(
+        chosen, key=lambda ev: report_order.index(library.chunks[ev.chunk_row].report_id)
+    )
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
     for ev in chosen:

@@ -9,6 +9,7 @@ new generation and switched in atomically (see generations.py).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from index.generations import (
     FORMAT_VERSION,
     Manifest,
     build_lock,
+    current_generation,
     new_generation,
     prune,
     publish,
@@ -38,7 +40,7 @@ from ingest.chunk import chunk_report
 from ingest.report import SUPPORTED_SUFFIXES, read_report
 from ingest.sentences import sentence_spans
 from peerchat.councils import CouncilDirectory
-from peerchat.errors import IndexIncompatible, IndexMissing, UnreadableReport
+from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
 from peerchat.records import Chunk, Report
 
 # progress(stage, done, total): stage is "reading" or "embedding"
@@ -62,8 +64,9 @@ class IngestSummary:
 
     @property
     def ok(self) -> bool:
-        """Anything usable was ingested or found unchanged."""
-        return bool(self.ingested or self.unchanged)
+        """Anything usable was ingested or found unchanged, or the removal of reports was
+        the change asked for."""
+        return bool(self.ingested or self.unchanged or self.removed)
 
     def line(self) -> str:
         """The one-line summary printed at the end of an ingest."""
@@ -134,6 +137,15 @@ def ingest_paths(
     warnings: list[str] = []
     with build_lock(index_dir):
         previous, chunks_by_report = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
+        # Reports of an index that cannot be reused are read again from their files, so a
+        # rebuild keeps the reports of folders this ingest does not scan.
+        carried = set() if previous else _report_paths(index_dir)
+        listed = {str(f.resolve()) for f in files}
+        files += [
+            Path(p)
+            for p in sorted(carried)
+            if Path(p).is_file() and str(Path(p).resolve()) not in listed
+        ]
 
         kept: dict[str, StoredReport] = {}
         kept_chunks: dict[str, list[Chunk]] = {}
@@ -157,13 +169,24 @@ def ingest_paths(
             except OSError as exc:
                 skipped.append((path.name, f"cannot be read ({exc.strerror or exc})"))
                 continue
-            catalogue = catalogues.setdefault(path.parent, Catalogue.load(path.parent))
+            if path.parent not in catalogues:
+                catalogues[path.parent] = Catalogue.load(path.parent)
+            catalogue = catalogues[path.parent]
             entry = catalogue.get(path.name)
             catalogue_key = repr(entry) if entry else ""
             if digest in kept:
                 skipped.append((path.name, f"same content as {kept[digest].report.source}"))
                 continue
             old = previous.get(digest)
+            if (
+                old is not None
+                and str(Path(old.report.path).resolve()) != resolved
+                and Path(old.report.path).exists()
+            ):
+                # A copy of a report whose file is still where it was: the original keeps
+                # its place (it may be in a folder this ingest does not scan).
+                skipped.append((path.name, f"same content as {old.report.source}"))
+                continue
             if old is not None and old.catalogue_key == catalogue_key:
                 report = old.report
                 if str(Path(report.path).resolve()) != resolved:
@@ -192,6 +215,8 @@ def ingest_paths(
             old_path = str(Path(old.report.path).resolve())
             gone = not Path(old_path).exists()
             in_scan = old_path in seen_paths or any(old_path.startswith(f) for f in scanned)
+            if old_path in seen_paths and not gone:
+                continue  # the same file with new content: re-ingested, not removed
             if gone or in_scan:
                 removed.append(old.report.source)
             else:  # a report from elsewhere, untouched by this ingest
@@ -257,6 +282,20 @@ def _previous(
         by_report.setdefault(chunk.report_id, []).append(chunk)
     stored = {s.report.id: s for s in library.stored}
     return stored, {rid: by_report.get(rid, []) for rid in stored}
+
+
+def _report_paths(index_dir: Path) -> set[str]:
+    """The file paths of the live generation's reports, read without trusting the rest of
+    it (its format or model may differ); empty when there is none or it is unreadable."""
+    try:
+        store = current_generation(index_dir) / "store.sqlite"
+        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        try:
+            return {row[0] for row in conn.execute("SELECT path FROM reports")}
+        finally:
+            conn.close()
+    except (PeerchatError, sqlite3.Error):
+        return set()
 
 
 def _moved(report: Report, path: Path) -> Report:

@@ -30,6 +30,7 @@ from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
+PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"
 
 
@@ -97,6 +98,9 @@ def publish(generation: Path) -> None:
                 os.fsync(fh.fileno())
     _fsync_dir(generation)
     index_dir = generation.parent
+    # Remember the generation being replaced: prune keeps it for readers that opened it.
+    with contextlib.suppress(PeerchatError):
+        (index_dir / PREVIOUS).write_text(current_generation(index_dir).name + "\n")
     tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(generation.name + "\n")
@@ -109,18 +113,18 @@ def publish(generation: Path) -> None:
 def prune(index_dir: Path, keep: int = 2) -> None:
     """Delete old generations and abandoned half-built ones (call under the build lock).
 
-    The live generation and the newest published ones before it (`keep` in all) stay: a
-    reader that opened the previous generation may still be using it.
+    The live generation and, with `keep` >= 2, the one it replaced stay: a reader that
+    opened the previous generation may still be using it.
     """
     try:
         live = current_generation(index_dir)
     except PeerchatError:
         return
     others = [g for g in index_dir.glob("gen-*") if g.is_dir() and g != live]
-    published = sorted(
-        (g for g in others if (g / MANIFEST).exists()), key=lambda g: g.stat().st_mtime
-    )
-    keep_set = {live, *published[len(published) - (keep - 1) :]} if keep > 1 else {live}
+    previous = index_dir / PREVIOUS
+    keep_set = {live}
+    if keep > 1 and previous.is_file():
+        keep_set.add(index_dir / previous.read_text(encoding="utf-8").strip())
     for folder in others:
         if folder not in keep_set:
             shutil.rmtree(folder, ignore_errors=True)

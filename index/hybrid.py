@@ -26,11 +26,17 @@ class Filters:
     date_from: str = ""  # ISO, inclusive
     date_to: str = ""  # ISO, inclusive
     report_ids: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()  # reports dated in any of these years
 
     @property
     def active(self) -> bool:
         return bool(
-            self.councils or self.report_types or self.date_from or self.date_to or self.report_ids
+            self.councils
+            or self.report_types
+            or self.date_from
+            or self.date_to
+            or self.report_ids
+            or self.years
         )
 
     def describe(self) -> str:
@@ -41,6 +47,8 @@ class Filters:
             parts.append("types: " + ", ".join(self.report_types))
         if self.date_from or self.date_to:
             parts.append(f"dates: {self.date_from or '…'} to {self.date_to or '…'}")
+        if self.years:
+            parts.append("years: " + ", ".join(str(y) for y in self.years))
         return "; ".join(parts)
 
 
@@ -75,6 +83,8 @@ def mask_for(library: Library, filters: Filters | None) -> np.ndarray:
         if filters.date_to and (not report.date or report.date > filters.date_to):
             ok = False
         if wanted_ids and rid not in wanted_ids:
+            ok = False
+        if filters.years and report.date[:4] not in {str(y) for y in filters.years}:
             ok = False
         if not ok:
             mask[rows] = False

@@ -4,7 +4,7 @@ it asks across councils, and how a follow-up borrows from the conversation befor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Answer
@@ -162,6 +162,10 @@ def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
 
 def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) -> Query:
     text = query.question
+    if SWAP.search(text) and not query.years:
+        # "and in 2017?": in a follow-up a bare year chooses the reports.
+        years = tuple(sorted({int(y) for y in REPORT_YEAR.findall(text)}))
+        query = replace(query, years=years)
     rest = strip_councils(text, query.councils)
     leftover = FILLER.sub(" ", rest).split()
     # "and Cambridge?" / "what about Lambeth?": same topic, other councils.

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
+
+from peerchat.errors import PeerchatError
 
 CATALOGUE_FILE = "catalogue.csv"
 
@@ -32,19 +35,27 @@ class Catalogue:
         if not path.is_file():
             return cls()
         entries = []
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for row in csv.DictReader(handle):
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-                if not row.get("file"):
-                    continue
-                entries.append(
-                    CatalogueEntry(
-                        file=Path(row["file"]).name,
-                        council=row.get("council", ""),
-                        report_type=row.get("type", "") or row.get("report_type", ""),
-                        date=row.get("date", ""),
-                    )
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")  # saved by Excel on Windows
+        try:
+            rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise PeerchatError(f"{path}: not a readable CSV ({exc})") from exc
+        for row in rows:
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            if not row.get("file"):
+                continue
+            entries.append(
+                CatalogueEntry(
+                    file=Path(row["file"]).name,
+                    council=row.get("council", ""),
+                    report_type=row.get("type", "") or row.get("report_type", ""),
+                    date=row.get("date", ""),
                 )
+            )
         return cls(tuple(entries))
 
     def get(self, file_name: str) -> CatalogueEntry | None:

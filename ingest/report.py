@@ -116,7 +116,7 @@ def read_report(
             wanted = entry.report_type.strip().lower()
             report_type = wanted if wanted in REPORT_TYPES else "other"
         if entry.date:
-            date = find_date(entry.date) or entry.date
+            date = find_date(entry.date) or _iso_or_blank(entry.date)
 
     def page_at(offset: int) -> int:
         return max(1, sum(1 for s in cleaned.page_starts if s <= offset))
@@ -206,3 +206,14 @@ def _split_at_page_footers(pages: list[RawPage]) -> list[RawPage]:
     if "\n".join(lines[start:]).strip():
         out.append("\n".join(lines[start:]))
     return [RawPage(i, text) for i, text in enumerate(out, start=1)]
+
+
+def _iso_or_blank(text: str) -> str:
+    """A catalogue date as ISO: "2017" -> "2017-01-01", "2017-03" -> "2017-03-01";
+    "" when it is not a date."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}", text):
+        return f"{text}-01-01"
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return f"{text}-01"
+    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from peerchat.errors import PeerchatError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,7 +33,12 @@ class Settings:
             raw = env.get(f"PEERCHAT_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            values[f.name] = _convert(f.type, raw)
+            try:
+                values[f.name] = _convert(f.type, raw)
+            except ValueError as exc:
+                raise PeerchatError(
+                    f"PEERCHAT_{f.name.upper()}={raw!r} is not a valid {f.type}"
+                ) from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("index_dir", "reports_dir"):
             if key in values:

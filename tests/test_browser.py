@@ -62,17 +62,23 @@ def index_dir(request: pytest.FixtureRequest) -> Path:
     otherwise the session's sample index."""
     from index.assistant import generation_key
     from index.generations import current_generation, read_manifest
+    from index.library import Library
+    from peerchat.errors import PeerchatError
 
     built = ROOT / "data" / "index"
     if generation_key(built):
-        manifest = read_manifest(current_generation(built))
-        if manifest.reports == 5 and manifest.embedder == "all-MiniLM-L6-v2":
+        try:
+            library = Library.open(built)  # refuses an index from another version
+        except PeerchatError:
+            library = None
+        manifest = read_manifest(current_generation(built)) if library else None
+        if manifest and manifest.reports == 5 and manifest.embedder == "all-MiniLM-L6-v2":
             return built
     return request.getfixturevalue("sample_index")
 
 
 @pytest.fixture(scope="module")
-def server(index_dir: Path):
+def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """`streamlit run app.py` on a free port, stopped (terminate, then kill) afterwards."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         pytest.skip(INSTALL_HINT)
@@ -83,14 +89,14 @@ def server(index_dir: Path):
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     command += ["--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_file = log.open("wb")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         deadline = time.monotonic() + 30
         while not _healthy(url):
             if proc.poll() is not None:
-                pytest.fail(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+                pytest.fail(f"streamlit exited: {log.read_text(errors='replace')[-2000:]}")
             if time.monotonic() > deadline:
                 pytest.fail("the app was not healthy within 30 s")
             time.sleep(0.2)
@@ -102,6 +108,7 @@ def server(index_dir: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log_file.close()
 
 
 @pytest.fixture(scope="module")

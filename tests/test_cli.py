@@ -167,3 +167,23 @@ def test_chat_resolves_a_follow_up(runner, folder, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.count("Lambeth London Borough Council") >= 2
     assert "Bedford" not in result.stdout
+
+
+def test_a_bad_setting_is_named_not_a_traceback(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("PEERCHAT_SEARCH_K", "ten")
+    result = runner.invoke(main, ["reports", "--index-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "PEERCHAT_SEARCH_K='ten'" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_catalogue_saved_by_excel_with_a_year_only_date(runner, folder, tmp_path):
+    (folder / "catalogue.csv").write_bytes(
+        "file,council,type,date\nlambeth-cpc-feedback-2016.md,,,2015\n".encode("cp1252")
+        + "bedford-borough-cpc-action-plan-2024.txt,,,2024 – draft\n".encode("cp1252")
+    )
+    assert _ingest(runner, tmp_path / "index", folder).exit_code == 0
+    rows = json.loads(
+        runner.invoke(main, ["reports", "--json", "--index-dir", str(tmp_path / "index")]).stdout
+    )
+    dates = {r["file"]: r["date"] for r in rows}
+    assert dates["lambeth-cpc-feedback-2016.md"] == "2015-01-01"

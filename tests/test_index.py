@@ -250,3 +250,58 @@ def test_kill_9_during_ingest_leaves_the_previous_index_answering(tmp_path, hash
     summary = _ingest([folder], index_dir, hash_embedder)
     assert summary.ingested == ("cambridge-city-cpc-feedback-2017.md",)
     assert not any(g.exists() for g in half_built), "the abandoned generation is cleaned up"
+
+
+def test_a_copy_elsewhere_does_not_take_the_original_s_place(tmp_path, hash_embedder):
+    one, elsewhere, two = tmp_path / "one", tmp_path / "elsewhere", tmp_path / "two"
+    for folder in (one, elsewhere, two):
+        folder.mkdir()
+    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", one / "cambridge.md")
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", two / "lambeth.md")
+    index_dir = tmp_path / "index"
+    _ingest([one], index_dir, hash_embedder)
+    shutil.copy(one / "cambridge.md", elsewhere / "upload.md")
+    copy = _ingest([elsewhere / "upload.md"], index_dir, hash_embedder)
+    assert copy.skipped == (("upload.md", "same content as cambridge.md"),)
+    (elsewhere / "upload.md").unlink()
+    later = _ingest([two], index_dir, hash_embedder)
+    assert later.removed == () and later.reports == 2
+    assert {c.source for c in Library.open(index_dir).chunks} == {"cambridge.md", "lambeth.md"}
+
+
+def test_an_edited_file_is_ingested_not_also_removed(tmp_path, hash_embedder):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "lambeth.md"
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", report)
+    index_dir = tmp_path / "index"
+    _ingest([folder], index_dir, hash_embedder)
+    report.write_text(report.read_text() + "\n\nOne more paragraph about the borough.\n")
+    edited = _ingest([folder], index_dir, hash_embedder)
+    assert (edited.ingested, edited.removed) == (("lambeth.md",), ())
+    report.unlink()
+    emptied = _ingest([folder], index_dir, hash_embedder)
+    assert emptied.removed == ("lambeth.md",) and emptied.ok, "removing is the change asked for"
+    assert Library.open(index_dir).chunks == []
+
+
+def test_a_rebuild_keeps_the_reports_of_other_folders(tmp_path, hash_embedder):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", one)
+    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", two)
+    index_dir = tmp_path / "index"
+    _ingest([one], index_dir, hash_embedder)
+    _ingest([two], index_dir, hash_embedder)
+    rebuilt = _ingest([one], index_dir, hash_embedder, rebuild=True)
+    assert rebuilt.reports == 2, rebuilt.line()
+    assert len(Library.open(index_dir).councils) == 2
+
+
+def test_years_filter_is_a_set_not_a_range(reports_copy, tmp_path, hash_embedder):
+    index_dir = tmp_path / "index"
+    _ingest([reports_copy], index_dir, hash_embedder)
+    library = Library.open(index_dir)
+    hits = search(library, hash_embedder, "priorities", k=200, filters=Filters(years=(2016, 2024)))
+    assert {h.chunk.date[:4] for h in hits} == {"2016", "2024"}
