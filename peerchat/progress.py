@@ -32,9 +32,8 @@ class StderrProgress:
                 leave=False,
                 dynamic_ncols=True,
             )
-        if self._bar is not None:
-            self._bar.n = done
-            self._bar.refresh()
+        if self._bar is not None and done > self._bar.n:
+            self._bar.update(done - self._bar.n)
 
     def _close(self) -> None:
         if self._bar is not None:
