@@ -40,6 +40,12 @@ RECOMMENDED = re.compile(
     r"\b(told|advised|recommend\w*|asked|encouraged|urged|should|need(ed)? to|suggest\w*)\b",
     re.IGNORECASE,
 )
+# "What did Lambeth commit to?": recommendations and action-plan rows answer it.
+COMMITTED = re.compile(
+    r"\b(commit\w*|pledge\w*|promis\w*|agree[ds]? to|actions?|by when|timescales?|deadlines?|"
+    r"recommend\w*|told to|advised to)\b",
+    re.IGNORECASE,
+)
 MAX_QUOTES = 3
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
@@ -100,6 +106,20 @@ def answer_question(
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = []
+    if COMMITTED.search(query.question) and present and not query.report_types:
+        without_plan = [
+            c.name
+            for c in present
+            if not any(
+                c.name in r.councils and r.report_type == "action plan"
+                for r in library.reports.values()
+            )
+        ]
+        if without_plan:
+            notices.append(
+                f"No action plan for {join_names(without_plan)} is in the library: this "
+                "answer is from what the peer challenge found and recommended."
+            )
     if missing and not present:
         mentions = _mentions(library, missing)
         if not mentions.any() or OWN_REPORT.search(query.question):
@@ -222,7 +242,11 @@ def _score_sentences(
             matched = library.sentence_terms[row].intersection(weights)
             if matched:
                 scores[i] += OVERLAP_WEIGHT * sum(weights[t] for t in matched) / total
-    if query.aggregate and RECOMMENDED.search(query.question) and total > 0:
+    if (
+        total > 0
+        and (query.aggregate and RECOMMENDED.search(query.question))
+        or (not query.aggregate and COMMITTED.search(query.question))
+    ):
         # "Which councils were told to ..." is answered best by what the reports
         # recommend, when the recommendation shares some of the question's words.
         shares = np.asarray(
