@@ -60,6 +60,9 @@ SPLIT = re.compile(
 FILLER_WORDS = frozenset(
     ["council", "borough", "district", "city", "county", "london", "and", "of", "the"]
 )
+INTERROGATIVES = frozenset(
+    "what which who whom whose how when where why is are does did do was were can could".split()
+)
 LEAK_WORDS = 6  # a run of this many words of the instructions is a leak
 
 
@@ -75,7 +78,13 @@ class Source:
 class Guard:
     """Feed the model's text in pieces; get back guarded Markdown in pieces."""
 
-    def __init__(self, sources: list[Source], embedder: Embedder, instructions: str = "") -> None:
+    def __init__(
+        self,
+        sources: list[Source],
+        embedder: Embedder,
+        instructions: str = "",
+        question: str = "",
+    ) -> None:
         self.sources = {s.n: s for s in sources}
         self.embedder = embedder
         self.numbers: dict[int, int] = {}  # given n -> n in the answer, in order of use
@@ -85,6 +94,8 @@ class Guard:
         self.unmarked = 0
         self.attached = 0
         self.leaked = 0
+        self.echoed = 0
+        self._question_words = set(_words(question))
         self._sentences = {s.n: split_sentences(s.text) or [s.text] for s in sources}
         self._terms = {s.n: overlap_terms(s.text) for s in sources}
         self._council_terms = {s.n: overlap_terms(s.council) for s in sources}
@@ -155,6 +166,11 @@ class Guard:
             notes.append(
                 f"{_count(self.leaked, 'sentence')} repeating the model's instructions "
                 f"{_was(self.leaked, 'was', 'were')} dropped"
+            )
+        if self.echoed:
+            notes.append(
+                f"{_count(self.echoed, 'sentence')} repeating the question "
+                f"{_was(self.echoed, 'was', 'were')} dropped"
             )
         if self.invalid_markers:
             notes.append(
@@ -243,6 +259,9 @@ class Guard:
         if self._leaks and _shingles(body) & self._leaks:
             self.leaked += 1
             return "drop", ""
+        if self._echoes_question(body):
+            self.echoed += 1
+            return "drop", ""
         if not valid and self._is_label(body):
             return "label", body
         scores = {n: self._support(body, n) for n in (valid or self.sources)}
@@ -281,6 +300,15 @@ class Guard:
         best = int(np.argmax(cosines))
         score = 0.5 * coverage + 0.5 * float(cosines[best])
         return score, coverage, self._sentences[n][best]
+
+    def _echoes_question(self, body: str) -> bool:
+        """The question given back ("Question: What research was ...?") is no answer."""
+        if re.match(r"\s*(question|q)\s*:", body, re.IGNORECASE):
+            return True
+        words = _words(body)
+        if len(words) < 4 or not self._question_words or words[0] not in INTERROGATIVES:
+            return False
+        return sum(w in self._question_words for w in words) / len(words) >= 0.8
 
     def _is_label(self, body: str) -> bool:
         """A council's name alone, e.g. "**Lambeth London Borough Council**:"."""

@@ -132,6 +132,7 @@ def _run(
                 [Source(n, g.text, g.citation.council) for n, g in prepared.given.items()],
                 assistant.embedder,
                 prepared.instructions,
+                question=asked,
             )
             raw: list[str] = []
             params = {"max_tokens": ANSWER_TOKENS, "temperature": TEMPERATURE}

@@ -390,6 +390,21 @@ def test_the_guard_alone_keeps_only_cited_supported_sentences():
     assert (guard.unsupported, guard.invalid_markers, guard.leaked) == (1, 1, 1)
 
 
+def test_the_guard_drops_the_question_given_back():
+    sources = [Source(1, "Signpost – 21st century councillor and public servant.", "Bromsgrove")]
+    question = "What research was signposted on the 21st century councillor and public servant?"
+    guard = Guard(sources, HashEmbedder(), question=question)
+    text = (
+        "Question: What research was signposted on the 21st century councillor? [1] "
+        "What research was signposted on the 21st century councillor and public servant [1]. "
+        "Signpost – 21st century councillor and public servant [1]."
+    )
+    out = guard.feed(text) + guard.close()
+    assert out == "Signpost – 21st century councillor and public servant. [1]"
+    assert guard.echoed == 2
+    assert "2 sentences repeating the question were dropped" in guard.notices()
+
+
 # ---------------------------------------------------------------- the CLI
 
 
