@@ -63,6 +63,7 @@ FILLER_WORDS = frozenset(
 INTERROGATIVES = frozenset(
     "what which who whom whose how when where why is are does did do was were can could".split()
 )
+MIN_ANSWER_WORDS = 10  # fewer is a heading or a fragment, not an answer
 LEAK_WORDS = 6  # a run of this many words of the instructions is a leak
 
 
@@ -145,8 +146,9 @@ class Guard:
 
     @property
     def kept(self) -> bool:
-        """Whether any sentence with a marker got through."""
-        return bool(self.numbers)
+        """Whether enough got through to be an answer: a cited sentence, and more than a
+        heading's worth of words (MIN_ANSWER_WORDS)."""
+        return bool(self.numbers) and len(_words(MARKER.sub(" ", self.text))) >= MIN_ANSWER_WORDS
 
     def notices(self) -> tuple[str, ...]:
         """What the guard removed, for `Answer.notices`."""

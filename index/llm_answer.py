@@ -319,7 +319,7 @@ def _unusable(raw: list[str]) -> str:
         return "it was empty"
     if REFUSAL.search(text):
         return "it found no answer in the passages"
-    return "none of its sentences could be tied to a passage"
+    return "too little of it could be tied to a passage"
 
 
 def _page_of(assistant: Assistant, chunk: Chunk | None, quotes: tuple[str, ...]) -> int:
