@@ -50,25 +50,32 @@ _GENERATED_TEMPLATES: tuple[str, ...] = (
 # Place names (normalised) that are also ordinary English words or phrases.
 # A bare mention only counts when written capitalised ("Reading", not
 # "reading the report"); "reading borough council" always counts.
-_ORDINARY_WORD_KEYS: frozenset[str] = frozenset(
+# Place names that are also ordinary English words: never fuzzy-matched, and a bare
+# mention only counts when written capitalised.
+_PLACE_WORDS: frozenset[str] = frozenset(
     {
-        "reading",
-        "rugby",
-        "derby",
-        "bury",
-        "hart",
-        "swale",
-        "harrow",
-        "hackney",
-        "hull",
+        "barking",
         "barrow",
         "bath",
-        "barking",
+        "bury",
         "craven",
+        "derby",
         "eden",
-        "rother",
-        "slough",
+        "hackney",
+        "harrow",
+        "hart",
+        "hull",
         "oxford",
+        "reading",
+        "rother",
+        "rugby",
+        "slough",
+        "swale",
+    }
+)
+
+_ORDINARY_WORD_KEYS: frozenset[str] = _PLACE_WORDS | frozenset(
+    {
         "chesterfield",
         "carrick",
         "high peak",
@@ -91,7 +98,7 @@ _ORDINARY_WORD_KEYS: frozenset[str] = frozenset(
 )
 
 # Words that fuzzy matching must never turn into a council name.
-_COMMON_WORDS: frozenset[str] = frozenset(
+_COMMON_WORDS: frozenset[str] = _PLACE_WORDS | frozenset(
     {
         "the",
         "a",
@@ -141,7 +148,6 @@ _COMMON_WORDS: frozenset[str] = frozenset(
         "places",
         "ward",
         "wards",
-        "reading",
         "leading",
         "heading",
         "needing",
@@ -265,22 +271,6 @@ _COMMON_WORDS: frozenset[str] = frozenset(
         "been",
         "being",
         "were",
-        "rugby",
-        "derby",
-        "bury",
-        "hart",
-        "swale",
-        "harrow",
-        "hackney",
-        "hull",
-        "barrow",
-        "bath",
-        "barking",
-        "craven",
-        "eden",
-        "rother",
-        "slough",
-        "oxford",
     }
 )
 
