@@ -337,6 +337,25 @@ def _recommendation(
     end: int,
     origin: str = "report",
 ) -> Recommendation:
+    """A recommendation stated in the report's text at start:end."""
+    return _make_recommendation(
+        report, number, key, text, section.path, report.page_at(start), start, end,
+        chunk_at(chunks, start), origin,
+    )  # fmt: skip
+
+
+def _make_recommendation(
+    report: Report,
+    number: str,
+    key: bool,
+    text: str,
+    section: str,
+    page: int,
+    start: int,
+    end: int,
+    chunk_id: str,
+    origin: str,
+) -> Recommendation:
     return Recommendation(
         id=f"{report.id[:12]}:rec:{'k' if key else 'f'}{number}",
         report_id=report.id,
@@ -347,16 +366,17 @@ def _recommendation(
         number=number,
         key=key,
         text=text,
-        section=section.path,
-        page=report.page_at(start),
+        section=section,
+        page=page,
         start=start,
         end=end,
-        chunk_id=chunk_at(chunks, start),
+        chunk_id=chunk_id,
         origin=origin,
     )
 
 
 def _action_plan_recommendations(report: Report, chunks: Sequence[Chunk]) -> list[Recommendation]:
+    """The LGA recommendations an action plan's rows answer, one per row."""
     out = []
     for row in report.rows:
         text = _clean(row.cell("recommendation"))
@@ -364,23 +384,18 @@ def _action_plan_recommendations(report: Report, chunks: Sequence[Chunk]) -> lis
             continue
         section = _section_at(report.sections, row.start)
         out.append(
-            Recommendation(
-                id=f"{report.id[:12]}:rec:k{row.ref}",
-                report_id=report.id,
-                councils=report.councils,
-                report_type=report.report_type,
-                date=report.date,
-                source=report.source,
-                number=row.ref,
-                key=True,
-                text=text,
-                section=_action_plan_section(section),
-                page=row.first_page,
-                start=row.start,
-                end=row.end,
-                chunk_id=_row_chunk(chunks, row.start),
-                origin="action plan",
-            )
+            _make_recommendation(
+                report,
+                row.ref,
+                True,
+                text,
+                _action_plan_section(section),
+                row.first_page,
+                row.start,
+                row.end,
+                _row_chunk(chunks, row.start),
+                "action plan",
+            )  # fmt: skip
         )
     return out
 
