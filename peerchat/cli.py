@@ -11,11 +11,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from peerchat.errors import PeerchatError
+
+if TYPE_CHECKING:
+    from index.assistant import Assistant
+    from index.hybrid import Filters
 from peerchat.settings import Settings
 
 
@@ -78,6 +82,31 @@ def _friendly(func: Callable) -> Callable:
             sys.exit(1)
 
     return wrapper
+
+
+def _answering(func: Callable) -> Callable:
+    """The options of a question command (--index-dir, filters, model), turned into the
+    `assistant` and `filters` the command is called with."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        index_dir: Path | None,
+        council: tuple[str, ...],
+        report_type: tuple[str, ...],
+        since: str | None,
+        llm_base_url: str | None,
+        llm_model: str | None,
+        llm_api_key: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        assistant = _assistant(
+            index_dir, llm_base_url=llm_base_url, llm_model=llm_model, llm_api_key=llm_api_key
+        )
+        filters = _filters(assistant, council, report_type, since)
+        return func(*args, assistant=assistant, filters=filters, **kwargs)
+
+    return _index_option(_filter_options(_llm_options(wrapper)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,29 +207,13 @@ def reports(index_dir: Path | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("question")
-@_index_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
-@_filter_options
-@_llm_options
 @_friendly
-def ask(
-    question: str,
-    index_dir: Path | None,
-    as_json: bool,
-    council: tuple[str, ...],
-    report_type: tuple[str, ...],
-    since: str | None,
-    llm_base_url: str | None,
-    llm_model: str | None,
-    llm_api_key: str | None,
-) -> None:
+@_answering
+def ask(question: str, as_json: bool, assistant: Assistant, filters: Filters) -> None:
     """Answer QUESTION with cited passages. QUESTION "-" reads one question per stdin line."""
     from peerchat.render import answer_dict
 
-    assistant = _assistant(
-        index_dir, llm_base_url=llm_base_url, llm_model=llm_model, llm_api_key=llm_api_key
-    )
-    filters = _filters(assistant, council, report_type, since)
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else [question]
     for q in questions:
         if question == "-" and not q.strip():
@@ -216,26 +229,12 @@ def ask(
 
 
 @main.command()
-@_index_option
-@_filter_options
-@_llm_options
 @_friendly
-def chat(
-    index_dir: Path | None,
-    council: tuple[str, ...],
-    report_type: tuple[str, ...],
-    since: str | None,
-    llm_base_url: str | None,
-    llm_model: str | None,
-    llm_api_key: str | None,
-) -> None:
+@_answering
+def chat(assistant: Assistant, filters: Filters) -> None:
     """An interactive session: follow-up questions use the conversation so far."""
     from index.query import Turn
 
-    assistant = _assistant(
-        index_dir, llm_base_url=llm_base_url, llm_model=llm_model, llm_api_key=llm_api_key
-    )
-    filters = _filters(assistant, council, report_type, since)
     history: list[Turn] = []
     click.echo("Ask about the reports; an empty line or Ctrl-D ends the session.", err=True)
     while True:
