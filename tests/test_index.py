@@ -31,6 +31,14 @@ def _ingest(paths, index_dir, embedder, **kwargs):
     return ingest_paths([Path(p) for p in paths], index_dir, embedder, **kwargs)
 
 
+def _folder(path: Path, *exports: str) -> Path:
+    """A new folder holding copies of the named text exports."""
+    path.mkdir()
+    for name in exports:
+        shutil.copy(TEXT_EXPORTS / name, path)
+    return path
+
+
 def test_ingest_twice_reports_unchanged(reports_copy, tmp_path, hash_embedder):
     index_dir = tmp_path / "index"
     first = _ingest([reports_copy], index_dir, hash_embedder)
@@ -101,11 +109,8 @@ def test_a_renamed_file_keeps_its_passages_under_the_new_name(tmp_path, hash_emb
 
 
 def test_reports_from_other_folders_are_kept(tmp_path, hash_embedder):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir()
-    two.mkdir()
-    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", one)
-    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", two)
+    one = _folder(tmp_path / "one", "lambeth-cpc-feedback-2016.md")
+    two = _folder(tmp_path / "two", "cambridge-city-cpc-feedback-2017.md")
     index_dir = tmp_path / "index"
     _ingest([one], index_dir, hash_embedder)
     summary = _ingest([two], index_dir, hash_embedder)
@@ -286,11 +291,8 @@ def test_an_edited_file_is_ingested_not_also_removed(tmp_path, hash_embedder):
 
 
 def test_a_rebuild_keeps_the_reports_of_other_folders(tmp_path, hash_embedder):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir()
-    two.mkdir()
-    shutil.copy(TEXT_EXPORTS / "lambeth-cpc-feedback-2016.md", one)
-    shutil.copy(TEXT_EXPORTS / "cambridge-city-cpc-feedback-2017.md", two)
+    one = _folder(tmp_path / "one", "lambeth-cpc-feedback-2016.md")
+    two = _folder(tmp_path / "two", "cambridge-city-cpc-feedback-2017.md")
     index_dir = tmp_path / "index"
     _ingest([one], index_dir, hash_embedder)
     _ingest([two], index_dir, hash_embedder)
