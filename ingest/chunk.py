@@ -11,10 +11,10 @@ import re
 from functools import lru_cache
 
 from ingest.sections import top_key
+from ingest.sentences import sentence_spans
 from peerchat.records import Chunk, Report, Section
 
 SHORT_SECTION_TOKENS = 40
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'’”)]*\s+(?=[A-Z0-9“‘\"'(•])")
 
 
 @lru_cache(maxsize=1)
@@ -129,14 +129,7 @@ def _pack(text: str, spans: list[tuple[int, int]], max_tokens: int) -> list[tupl
 
 def _split_long(text: str, s: int, e: int, max_tokens: int) -> list[tuple[int, int, int]]:
     """Split one long paragraph at sentence ends (then at spaces) into pieces that fit."""
-    cuts = [s] + [s + m.end() for m in _SENTENCE_END.finditer(text[s:e])] + [e]
-    sentences = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        b2 = b
-        while b2 > a and text[b2 - 1].isspace():
-            b2 -= 1
-        if a < b2:
-            sentences.append((a, b2))
+    sentences = [(s + a, s + b) for a, b in sentence_spans(text[s:e])]
     pieces: list[tuple[int, int, int]] = []
     for a, b in sentences:
         n = count_tokens(text[a:b])
