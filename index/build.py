@@ -19,7 +19,7 @@ import numpy as np
 
 from index.dense import DenseIndex
 from index.embed import Embedder
-from index.embed_cache import EmbeddingCache
+from index.embed_cache import CachedEmbedder, EmbeddingCache
 from index.generations import (
     FORMAT_VERSION,
     Manifest,
@@ -330,13 +330,15 @@ def _write_generation(
             texts,
             progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
         )
+        generation = new_generation(index_dir)
+        conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
+        # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
+        # its texts are embedded through the cache too.
+        register = build_register([s.report for s in stored], chunks, CachedEmbedder(cache))
+        write_register(conn, register)
+        conn.close()
     finally:
         cache.close()
-    generation = new_generation(index_dir)
-    conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
-    # Recommendation register (issue 6): extracted, theme-tagged, linked, same store.
-    write_register(conn, build_register([s.report for s in stored], chunks, embedder))
-    conn.close()
     DenseIndex.build(vectors[: len(chunks)], embedder.dim).save(generation / "dense.faiss")
     np.save(generation / "sentences.npy", vectors[len(chunks) :])
     lexical_dir = generation / "lexical"

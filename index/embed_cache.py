@@ -64,3 +64,15 @@ class EmbeddingCache:
         for i, key in enumerate(keys):
             out[i] = found[key]
         return out, len(missing)
+
+
+class CachedEmbedder:
+    """An Embedder that looks texts up in an EmbeddingCache before embedding them."""
+
+    def __init__(self, cache: EmbeddingCache) -> None:
+        self._cache = cache
+        self.name = cache.embedder.name
+        self.dim = cache.embedder.dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._cache.embed(texts)[0]
