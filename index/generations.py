@@ -10,7 +10,8 @@
       embed-cache.sqlite      embeddings by passage text, shared by generations
       .lock                   held while a generation is being built
 
-A crash while a generation is built leaves CURRENT naming the previous one.
+A crash while a generation is built leaves CURRENT naming the previous one; the next
+ingest, once it holds the lock, deletes what the crashed one left half-built.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.errors import IndexIncompatible, IndexMissing, IngestRunning, PeerchatError
+from peerchat.logs import event, seconds_since
+
+log = logging.getLogger("peerchat.ingest")
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
@@ -83,6 +88,7 @@ def new_generation(index_dir: Path) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     folder = index_dir / f"gen-{stamp}-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
+    event(log, "generation_started", logging.DEBUG, generation=folder.name)
     return folder
 
 
@@ -92,22 +98,35 @@ def write_manifest(generation: Path, manifest: Manifest) -> None:
 
 def publish(generation: Path) -> None:
     """Make `generation` live: flush its files, then replace CURRENT in one rename."""
+    started = time.monotonic()
     for path in generation.rglob("*"):
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
     _fsync_dir(generation)
+    event(log, "files_synced", logging.DEBUG, generation=generation.name)
     index_dir = generation.parent
     # Remember the generation being replaced: prune keeps it for readers that opened it.
+    previous = ""
     with contextlib.suppress(PeerchatError):
-        (index_dir / PREVIOUS).write_text(current_generation(index_dir).name + "\n")
+        previous = current_generation(index_dir).name
+        (index_dir / PREVIOUS).write_text(previous + "\n")
+        event(log, "previous_recorded", logging.DEBUG, generation=previous)
     tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(generation.name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    event(log, "current_staged", logging.DEBUG, generation=generation.name)
     os.replace(tmp, index_dir / CURRENT)
     _fsync_dir(index_dir)
+    event(
+        log,
+        "generation_published",
+        generation=generation.name,
+        previous=previous,
+        seconds=seconds_since(started),
+    )
 
 
 def prune(index_dir: Path, keep: int = 2) -> None:
@@ -128,21 +147,37 @@ def prune(index_dir: Path, keep: int = 2) -> None:
     for folder in others:
         if folder not in keep_set:
             shutil.rmtree(folder, ignore_errors=True)
+            event(log, "generation_removed", generation=folder.name)
     for tmp in index_dir.glob(f".{CURRENT}.*"):
         tmp.unlink(missing_ok=True)
+        event(log, "staged_pointer_removed", logging.DEBUG, file=tmp.name)
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
-    """Hold the index's build lock: one ingest at a time, across processes."""
+def build_lock(
+    index_dir: Path, wait: bool = True, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the index's build lock: one ingest at a time, across processes.
+
+    When another process holds it: with `wait`, call `on_wait` (to say so) and block until
+    it is free; without, raise IngestRunning. Once held, whatever a killed ingest left
+    half-built is deleted (see `prune`). The kernel releases the lock of a killed process.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     with open(index_dir / ".lock", "w") as fh:
-        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
-            fcntl.flock(fh, flags)
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise PeerchatError(f"another ingest is updating {index_dir}; try again soon") from exc
+            if not wait:
+                raise IngestRunning(index_dir) from exc
+            event(log, "ingest_waiting", index_dir=str(index_dir))
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        event(log, "lock_acquired", logging.DEBUG, waited=seconds_since(started))
         try:
+            prune(index_dir)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,6 +1,7 @@
 """The `peerchat` command line: a thin edge over ingest/ and index/.
 
-Results go to stdout (JSON with --json and nothing else); progress and messages to stderr.
+Results go to stdout (JSON with --json and nothing else); progress, messages and the
+structured logs (peerchat/logs.py) to stderr or the log file.
 Exit codes: 0 success, 1 runtime failure (nothing usable, no index...), 2 usage.
 """
 
@@ -111,8 +112,16 @@ def _answering(func: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="peerchat")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Peer Challenge Assistant: cited answers over LGA Corporate Peer Challenge reports."""
+    from peerchat import logs
+
+    try:
+        handlers = logs.configure(Settings.from_env())
+    except PeerchatError:
+        return  # a bad setting: the command itself names it (or --help still works)
+    ctx.call_on_close(lambda: logs.detach(handlers))
 
 
 @main.command()
@@ -120,11 +129,21 @@ def main() -> None:
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Ignore the existing index and read every file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--no-wait", is_flag=True, help="Fail at once if another ingest is updating the index."
+)
 @_friendly
-def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet: bool) -> None:
-    """Bring the index up to date with report files or folders (default data/reports)."""
+def ingest(
+    paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet: bool, no_wait: bool
+) -> None:
+    """Bring the index up to date with report files or folders (default data/reports).
+
+    One ingest updates an index at a time: a second one waits for the first to finish
+    (or, with --no-wait, exits 1). Readers keep answering from the live index meanwhile.
+    """
     from index.build import ingest_paths
     from index.embed import make_embedder
+    from peerchat.logs import ingest_finished
     from peerchat.progress import StderrProgress
 
     settings = _settings(index_dir, quiet=quiet or None)
@@ -133,11 +152,14 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet
         summary = ingest_paths(
             targets,
             settings.index_dir,
-            make_embedder(settings.embedder),
+            make_embedder(settings.embedder, settings.model_path),
             chunk_tokens=settings.chunk_tokens,
             rebuild=rebuild,
             progress=progress,
+            wait=not no_wait,
+            on_wait=lambda: click.echo("waiting for another ingest to finish…", err=True),
         )
+    ingest_finished(summary)
     for name, reason in summary.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
     for warning in summary.warnings:
@@ -303,26 +325,17 @@ def _assistant(index_dir: Path | None, **overrides: Any):
 
 
 def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None):
-    from index.hybrid import Filters
+    from peerchat.errors import UnknownCouncil
 
-    names = []
-    for name in council:
-        found = assistant.councils.lookup(name) or next(
-            iter(assistant.councils.find(name, fuzzy=True)), None
-        )
-        if found is None:
-            raise click.BadParameter(
-                f"{name!r} is not a council peerchat knows", param_hint="--council"
-            )
-        names.append(found.name)
-    date_from = ""
-    if since:
-        date_from = since if len(since) > 4 else f"{since}-01-01"
-    return Filters(councils=tuple(names), report_types=tuple(report_type), date_from=date_from)
+    try:
+        return assistant.make_filters(council, report_type, since or "")
+    except UnknownCouncil as exc:
+        raise click.BadParameter(str(exc), param_hint="--council") from exc
 
 
-# Commands of the recommendation register live in their own module.
-from peerchat import cli_register  # noqa: E402, F401
+# Commands of the recommendation register, and the operations commands (doctor, serve),
+# live in their own modules.
+from peerchat import cli_ops, cli_register  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -40,5 +40,24 @@ class IndexIncompatible(PeerchatError):
         )
 
 
+class IngestRunning(PeerchatError):
+    """Another process holds the index's build lock (and the caller chose not to wait)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"another ingest is updating {self.path}: wait for it to finish, "
+            "or run this one without --no-wait to wait for it"
+        )
+
+
+class UnknownCouncil(PeerchatError):
+    """A filter names a council peerchat does not know."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"{name!r} is not a council peerchat knows")
+
+
 class LLMError(PeerchatError):
     """The language-model endpoint failed, timed out or returned nothing usable."""

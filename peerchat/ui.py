@@ -26,6 +26,7 @@ from index.hybrid import Filters
 from index.library import Library
 from index.query import Turn
 from ingest.report import SUPPORTED_SUFFIXES, read_report
+from peerchat import logs
 from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
 from peerchat.progress import LABELS
 from peerchat.records import REPORT_TYPES, Answer, Citation
@@ -47,19 +48,29 @@ _MARKER = re.compile(r"\\\[(\d+)\\\]")
 
 
 def settings() -> Settings:
-    """The app's settings: defaults < PEERCHAT_* environment variables."""
-    return Settings.from_env()
+    """The app's settings: defaults < PEERCHAT_* environment variables. The structured
+    logs are configured from them once per server (and again if they change)."""
+    chosen = Settings.from_env()
+    _configure_logs(chosen.log_level, chosen.log_file, chosen.log_questions, chosen)
+    return chosen
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _configure_logs(level: str, file: str, questions: bool, _settings: Settings) -> None:
+    logs.configure(_settings)
 
 
 @st.cache_resource(show_spinner="Loading the language model…")
-def load_embedder(kind: str) -> Embedder:
+def load_embedder(kind: str, model_path: str = "") -> Embedder:
     """The embedding model, loaded once per server."""
-    return make_embedder(kind)
+    return make_embedder(kind, model_path)
 
 
 @st.cache_resource(show_spinner="Opening the library…", max_entries=4)
 def _assistant_for(settings_key: str, generation: str, _settings: Settings) -> Assistant:
-    return Assistant.load(_settings, embedder=load_embedder(_settings.embedder))
+    return Assistant.load(
+        _settings, embedder=load_embedder(_settings.embedder, _settings.model_path)
+    )
 
 
 def load_assistant(settings: Settings) -> Assistant:
@@ -176,6 +187,9 @@ class StreamlitProgress:
         self.bar = bar
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "waiting":
+            self.bar.progress(0.0, text="Waiting for another ingest to finish…")
+            return
         start, share = self.SHARE.get(stage, (0.0, 1.0))
         fraction = start + share * (done / total if total else 1.0)
         unit = "files" if stage == "reading" else "passages"
@@ -187,14 +201,17 @@ def run_ingest(
     settings: Settings, progress=None, embedder: Embedder | None = None, rebuild: bool = False
 ) -> IngestSummary:
     """Bring the index up to date with the reports folder (as `peerchat ingest` does)."""
-    return ingest_paths(
+    summary = ingest_paths(
         [settings.reports_dir],
         settings.index_dir,
-        embedder or load_embedder(settings.embedder),
+        embedder or load_embedder(settings.embedder, settings.model_path),
         chunk_tokens=settings.chunk_tokens,
         rebuild=rebuild,
         progress=progress,
+        on_wait=(lambda: progress("waiting", 0, 0)) if progress else None,
     )
+    logs.ingest_finished(summary)
+    return summary
 
 
 # --- adding reports ------------------------------------------------------------------------
