@@ -118,9 +118,14 @@ def main(ctx: click.Context) -> None:
     from peerchat import logs
 
     try:
-        handlers = logs.configure(Settings.from_env())
+        settings = Settings.from_env()
     except PeerchatError:
-        return  # a bad setting: the command itself names it (or --help still works)
+        return  # a bad setting: the command itself names it (and --help still works)
+    try:
+        handlers = logs.configure(settings)
+    except PeerchatError as exc:
+        click.echo(f"peerchat: note: {exc}; logging to stderr at INFO instead", err=True)
+        handlers = logs.configure(settings.with_(log_level="INFO", log_file=""))
     ctx.call_on_close(lambda: logs.detach(handlers))
 
 
