@@ -7,7 +7,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint bench screenshot test-llm browser clean-index
+.PHONY: install run test lint bench load screenshot test-llm browser clean-index
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ lint: install
 bench: install
 	$(BIN)/peerchat ingest data/reports --quiet
 	$(BIN)/python scripts/bench.py
+
+# 20 clients ask a local `peerchat serve` for 60 s while ingests add reports (temp folder).
+load: install
+	$(BIN)/python scripts/load_test.py
 
 screenshot: install
 	$(BIN)/peerchat ingest data/reports --quiet

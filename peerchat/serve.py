@@ -169,6 +169,8 @@ class PeerchatServer(ThreadingHTTPServer):
     """A threading HTTP server holding the live assistant its handlers answer from."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections under 20 concurrent clients.
+    request_queue_size = 128
 
     def __init__(self, settings: Settings, live: LiveAssistant) -> None:
         self.settings = settings
