@@ -67,8 +67,11 @@ def _python() -> Check:
 
 def _packages() -> Iterator[Check]:
     """One check per required package: installed, in the required version range, importable."""
-    from packaging.requirements import Requirement
-
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:
+        yield Check("packages", False, "`packaging` (to read requirements) is missing", REINSTALL)
+        return
     try:
         requires = importlib.metadata.requires("peerchat") or []
     except importlib.metadata.PackageNotFoundError:

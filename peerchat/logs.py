@@ -90,9 +90,6 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is when a record arrives (click's test runner and
     Streamlit swap it), not the stream that was current when it was configured."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stderr
@@ -150,9 +147,7 @@ class _KillHandler(logging.Handler):
 
 
 def _kill_self() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)  # no flushing, no cleanup: as if killed from outside
 
 
 def configure(settings: Settings) -> list[logging.Handler]:
