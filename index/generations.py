@@ -4,10 +4,14 @@
       CURRENT                 the name of the live generation (replaced atomically)
       gen-20261126T191800-1a2b/
         manifest.json         format version, embedder, dimensions, chunk settings
-        store.sqlite          reports and passages
-        dense.faiss           passage embeddings
+        store.sqlite          reports, passages and the recommendation register
+        dense.npy             passage embeddings (memory-mapped by readers)
+        dense.hnsw            an HNSW graph over them, in large libraries only
+        sentence_*.npy, sentences.npy, terms.json
+                              the passages' sentences (see index/sentence_index.py)
         lexical/              bm25s index
-      embed-cache.sqlite      embeddings by passage text, shared by generations
+      embed-cache.sqlite      embeddings by text, shared by generations
+      parse-cache.sqlite      parsed files by content hash: an interrupted ingest resumes
       .lock                   held while a generation is being built
 
 A crash while a generation is built leaves CURRENT naming the previous one.
@@ -28,7 +32,7 @@ from pathlib import Path
 
 from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"

@@ -27,7 +27,7 @@ from index.library import Library
 from index.query import Turn
 from ingest.report import SUPPORTED_SUFFIXES, read_report
 from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
-from peerchat.progress import LABELS
+from peerchat.progress import LABELS, UNITS
 from peerchat.records import REPORT_TYPES, Answer, Citation
 from peerchat.settings import Settings
 
@@ -168,9 +168,14 @@ def user_errors(doing: str) -> Iterator[None]:
 
 class StreamlitProgress:
     """An ingest progress callback, `progress(stage, done, total)`, drawing one st.progress
-    bar: reading files fills the first fifth, embedding passages the rest."""
+    bar: checking and reading files fill the first fifth, embedding most of the rest."""
 
-    SHARE = {"reading": (0.0, 0.2), "embedding": (0.2, 0.8)}
+    SHARE = {
+        "checking": (0.0, 0.05),
+        "reading": (0.05, 0.15),
+        "embedding": (0.2, 0.7),
+        "indexing": (0.9, 0.1),
+    }
 
     def __init__(self, bar) -> None:
         self.bar = bar
@@ -178,7 +183,7 @@ class StreamlitProgress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         start, share = self.SHARE.get(stage, (0.0, 1.0))
         fraction = start + share * (done / total if total else 1.0)
-        unit = "files" if stage == "reading" else "passages"
+        unit = UNITS.get(stage, "item") + "s"
         text = f"{LABELS.get(stage, stage)}: {done} of {total} {unit}"
         self.bar.progress(min(1.0, max(0.0, fraction)), text=text)
 

@@ -175,7 +175,8 @@ def test_add_reports_keeps_good_files_and_names_bad_ones(
     assert reasons["notes.pdf"], "a reason is given"
     assert sorted(p.name for p in fast_settings.reports_dir.iterdir()) == ["bedford.txt"]
     assert result.summary is not None and result.summary.ingested == ("bedford.txt",)
-    assert calls and calls[-1][0] == "embedding"
+    assert calls and calls[-1] == ("indexing", 1, 1)
+    assert any(stage == "embedding" and done == total > 0 for stage, done, total in calls)
 
     # The same content again is not added twice; a different file of the same name is
     # saved beside it, not over it.
