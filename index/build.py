@@ -20,7 +20,7 @@ from numpy.lib.format import open_memmap
 
 from index import dense as dense_files
 from index import sentence_index
-from index.dense import DenseIndex
+from index.dense import DenseIndex, pool_sentences
 from index.embed import Embedder
 from index.embed_cache import CachedEmbedder, EmbeddingCache, embed_into
 from index.generations import (
@@ -365,29 +365,32 @@ def _write_generation(
     sentence_vectors = open_memmap(
         generation / sentence_index.VECTORS, "w+", np.float16, (len(spans), embedder.dim)
     )
-    total = len(chunks) + len(spans)
-    report = (lambda done: progress("embedding", done, total)) if progress else None
+    report = (lambda done: progress("embedding", done, len(spans))) if progress else None
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
-        embedded = embed_into(
-            cache,
-            len(chunks),
-            lambda i: chunks[i].text,
-            passage_vectors,
-            (lambda done, _: report(done)) if report else None,
-        )
 
         def sentence_text(i: int) -> str:
             row, start, end = spans[i]
             return chunks[row].text[start:end]
 
-        embedded += embed_into(
+        embedded = embed_into(
             cache,
             len(spans),
             sentence_text,
             sentence_vectors,
-            (lambda done, _: report(len(chunks) + done)) if report else None,
+            (lambda done, _: report(done)) if report else None,
         )
+        # A passage's vector is the mean of its sentences' (normalised): the sentences
+        # are embedded anyway, and passages cost five times their number to embed.
+        unpooled = pool_sentences(sentence_vectors, spans[:, 0], passage_vectors)
+        if len(unpooled):
+            embedded += embed_into(
+                cache,
+                len(unpooled),
+                lambda i: chunks[int(unpooled[i])].text,
+                vectors := np.zeros((len(unpooled), embedder.dim), dtype=np.float32),
+            )
+            passage_vectors[unpooled] = vectors
         passage_vectors.flush()
         sentence_vectors.flush()
         del passage_vectors, sentence_vectors

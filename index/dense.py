@@ -19,6 +19,24 @@ HNSW_EF_CONSTRUCTION = 80
 BLOCK = 65_536  # rows per block of an exact search: bounds the temporary scores
 
 
+def pool_sentences(sentences: np.ndarray, owner: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Fill `out` (passages x dim) with the normalised mean of each passage's sentence
+    vectors (`owner[i]` is the passage of sentence i, in passage order); return the rows
+    of passages that have no sentence (left zero)."""
+    counts = np.bincount(np.asarray(owner, dtype=np.int64), minlength=len(out))
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    for start in range(0, len(out), BLOCK // 8):
+        rows = slice(start, min(len(out), start + BLOCK // 8))
+        lo, hi = bounds[rows.start], bounds[rows.stop]
+        block = np.asarray(sentences[lo:hi], dtype=np.float32)
+        sums = np.zeros((rows.stop - rows.start, out.shape[1]), dtype=np.float32)
+        owners = np.repeat(np.arange(rows.stop - rows.start), counts[rows])
+        np.add.at(sums, owners, block)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        out[rows] = sums / np.maximum(norms, 1e-9)
+    return np.flatnonzero(counts == 0)
+
+
 class DenseIndex:
     def __init__(self, vectors: np.ndarray, graph=None, ef_search: int = 128) -> None:
         self.vectors = vectors  # (n, dim) float32, usually a read-only memory map

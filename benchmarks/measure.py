@@ -1,0 +1,182 @@
+"""One benchmark measurement, run in its own process so that its peak memory is its own.
+
+    python -m benchmarks.measure ingest REPORTS_DIR INDEX_DIR
+    python -m benchmarks.measure query INDEX_DIR CORPUS_DIR
+
+Each prints one JSON object. `ingest` times a full ingest with the real model; `query`
+times loading the index, searches and answers (single-council and cross-report), and
+measures the HNSW graph's recall against exact search and the planted passages' recall.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from index.assistant import Assistant
+from index.build import ingest_paths
+from index.embed import MiniLMEmbedder
+from peerchat.settings import Settings
+
+TOPICS = (
+    ("narrow priorities", "focus on a narrower set of priorities"),
+    ("member officer relationships", "build trust between members and officers"),
+    ("financial planning and savings", "close the budget gap with a savings plan"),
+    ("scrutiny and governance", "strengthen overview and scrutiny"),
+    ("staff engagement and communication", "communicate the vision to staff"),
+    ("partnership working", "work with partners on a shared vision for the place"),
+    ("capacity to deliver transformation", "build capacity for the transformation programme"),
+    ("performance management", "improve performance reporting"),
+    ("commercial income", "develop a commercial strategy"),
+    ("housing growth", "deliver more housing"),
+)
+WARM_UP = 3
+REPEATS = 40
+
+
+def measure_ingest(reports: Path, index_dir: Path) -> dict:
+    started = time.monotonic()
+    embedder = MiniLMEmbedder()
+    loaded = time.monotonic()
+    summary = ingest_paths([reports], index_dir, embedder)
+    seconds = time.monotonic() - loaded
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    texts = summary.passages + int(len(np.load(generation / "sentence_spans.npy", mmap_mode="r")))
+    return {
+        "reports": summary.reports,
+        "pages": summary.pages,
+        "passages": summary.passages,
+        "texts": texts,
+        "embedded_fresh": summary.embedded,
+        "skipped": len(summary.skipped),
+        "model_load_s": round(loaded - started, 2),
+        "ingest_s": round(seconds, 1),
+        "pages_per_s": round(summary.pages / seconds, 1),
+        "index_mb": round(_size(generation) / 2**20, 1),
+        "caches_mb": round(
+            sum(_size(index_dir / n) for n in ("embed-cache.sqlite", "parse-cache.sqlite")) / 2**20,
+            1,
+        ),
+        "approximate": (generation / "dense.hnsw").exists(),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def measure_query(index_dir: Path, corpus: Path) -> dict:
+    started = time.monotonic()
+    embedder = MiniLMEmbedder()
+    model_loaded = time.monotonic()
+    assistant = Assistant.load(Settings(index_dir=index_dir), embedder)
+    loaded = time.monotonic()
+    library = assistant.library
+    rng = random.Random(11)
+    councils = library.councils
+    single_search = [
+        f"{rng.choice(councils)} {topic}" for topic, _ in TOPICS for _ in range(REPEATS // 10)
+    ]
+    cross_search = [topic for topic, _ in TOPICS] * (REPEATS // 10)
+    single_ask = [
+        f"What did the peer team say about {topic} at {rng.choice(councils)}?"
+        for topic, _ in TOPICS
+        for _ in range(REPEATS // 10)
+    ]
+    cross_ask = [f"Which councils were told to {aim}?" for _, aim in TOPICS] * (REPEATS // 10)
+    result = {
+        "model_load_s": round(model_loaded - started, 2),
+        "index_load_s": round(loaded - model_loaded, 2),
+        "search_single": _latency(lambda q: assistant.search(q, k=10), single_search),
+        "search_cross": _latency(lambda q: assistant.search(q, k=10), cross_search),
+        "ask_single": _latency(assistant.answer, single_ask),
+        "ask_cross": _latency(assistant.answer, cross_ask),
+    }
+    result["ann_recall@10"] = _ann_recall(assistant, [t for t, _ in TOPICS], rng)
+    result["planted_recall@10"], result["planted"] = _planted_recall(assistant, corpus)
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def _latency(run, queries: list[str]) -> dict:
+    for q in queries[:WARM_UP]:
+        run(q)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        run(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return {
+        "n": len(times),
+        "p50_ms": round(float(np.percentile(times, 50)), 1),
+        "p95_ms": round(float(np.percentile(times, 95)), 1),
+    }
+
+
+def _ann_recall(assistant: Assistant, topics: list[str], rng: random.Random) -> float | None:
+    """Mean overlap of the graph's top 10 with exact search's, over topic queries and
+    sentences taken from random passages; None when the index is exact."""
+    dense = assistant.library.dense
+    if not dense.approximate:
+        return None
+    chunks = assistant.library.chunks
+    queries = list(topics)
+    for row in rng.sample(range(len(chunks)), 190):
+        words = chunks[row].text.split()
+        start = rng.randrange(max(1, len(words) - 12))
+        queries.append(" ".join(words[start : start + 12]))
+    vectors = assistant.embedder.embed(queries)
+    overlaps = []
+    for vector in vectors:
+        approx, _ = dense.top(vector, 10)
+        exact = dense.scores(vector)
+        best = np.argsort(-exact)[:10]
+        overlaps.append(len(set(approx.tolist()) & set(best.tolist())) / 10)
+    return round(float(np.mean(overlaps)), 3)
+
+
+def _planted_recall(assistant: Assistant, corpus: Path) -> tuple[float | None, int]:
+    """Share of the planted passages (of reports in the library) found in the top 10."""
+    sources = {s.report.source for s in assistant.library.stored}
+    planted = [
+        json.loads(line)
+        for line in (corpus / "planted.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    planted = [p for p in planted if p["file"] in sources]
+    if not planted:
+        return None, 0
+    found = 0
+    for p in planted:
+        name = p["text"].split(" programme")[0].split("the ")[-1]
+        hits = assistant.search(p["question"], k=10)
+        found += any(h.chunk.source == p["file"] and name in h.chunk.text for h in hits)
+    return round(found / len(planted), 3), len(planted)
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "ingest":
+        print(json.dumps(measure_ingest(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "query":
+        print(json.dumps(measure_query(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
