@@ -118,3 +118,24 @@ def test_settings_carry_the_limits_from_the_environment() -> None:
     assert Settings().read_limits == ReadLimits(), "the defaults are the same in both places"
     with pytest.raises(PeerchatError, match=r"max_pages must be above zero \(PEERCHAT_MAX_PAGES\)"):
         Settings.from_env({"PEERCHAT_MAX_PAGES": "0"})
+
+
+def test_a_file_that_hangs_the_reader_is_skipped_and_the_ingest_goes_on(
+    tmp_path: Path, hash_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.pdf
+
+    def forever(path, limits):
+        while True:
+            pass
+
+    monkeypatch.setattr(ingest.pdf, "_extract", forever)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _write(folder, "lambeth.md", (TEXT_REPORT / "lambeth-cpc-feedback-2016.md").read_bytes())
+    _write(folder, "slow.pdf", text_pdf(["The council's plan for housing."]))
+    summary = ingest_paths(
+        [folder], tmp_path / "index", hash_embedder, limits=ReadLimits(timeout=0.5)
+    )
+    assert summary.ingested == ("lambeth.md",)
+    assert summary.skipped == (("slow.pdf", "reading took longer than 0.5 s (damaged PDF?)"),)
