@@ -208,7 +208,7 @@ def admin_panel(settings: Settings) -> Admin | None:
             st.button("Sign out", on_click=_forget_admin, icon=":material/logout:")
         return admin
     if mode == "sign-in":
-        _sign_in_with_provider(settings)
+        _sign_in_with_provider()
     else:
         _sign_in_with_password(settings)
     return None
@@ -235,7 +235,7 @@ def _sign_in_with_password(settings: Settings) -> None:
     st.rerun()
 
 
-def _sign_in_with_provider(settings: Settings) -> None:
+def _sign_in_with_provider() -> None:
     if st.user.get("is_logged_in"):
         email = str(st.user.get("email") or "this account")
         st.warning(escape_markdown(f"{email} is not an administrator of this library."))
