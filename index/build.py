@@ -40,6 +40,7 @@ from index.sentence_index import write_sentence_features
 from index.store import StoredReport, write_store
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
+from ingest.limits import ReadLimits
 from ingest.parallel import ParseJob, forget_others, parse_all
 from ingest.report import SUPPORTED_SUFFIXES
 from ingest.sentences import sentence_spans
@@ -135,6 +136,7 @@ def ingest_paths(
     councils: CouncilDirectory | None = None,
     workers: int = 0,
     ann_min_passages: int = ANN_MIN_PASSAGES,
+    limits: ReadLimits | None = None,
 ) -> IngestSummary:
     """Bring the index at `index_dir` up to date with `paths` and publish a new generation.
 
@@ -217,7 +219,7 @@ def ingest_paths(
         if reading:
             reading(0, len(jobs))
         for parsed in parse_all(
-            jobs, index_dir / PARSE_CACHE, councils, chunk_tokens, workers, reading
+            jobs, index_dir / PARSE_CACHE, councils, chunk_tokens, workers, reading, limits
         ):
             path = parsed.job.path
             if parsed.report is None:

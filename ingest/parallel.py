@@ -20,6 +20,7 @@ from pathlib import Path
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
+from ingest.limits import ReadLimits
 from ingest.report import read_report
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import UnreadableReport
@@ -53,6 +54,7 @@ def parse_all(
     chunk_tokens: int,
     workers: int = 0,
     done: Callable[[int, int], None] | None = None,
+    limits: ReadLimits | None = None,
 ) -> Iterator[Parsed]:
     """Read every job's file (from the cache where it was read before), yielding results
     in the order of `jobs`. `workers` = 0 uses one process per core."""
@@ -76,14 +78,14 @@ def parse_all(
             for i in to_read:
                 job = jobs[i]
                 if pool is not None:
-                    results[i] = pool.submit(parse_file, job, councils, chunk_tokens)
+                    results[i] = pool.submit(parse_file, job, councils, chunk_tokens, limits)
             for i, job in enumerate(jobs):
                 result = results[i]
                 if isinstance(result, Future):
                     result = result.result()
                     cache.put(result)
                 elif result is None:
-                    result = parse_file(job, councils, chunk_tokens)
+                    result = parse_file(job, councils, chunk_tokens, limits)
                     cache.put(result)
                 results[i] = None  # nothing kept twice
                 if done:
@@ -96,10 +98,15 @@ def parse_all(
         cache.close()
 
 
-def parse_file(job: ParseJob, councils: CouncilDirectory, chunk_tokens: int) -> Parsed:
-    """Read one file into its report and passages (in a worker process)."""
+def parse_file(
+    job: ParseJob,
+    councils: CouncilDirectory,
+    chunk_tokens: int,
+    limits: ReadLimits | None = None,
+) -> Parsed:
+    """Read one file into its report and passages (in a worker process), within `limits`."""
     try:
-        report = read_report(job.path, catalogue=job.catalogue, councils=councils)
+        report = read_report(job.path, catalogue=job.catalogue, councils=councils, limits=limits)
     except UnreadableReport as exc:
         return Parsed(job, None, reason=exc.reason)
     return Parsed(job, report, tuple(chunk_report(report, max_tokens=chunk_tokens)))

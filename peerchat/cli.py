@@ -137,6 +137,7 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet
             chunk_tokens=settings.chunk_tokens,
             rebuild=rebuild,
             progress=progress,
+            limits=settings.read_limits,
         )
     for name, reason in summary.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
