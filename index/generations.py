@@ -20,6 +20,7 @@ A crash while a generation is built leaves CURRENT naming the previous one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -138,18 +139,25 @@ def prune(index_dir: Path, keep: int = 2) -> None:
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
-    """Hold the index's build lock: one ingest at a time, across processes."""
+    """Hold the index's build lock: one ingest at a time, across processes.
+
+    A POSIX record lock (lockf), not flock: processes forked by the ingest (PDF readers,
+    parse workers) do not inherit it, so one left behind by a killed ingest cannot keep
+    the next ingest waiting. The kernel drops it when the ingest dies.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    with open(index_dir / ".lock", "a") as fh:
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
-            fcntl.flock(fh, flags)
-        except BlockingIOError as exc:
+            fcntl.lockf(fh, flags)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
             raise PeerchatError(f"another ingest is updating {index_dir}; try again soon") from exc
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.lockf(fh, fcntl.LOCK_UN)
 
 
 def _fsync_dir(folder: Path) -> None:

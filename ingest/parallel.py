@@ -21,6 +21,7 @@ from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
 from ingest.limits import ReadLimits
+from ingest.pdf import die_with_parent
 from ingest.report import read_report
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import UnreadableReport
@@ -73,6 +74,7 @@ def parse_all(
             pool = ProcessPoolExecutor(
                 max_workers=min(workers, len(to_read)),
                 mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent,
             )
         try:
             for i in to_read:

@@ -7,9 +7,11 @@ ingest or exhaust the machine's memory. Page and text limits stop a huge file ea
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import pickle
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +79,9 @@ def read_pdf(path: Path, limits: ReadLimits | None = None) -> list[RawPage]:
 def _extract_in_worker(path: Path, limits: ReadLimits, timeout: float) -> list[RawPage]:
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_worker, args=(str(path), limits, sender), daemon=True)
+    worker = ctx.Process(
+        target=_worker, args=(str(path), limits, sender, receiver, timeout), daemon=True
+    )
     worker.start()
     sender.close()
     try:
@@ -97,7 +101,14 @@ def _extract_in_worker(path: Path, limits: ReadLimits, timeout: float) -> list[R
     return payload
 
 
-def _worker(path: str, limits: ReadLimits, sender) -> None:  # pragma: no cover - child process
+def _worker(  # pragma: no cover - child process
+    path: str, limits: ReadLimits, sender, receiver, timeout: float
+) -> None:
+    # Never outlive the reader that waits for us: a worker orphaned by a killed ingest
+    # would otherwise block for ever on a pipe that it alone still holds open.
+    receiver.close()
+    die_with_parent()
+    signal.alarm(math.ceil(timeout) + 5)
     try:
         _cap_memory(limits.max_memory_mb)
         result = ("ok", _extract(path, limits))
@@ -113,6 +124,17 @@ def _worker(path: str, limits: ReadLimits, sender) -> None:  # pragma: no cover 
         sender.send_bytes(pickle.dumps(("error", _too_much_memory(limits))))
     finally:
         sender.close()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this (forked) process when its parent dies; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _cap_memory(megabytes: int) -> None:  # pragma: no cover - runs in the child process

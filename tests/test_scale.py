@@ -99,6 +99,18 @@ def test_matched_weights_agree_with_a_plain_count(sample_index):
     assert got.max() > 0
 
 
+def _running(script: Path) -> list[int]:
+    """Processes whose command line names `script` (the ingest and anything it forked)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(script).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 KILLED = textwrap.dedent(
     """
     import sys
@@ -136,6 +148,10 @@ def test_an_interrupted_ingest_resumes_without_reading_finished_files_again(
     proc.kill()
     proc.wait()
     assert not (index_dir / "CURRENT").exists(), "killed before any generation was published"
+    deadline = time.monotonic() + 10
+    while _running(script) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(script), "the killed ingest's PDF readers die with it"
     with sqlite3.connect(cache) as conn:
         finished = conn.execute("SELECT COUNT(*) FROM parsed").fetchone()[0]
     assert 4 <= finished < 12
