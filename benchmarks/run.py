@@ -40,6 +40,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Every step runs this checkout's code, even with the package installed from another.
+    os.environ["PYTHONPATH"] = str(ROOT)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
