@@ -231,6 +231,7 @@ def _report(
         if n == plant_at and plant is not None:
             paragraphs.insert(rng.randrange(len(paragraphs) + 1), plant[0])
         for paragraph in paragraphs:
+            paragraph = _vary(paragraph, rng)
             body.append((_rename(paragraph, origin.names, council), style.size, False))
     pages = _layout(cover, body, style)
     m = len(pages)
@@ -250,6 +251,15 @@ def _report(
     file = f"{slug}-cpc-{year}-{i:05d}.pdf" if named else f"document-{digest}.pdf"
     iso = f"{year}-{month + 1:02d}-{day:02d}"
     return Generated(file, council.name, kind, iso, m, style_no), _pdf(decorated, style)
+
+
+def _vary(paragraph: str, rng: random.Random) -> str:
+    """Reports do not repeat each other word for word: now and then a paragraph loses one
+    of its later sentences (the sentences themselves stay the sample's)."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
+    if len(sentences) >= 3 and rng.random() < 0.6:
+        del sentences[rng.randrange(1, len(sentences))]
+    return " ".join(sentences)
 
 
 def _rename(text: str, names: tuple[str, ...], council: Council) -> str:
