@@ -7,7 +7,9 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint bench load screenshot test-llm browser clean-index
+BENCH_SIZES ?= 100,1000,5000
+
+.PHONY: install run test lint bench bench-sample load screenshot test-llm browser clean-index
 
 install: $(STAMP)
 
@@ -40,7 +42,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The scale benchmark and the baseline comparison (about an hour at the default sizes):
+# writes benchmarks/RESULTS.md. `make bench BENCH_SIZES=100` for a quick run.
 bench: install
+	$(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES)
+
+# Ingest and answer timings on the sample corpus: writes docs/benchmarks.md.
+bench-sample: install
 	$(BIN)/peerchat ingest data/reports --quiet
 	$(BIN)/python scripts/bench.py
 

@@ -39,7 +39,9 @@ def chat_page() -> None:
     conversation = st.sidebar.container()
     exchanges: list[ui.Exchange] = st.session_state.setdefault("exchanges", [])
 
-    typed = st.chat_input("Ask about the peer challenge reports…", max_chars=1000)
+    typed = st.chat_input(
+        "Ask about the peer challenge reports…", max_chars=settings.max_question_chars
+    )
     question = st.session_state.pop("pending_question", None) or typed
 
     if not exchanges and not question:

@@ -16,10 +16,11 @@ import numpy as np
 
 from index.cite import citation_for
 from index.embed import Embedder
-from index.hybrid import Filters, best_sentence_scores, mask_for, rrf
+from index.hybrid import Filters, mask_for, rank_passages
 from index.lexical import overlap_terms
 from index.library import Library
 from index.query import Query, Turn, strip_councils, understand
+from index.sentence_index import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
 from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Answer, Chunk, Citation, Report, join_names
 
@@ -74,6 +75,10 @@ MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
 MAX_CITATIONS = 5
+# Questions over more passages than this score the sentences of this many candidates.
+SENTENCE_SCOPE = 2000
+MAX_REPORTS_QUOTED = 40  # a cross-report answer quotes at most this many reports
+MAX_REPORTS_NAMED = 25  # "No passage found in: ..." names at most this many
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,7 @@ def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
     pattern = re.compile(
         r"\b(" + "|".join(re.escape(c.short) for c in councils) + r")\b", re.IGNORECASE
     )
-    return np.asarray([bool(pattern.search(c.text)) for c in library.chunks], dtype=bool)
+    return library.chunks.matching(pattern)
 
 
 def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -> Answer:
@@ -224,24 +229,23 @@ def _score_sentences(
     The score is the sentence's cosine to the question plus a bonus for the share of the
     question's terms (weighted by rarity) that the sentence contains.
     """
-    spans = library.sentence_spans
-    if len(spans) == 0:
+    sentences = library.sentences
+    passages = np.flatnonzero(mask)
+    if len(passages) > SENTENCE_SCOPE:
+        topic = _topic_without_councils(query, library) or query.topic
+        passages = rank_passages(library, vectors[0], topic, mask, SENTENCE_SCOPE)[0]
+    rows = sentences.rows_of(np.sort(passages))
+    rows = rows[sentences.has(rows, OK) > 0]
+    if len(rows) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows = np.flatnonzero(mask[spans[:, 0]] & library.sentence_ok)
-    scores = (library.sentence_vectors[rows] @ vectors.T).max(axis=1).astype(np.float32)
+    scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
-    unknown = max(library.term_weight.values(), default=1.0)
-    weights = {
-        t: library.term_weight.get(t, unknown)
-        for t in overlap_terms(_topic_without_councils(query, library))
-    }
+    weights = sentences.term_weights(overlap_terms(_topic_without_councils(query, library)))
     total = sum(weights.values())
+    matched = sentences.matched_weight(rows, weights)
     if total > 0:
-        for i, row in enumerate(rows):
-            matched = library.sentence_terms[row].intersection(weights)
-            if matched:
-                scores[i] += OVERLAP_WEIGHT * sum(weights[t] for t in matched) / total
+        scores += OVERLAP_WEIGHT * matched / total
     if (
         total > 0
         and (query.aggregate and RECOMMENDED.search(query.question))
@@ -249,20 +253,18 @@ def _score_sentences(
     ):
         # "Which councils were told to ..." is answered best by what the reports
         # recommend, when the recommendation shares some of the question's words.
-        shares = np.asarray(
-            [bool(library.sentence_terms[row].intersection(weights)) for row in rows]
-        )
-        scores += RECOMMENDATION_BONUS * library.sentence_is_recommendation[rows] * shares
+        shares = matched > 0
+        scores += RECOMMENDATION_BONUS * sentences.has(rows, RECOMMENDATION) * shares
     if SIGNPOST_QUESTION.search(query.question):
-        in_signpost = library.sentence_in_signpost[rows]
+        in_signpost = sentences.has(rows, SIGNPOST)
         scores += SIGNPOST_BONUS * in_signpost
         if SIGNPOSTED.search(query.question) and in_signpost.any():
             # "What was signposted ...": only the signposted examples answer it.
             scores = np.where(in_signpost > 0, scores, -1.0).astype(np.float32)
     if PERSON_QUESTION.search(query.question):
-        scores += PERSON_BONUS * library.sentence_names_person[rows]
+        scores += PERSON_BONUS * sentences.has(rows, PERSON)
     if NUMBER_QUESTION.search(query.question):
-        scores += NUMBER_BONUS * library.sentence_has_number[rows]
+        scores += NUMBER_BONUS * sentences.has(rows, NUMBER)
     return rows, scores
 
 
@@ -275,7 +277,7 @@ def _topic_without_councils(query: Query, library: Library) -> str:
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:
-    chunk_row, start, end = library.sentence_spans[row]
+    chunk_row, start, end = (int(v) for v in library.sentences.spans[row])
     chunk = library.chunks[chunk_row]
     text = chunk.text[start:end]
     return Evidence(
@@ -315,9 +317,9 @@ def _answer_when(
         year, month = report.date[:4], MONTHS[int(report.date[5:7]) - 1]
         quote = next(
             (
-                chunk.text[s:e]
-                for c, s, e in library.sentence_spans
-                if c == first and year in chunk.text[s:e] and month in chunk.text[s:e].lower()
+                text
+                for text in map(library.sentence_text, library.sentences.rows_of([first]))
+                if year in text and month in text.lower()
             ),
             "",
         )
@@ -354,13 +356,9 @@ def _answer_single(
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
-    dense = library.dense.scores(vectors[0])
-    fused = rrf(
-        np.where(mask, dense, -1.0),
-        np.where(mask, library.lexical.scores(query.topic, len(library.chunks)), 0),
-        np.where(mask, best_sentence_scores(library, vectors[0]), -1.0),
-    )
-    extra_rows = [int(r) for r in np.argsort(-fused) if mask[r]][: MAX_CITATIONS * 2]
+    extra = rank_passages(library, vectors[0], query.topic, mask, MAX_CITATIONS * 2)[0]
+    extra_rows = [int(r) for r in extra]
+    dense = _cosines(library, vectors[0], extra_rows)
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
 
 
@@ -375,7 +373,7 @@ def _with_list_items(library: Library, chosen: list[Evidence]) -> list[Evidence]
             continue
         row = ev.sentence + 1
         items = 0
-        spans = library.sentence_spans
+        spans = library.sentences.spans
         while row < len(spans) and spans[row, 0] == ev.chunk_row and items < MAX_LIST_ITEMS:
             text = _sentence_text(library, row)
             if not LIST_ITEM.match(text):
@@ -398,7 +396,7 @@ def _with_signpost_headings(library: Library, chosen: list[Evidence]) -> list[Ev
         if "signpost" not in library.chunks[ev.chunk_row].section.lower():
             out.append(ev)
             continue
-        same = np.flatnonzero(library.sentence_spans[:, 0] == ev.chunk_row)
+        same = library.sentences.rows_of([ev.chunk_row])
         before = [int(r) for r in same if r <= ev.sentence]
         heading = next(
             (r for r in reversed(before) if SIGNPOST_HEADING.match(_sentence_text(library, r))),
@@ -420,8 +418,7 @@ def _with_signpost_headings(library: Library, chosen: list[Evidence]) -> list[Ev
 
 
 def _sentence_text(library: Library, row: int) -> str:
-    chunk_row, start, end = library.sentence_spans[row]
-    return library.chunks[chunk_row].text[start:end]
+    return library.sentence_text(row)
 
 
 def _what_the_row_commits(
@@ -432,7 +429,7 @@ def _what_the_row_commits(
     signpost's heading, the signpost's first sentence, which says what it shows."""
     if chosen and SIGNPOST_HEADING.match(chosen[0].text):
         follows = chosen[0].sentence + 1
-        spans = library.sentence_spans
+        spans = library.sentences.spans
         if (
             follows < len(spans)
             and spans[follows, 0] == chosen[0].chunk_row
@@ -445,7 +442,7 @@ def _what_the_row_commits(
     taken = {ev.sentence for ev in chosen}
     same_row = [
         i
-        for i in np.flatnonzero(library.sentence_spans[rows, 0] == chosen[0].chunk_row)
+        for i in np.flatnonzero(library.sentences.spans[rows, 0] == chosen[0].chunk_row)
         if rows[i] not in taken
     ]
     for i in sorted(same_row, key=lambda i: -scores[i]):
@@ -459,7 +456,7 @@ def _answer_across_reports(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
 ) -> Answer:
     rows, scores = _score_sentences(library, query, vectors, mask)
-    spans = library.sentence_spans
+    spans = library.sentences.spans
     best_by_report: dict[int, Evidence] = {}
     for i in np.argsort(-scores):
         if scores[i] < AGGREGATE_FLOOR:
@@ -467,23 +464,29 @@ def _answer_across_reports(
         report = int(library.report_of_row[spans[rows[i], 0]])
         if report not in best_by_report:
             best_by_report[report] = _evidence(library, rows[i], scores[i])
-    in_scope = sorted({int(library.report_of_row[r]) for r in np.flatnonzero(mask)})
-    chosen = _with_signpost_headings(
-        library, sorted(best_by_report.values(), key=lambda e: -e.score)
-    )
-    dense = library.dense.scores(vectors[0])
-    answer = _compose(library, query, chosen, [], dense, resolved, per_report=True)
+    in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
+    best = sorted(best_by_report.values(), key=lambda e: -e.score)
+    quoted, unquoted = best[:MAX_REPORTS_QUOTED], best[MAX_REPORTS_QUOTED:]
+    chosen = _with_signpost_headings(library, quoted)
+    answer = _compose(library, query, chosen, [], {}, resolved, per_report=True)
     if not chosen:
         return _reports_do_not_say(query, resolved, scope=len(in_scope))
     without = [library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report]
-    found_councils = {c for e in chosen for c in library.chunks[e.chunk_row].councils}
+    found_councils = {c for e in best for c in library.chunks[e.chunk_row].councils}
     scope_councils = {c for p in in_scope for c in library.reports[library.report_ids[p]].councils}
-    recommended = {c for e in chosen if e.label for c in library.chunks[e.chunk_row].councils}
+    recommended = {c for e in best if e.label for c in library.chunks[e.chunk_row].councils}
     lead = _aggregate_lead(query, len(found_councils), len(scope_councils))
     if RECOMMENDED.search(query.question) and recommended:
         lead = _recommendation_lead(len(recommended), len(found_councils), len(scope_councils))
     text = lead + "\n\n" + answer.text
-    if without:
+    if unquoted:
+        text += (
+            f"\n\n{len(unquoted)} more reports have a passage on this; filter by council or "
+            "date to see them."
+        )
+    if len(without) > MAX_REPORTS_NAMED:
+        text += f"\n\nNo passage found in the other {len(without)} reports in scope."
+    elif without:
         text += "\n\nNo passage found in: " + "; ".join(_report_label(r) for r in without) + "."
     return Answer(
         answer.question,
@@ -519,7 +522,7 @@ def _compose(
     query: Query,
     chosen: list[Evidence],
     extra_rows: list[int],
-    dense: np.ndarray,
+    dense: dict[int, float],
     resolved: tuple[str, ...],
     per_report: bool,
 ) -> Answer:
@@ -567,7 +570,7 @@ def _compose(
     for row, n in sorted(numbers.items(), key=lambda item: item[1]):
         chunk = library.chunks[row]
         used = tuple(quotes.get(row, ()))
-        score = evidence_score.get(row, float(dense[row]))
+        score = evidence_score.get(row, dense.get(row, 0.0))
         citations.append(citation_for(chunk, n, score, used, _page_of(library, chunk, used)))
     councils = resolved or tuple(
         dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
@@ -575,6 +578,14 @@ def _compose(
     return Answer(
         query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic
     )
+
+
+def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+    """Passage row -> cosine of its passage vector to `vector`."""
+    if not rows:
+        return {}
+    vectors = np.asarray(library.dense.vectors[np.asarray(rows)], dtype=np.float32)
+    return {row: float(score) for row, score in zip(rows, vectors @ vector)}
 
 
 def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0) -> Answer:

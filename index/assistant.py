@@ -14,7 +14,7 @@ from index.embed import Embedder, make_embedder
 from index.generations import current_generation
 from index.hybrid import Filters, search
 from index.library import Library
-from index.query import Turn, strip_councils
+from index.query import Turn, clean_question, strip_councils
 from peerchat.councils import CouncilDirectory
 from peerchat.errors import IndexIncompatible, UnknownCouncil
 from peerchat.logs import event, question_fields, seconds_since
@@ -66,16 +66,21 @@ class Assistant:
         """The cited answer to `question`, resolving follow-ups against `history`.
 
         Written by the language model when one is configured (`settings.llm_enabled`),
-        guarded so that every sentence is tied to a passage; else extractive.
+        guarded so that every sentence is tied to a passage; else extractive. The question
+        is cleaned first (control characters out, cut to `settings.max_question_chars`
+        with a notice).
         """
         started = time.monotonic()
+        asked = clean_question(question, self.settings.max_question_chars)
         if self.settings.llm_enabled:
             from index.llm_answer import answer_with_llm
 
-            result = answer_with_llm(self, question, history, filters)
+            result = asked.noted(answer_with_llm(self, asked.text, history, filters))
         else:
-            result = answer_question(
-                self.library, self.embedder, self.councils, question, history, filters
+            result = asked.noted(
+                answer_question(
+                    self.library, self.embedder, self.councils, asked.text, history, filters
+                )
             )
         self._log_answer(result, started)
         return result
@@ -95,8 +100,10 @@ class Assistant:
             from index.llm_answer import stream_with_llm
 
             started = time.monotonic()
-            for piece in stream_with_llm(self, question, history, filters):
+            asked = clean_question(question, self.settings.max_question_chars)
+            for piece in stream_with_llm(self, asked.text, history, filters):
                 if isinstance(piece, Answer):
+                    piece = asked.noted(piece)
                     self._log_answer(piece, started)
                 yield piece
             return
@@ -139,6 +146,7 @@ class Assistant:
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The best passages for `query`; councils it names narrow the search unless the
         caller's filters already choose councils."""
+        query = clean_question(query, self.settings.max_question_chars).text
         if filters is None or not filters.councils:
             covered = set(self.library.councils)
             named = [c for c in self.councils.find(query, fuzzy=True) if c.name in covered]

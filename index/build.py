@@ -17,10 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.format import open_memmap
 
-from index.dense import DenseIndex
+from index import dense as dense_files
+from index import sentence_index
+from index.dense import DenseIndex, pool_sentences
 from index.embed import Embedder
-from index.embed_cache import CachedEmbedder, EmbeddingCache
+from index.embed_cache import CachedEmbedder, EmbeddingCache, embed_into
 from index.generations import (
     FORMAT_VERSION,
     Manifest,
@@ -34,23 +37,29 @@ from index.generations import (
 from index.lexical import LexicalIndex
 from index.library import Library
 from index.register import build_register, write_register
+from index.sentence_index import write_sentence_features
 from index.store import StoredReport, write_store
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
-from ingest.chunk import chunk_report
-from ingest.report import SUPPORTED_SUFFIXES, read_report
+from ingest.limits import ReadLimits
+from ingest.parallel import ParseJob, forget_others, parse_all
+from ingest.report import SUPPORTED_SUFFIXES
 from ingest.sentences import sentence_spans
 from peerchat.councils import CouncilDirectory
-from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
+from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
 from peerchat.logs import event, seconds_since
 from peerchat.records import Chunk, Report
 
 log = logging.getLogger("peerchat.ingest")
 
-# progress(stage, done, total): stage is "reading" or "embedding"
+# progress(stage, done, total): stage is "checking", "reading", "embedding" or "indexing"
 Progress = Callable[[str, int, int], None]
 
 IGNORED_NAMES = {"catalogue.csv"}
+PARSE_CACHE = "parse-cache.sqlite"
+# From this many passages on, a generation also gets an HNSW graph for unfiltered searches
+# (set from the benchmark: exact search stays well under its latency budget below it).
+ANN_MIN_PASSAGES = 100_000
 
 
 @dataclass(frozen=True)
@@ -129,15 +138,19 @@ def ingest_paths(
     rebuild: bool = False,
     progress: Progress | None = None,
     councils: CouncilDirectory | None = None,
+    workers: int = 0,
+    ann_min_passages: int = ANN_MIN_PASSAGES,
+    limits: ReadLimits | None = None,
     wait: bool = True,
     on_wait: Callable[[], None] | None = None,
 ) -> IngestSummary:
     """Bring the index at `index_dir` up to date with `paths` and publish a new generation.
 
     Unreadable files are skipped with their reason; nothing else is lost. When no file
-    could be read and the library would not change, no generation is written. While
-    another ingest holds the index, wait (calling `on_wait` first) or, without `wait`,
-    raise IngestRunning.
+    could be read and the library would not change, no generation is written. Files are
+    read in `workers` processes (0: one per core); an interrupted ingest resumes from the
+    parse and embedding caches. While another ingest holds the index, wait (calling
+    `on_wait` first) or, without `wait`, raise IngestRunning.
     """
     started = time.monotonic()
     councils = councils or CouncilDirectory.load()
@@ -160,6 +173,7 @@ def ingest_paths(
         ingested: list[str] = []
         unchanged: list[str] = []
         seen_paths: set[str] = set()
+        queued: dict[str, Path] = {}  # digest -> the file to read
         moved = False
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         catalogues: dict[Path, Catalogue] = {}
@@ -167,9 +181,10 @@ def ingest_paths(
         # new name is the duplicate, not the original.
         known = {str(Path(s.report.path).resolve()) for s in previous.values()}
         files.sort(key=lambda f: str(f.resolve()) not in known)
+        jobs: list[ParseJob] = []
         for i, path in enumerate(files, start=1):
             if progress:
-                progress("reading", i - 1, len(files))
+                progress("checking", i - 1, len(files))
             resolved = str(path.resolve())
             seen_paths.add(resolved)
             try:
@@ -182,8 +197,9 @@ def ingest_paths(
             catalogue = catalogues[path.parent]
             entry = catalogue.get(path.name)
             catalogue_key = repr(entry) if entry else ""
-            if digest in kept:
-                skipped.append((path.name, f"same content as {kept[digest].report.source}"))
+            if digest in kept or digest in queued:
+                first = kept[digest].report.source if digest in kept else queued[digest].name
+                skipped.append((path.name, f"same content as {first}"))
                 continue
             old = previous.get(digest)
             if (
@@ -205,25 +221,32 @@ def ingest_paths(
                 unchanged.append(path.name)
                 event(log, "file_unchanged", file=path.name)
                 continue
-            read_started = time.monotonic()
-            try:
-                report = read_report(path, catalogue=catalogue, councils=councils)
-            except UnreadableReport as exc:
-                skipped.append((path.name, exc.reason))
+            queued[digest] = path
+            jobs.append(ParseJob(path, digest, catalogue, catalogue_key))
+        reading = (lambda done, total: progress("reading", done, total)) if progress else None
+        if reading:
+            reading(0, len(jobs))
+        reading_started = time.monotonic()
+        for parsed in parse_all(
+            jobs, index_dir / PARSE_CACHE, councils, chunk_tokens, workers, reading, limits
+        ):
+            path = parsed.job.path
+            if parsed.report is None:
+                skipped.append((path.name, parsed.reason))
                 continue
-            kept[digest] = StoredReport(report, now, catalogue_key)
-            kept_chunks[digest] = chunk_report(report, max_tokens=chunk_tokens)
+            report = parsed.report
+            if report.path != str(path):
+                report = _moved(report, path)  # read before under another name
+            kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
+            kept_chunks[parsed.job.digest] = [
+                c if c.source == report.source else replace(c, source=report.source)
+                for c in parsed.chunks
+            ]
             ingested.append(path.name)
             event(
-                log,
-                "file_read",
-                file=path.name,
-                pages=report.n_pages,
-                passages=len(kept_chunks[digest]),
-                seconds=seconds_since(read_started),
+                log, "file_read", file=path.name, pages=report.n_pages, passages=len(parsed.chunks)
             )
-        if progress:
-            progress("reading", len(files), len(files))
+        event(log, "files_read", files=len(jobs), seconds=seconds_since(reading_started))
         for name, reason in skipped:
             event(log, "file_skipped", file=name, reason=reason)
 
@@ -264,7 +287,10 @@ def ingest_paths(
         if not stored and not previous and not ingested:
             # Nothing usable and nothing to replace: leave no empty index behind.
             return IngestSummary(**summary_args, seconds=time.monotonic() - started)
-        embedded = _write_generation(index_dir, embedder, chunk_tokens, stored, chunks, progress)
+        embedded = _write_generation(
+            index_dir, embedder, chunk_tokens, stored, chunks, progress, ann_min_passages
+        )
+        forget_others(index_dir / PARSE_CACHE, chunk_tokens, {s.report.id for s in stored})
         return IngestSummary(
             **summary_args,
             reports=len(stored),
@@ -300,6 +326,7 @@ def _previous(
     by_report: dict[str, list[Chunk]] = {}
     for chunk in library.chunks:
         by_report.setdefault(chunk.report_id, []).append(chunk)
+    library.chunks.close()
     stored = {s.report.id: s for s in library.stored}
     return stored, {rid: by_report.get(rid, []) for rid in stored}
 
@@ -330,31 +357,69 @@ def _write_generation(
     stored: list[StoredReport],
     chunks: list[Chunk],
     progress: Progress | None,
+    ann_min_passages: int,
 ) -> int:
-    """Write and publish a generation; return how many passages were embedded afresh."""
+    """Write and publish a generation; return how many texts were embedded afresh."""
     # A renamed file keeps its passages; their `source` must follow the report.
     sources = {s.report.id: s.report.source for s in stored}
     chunks = [
         c if c.source == sources[c.report_id] else replace(c, source=sources[c.report_id])
         for c in chunks
     ]
-    sentences = [
-        (row, start, end)
-        for row, chunk in enumerate(chunks)
-        for start, end in sentence_spans(chunk.text)
-    ]
-    texts = [c.text for c in chunks] + [chunks[r].text[s:e] for r, s, e in sentences]
+    spans = np.asarray(
+        [
+            (row, start, end)
+            for row, chunk in enumerate(chunks)
+            for start, end in sentence_spans(chunk.text)
+        ],
+        dtype=np.int32,
+    ).reshape(-1, 3)
+    started = time.monotonic()
+    generation = new_generation(index_dir)
+    np.save(generation / sentence_index.SPANS, spans)
+    passage_vectors = open_memmap(
+        generation / dense_files.VECTORS, "w+", np.float32, (len(chunks), embedder.dim)
+    )
+    sentence_vectors = open_memmap(
+        generation / sentence_index.VECTORS, "w+", np.float16, (len(spans), embedder.dim)
+    )
+    report = (lambda done: progress("embedding", done, len(spans))) if progress else None
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
-        started = time.monotonic()
-        vectors, embedded = cache.embed(
-            texts,
-            progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
+
+        def sentence_text(i: int) -> str:
+            row, start, end = spans[i]
+            return chunks[row].text[start:end]
+
+        embedded = embed_into(
+            cache,
+            len(spans),
+            sentence_text,
+            sentence_vectors,
+            (lambda done, _: report(done)) if report else None,
         )
-        event(log, "embedded", texts=len(texts), embedded=embedded, seconds=seconds_since(started))
-        started = time.monotonic()
-        generation = new_generation(index_dir)
-        conn = write_store(generation / "store.sqlite", stored, chunks, sentences)
+        # A passage's vector is the mean of its sentences' (normalised): the sentences
+        # are embedded anyway, and passages cost five times their number to embed.
+        unpooled = pool_sentences(sentence_vectors, spans[:, 0], passage_vectors)
+        if len(unpooled):
+            embedded += embed_into(
+                cache,
+                len(unpooled),
+                lambda i: chunks[int(unpooled[i])].text,
+                vectors := np.zeros((len(unpooled), embedder.dim), dtype=np.float32),
+            )
+            passage_vectors[unpooled] = vectors
+        event(
+            log,
+            "embedded",
+            texts=len(spans) + len(unpooled),
+            embedded=embedded,
+            seconds=seconds_since(started),
+        )
+        passage_vectors.flush()
+        sentence_vectors.flush()
+        del passage_vectors, sentence_vectors
+        conn = write_store(generation / "store.sqlite", stored, chunks)
         # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
         # its texts are embedded through the cache too.
         register = build_register([s.report for s in stored], chunks, CachedEmbedder(cache))
@@ -362,8 +427,12 @@ def _write_generation(
         conn.close()
     finally:
         cache.close()
-    DenseIndex.build(vectors[: len(chunks)], embedder.dim).save(generation / "dense.faiss")
-    np.save(generation / "sentences.npy", vectors[len(chunks) :])
+    if progress:
+        progress("indexing", 0, 1)
+    write_sentence_features(
+        generation, chunks, spans, [s.report for s in stored], register.recommendations
+    )
+    DenseIndex.build(generation, ann_min_passages)
     lexical_dir = generation / "lexical"
     lexical_dir.mkdir()
     if chunks:
@@ -382,6 +451,8 @@ def _write_generation(
             pages=sum(s.report.n_pages for s in stored),
         ),
     )
+    if progress:
+        progress("indexing", 1, 1)
     event(
         log,
         "generation_written",

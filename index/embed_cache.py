@@ -15,7 +15,7 @@ import numpy as np
 
 from index.embed import Embedder
 
-BATCH = 64
+BATCH = 512  # texts per model call: the model sorts them by length, so less padding
 
 
 class EmbeddingCache:
@@ -76,3 +76,26 @@ class CachedEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self._cache.embed(texts)[0]
+
+
+def embed_into(
+    cache: EmbeddingCache,
+    count: int,
+    text_of: Callable[[int], str],
+    out: np.ndarray,
+    progress: Callable[[int, int], None] | None = None,
+    block: int = 2048,
+) -> int:
+    """Write the vectors of texts 0..count-1 (`text_of(i)`) into `out`, a block at a time,
+    so that neither all texts nor all vectors are ever held at once. Returns how many
+    were embedded afresh. Each block's new vectors are committed to the cache before the
+    next block starts: an interrupted ingest loses at most one block of work."""
+    embedded = 0
+    for start in range(0, count, block):
+        texts = [text_of(i) for i in range(start, min(count, start + block))]
+        vectors, fresh = cache.embed(texts)
+        out[start : start + len(texts)] = vectors
+        embedded += fresh
+        if progress:
+            progress(min(count, start + block), count)
+    return embedded

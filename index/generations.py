@@ -4,10 +4,14 @@
       CURRENT                 the name of the live generation (replaced atomically)
       gen-20261126T191800-1a2b/
         manifest.json         format version, embedder, dimensions, chunk settings
-        store.sqlite          reports and passages
-        dense.faiss           passage embeddings
+        store.sqlite          reports, passages and the recommendation register
+        dense.npy             passage embeddings (memory-mapped by readers)
+        dense.hnsw            an HNSW graph over them, in large libraries only
+        sentence_*.npy, sentences.npy, terms.json
+                              the passages' sentences (see index/sentence_index.py)
         lexical/              bm25s index
-      embed-cache.sqlite      embeddings by passage text, shared by generations
+      embed-cache.sqlite      embeddings by text, shared by generations
+      parse-cache.sqlite      parsed files by content hash: an interrupted ingest resumes
       .lock                   held while a generation is being built
 
 A crash while a generation is built leaves CURRENT naming the previous one; the next
@@ -33,7 +37,7 @@ from peerchat.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"
@@ -157,15 +161,20 @@ def prune(index_dir: Path, keep: int = 2) -> None:
 def build_lock(
     index_dir: Path, wait: bool = True, on_wait: Callable[[], None] | None = None
 ) -> Iterator[None]:
-    """Hold the index's build lock: one ingest at a time, across processes.
+    """Hold the index's build lock: one ingest at a time, across processes and threads.
 
-    When another process holds it: with `wait`, call `on_wait` (to say so) and block until
+    When another ingest holds it: with `wait`, call `on_wait` (to say so) and block until
     it is free; without, raise IngestRunning. Once held, whatever a killed ingest left
-    half-built is deleted (see `prune`). The kernel releases the lock of a killed process.
+    half-built is deleted (see `prune`).
+
+    An flock, not a POSIX record lock (lockf): a record lock belongs to the process, so
+    two of the app's sessions (threads of one process) would both get it. An flock is
+    inherited by the processes an ingest forks (PDF readers, parse workers), so those die
+    with it (ingest/pdf.py, die_with_parent) and the kernel then releases the lock.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with open(index_dir / ".lock", "w") as fh:
+    with open(index_dir / ".lock", "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

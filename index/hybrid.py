@@ -1,7 +1,7 @@
 """Hybrid search: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank.
 
-Scores are whole-library numpy arrays, so filters are masks and a per-report search is a
-slice: nothing is lost to a global top-k.
+Filters are boolean masks over passage rows. The dense and lexical rankings choose the
+candidates; their sentences are scored only for those (see `rank_passages`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from index.library import Library
 from peerchat.records import Hit
 
 RRF_K = 60
+CANDIDATES = 300  # passages a search ranks in full (with their sentences)
+EXACT_ROWS = 50_000  # a filtered search scores up to this many passages exactly
+ANN_DEPTH = 1000  # passages an unfiltered search takes from the HNSW graph
 
 
 @dataclass(frozen=True)
@@ -52,16 +55,6 @@ class Filters:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class QueryScores:
-    """Every passage's dense cosine, best-sentence cosine, BM25 score and fused score."""
-
-    dense: np.ndarray
-    sentence: np.ndarray
-    lexical: np.ndarray
-    fused: np.ndarray
-
-
 def mask_for(library: Library, filters: Filters | None) -> np.ndarray:
     """A boolean mask over passages that pass `filters`."""
     n = len(library.chunks)
@@ -91,22 +84,68 @@ def mask_for(library: Library, filters: Filters | None) -> np.ndarray:
     return mask
 
 
-def score_query(library: Library, embedder: Embedder, query: str) -> QueryScores:
-    """Dense, best-sentence, lexical and fused scores of every passage for `query`."""
+def dense_scores(library: Library, vector: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The cosine of `vector` to the passages under `mask` (-1 elsewhere).
+
+    Exact over the allowed rows when a filter narrows the search or the library has no
+    HNSW graph; otherwise the graph's `ANN_DEPTH` nearest passages (the rest get -1).
+    """
+    allowed = int(mask.sum())
+    if allowed < len(mask) and allowed <= EXACT_ROWS or not library.dense.approximate:
+        if allowed == len(mask):
+            return library.dense.scores(vector)
+        return library.dense.scores(vector, np.flatnonzero(mask))
+    rows, sims = library.dense.top(vector, ANN_DEPTH)
+    out = np.full(len(mask), -1.0, dtype=np.float32)
+    out[rows] = sims
+    return np.where(mask, out, -1.0).astype(np.float32)
+
+
+def rank_passages(
+    library: Library, vector: np.ndarray, topic: str, mask: np.ndarray, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, fused scores) of up to `depth` passages under `mask`, best first.
+
+    The dense and lexical rankings choose the candidates (the best `depth` of each); the
+    candidates are then ranked by reciprocal rank fusion of their dense cosine, BM25
+    score and best sentence's cosine: a long passage with one sentence that answers the
+    question ranks by that sentence.
+    """
     n = len(library.chunks)
-    vector = embedder.embed([query])[0]
-    dense = library.dense.scores(vector)
-    sentence = best_sentence_scores(library, vector)
-    lexical = library.lexical.scores(query, n)
-    return QueryScores(dense, sentence, lexical, rrf(dense, lexical, sentence))
+    if n == 0 or not mask.any() or depth <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    dense = dense_scores(library, vector, mask)
+    lexical = np.where(mask, library.lexical.scores(topic, n), 0.0).astype(np.float32)
+    allowed = np.flatnonzero(mask)
+    candidates = np.union1d(
+        _best(allowed, dense[allowed], depth), _best(allowed, lexical[allowed], depth)
+    )
+    if len(candidates) > depth:
+        first = rrf(dense[candidates], lexical[candidates])
+        candidates = candidates[np.argsort(-first, kind="stable")[:depth]]
+    sentence = best_sentence_scores(library, vector, candidates)
+    fused = rrf(dense[candidates], lexical[candidates], sentence)
+    order = np.argsort(-fused, kind="stable")
+    return candidates[order], fused[order]
 
 
-def best_sentence_scores(library: Library, vector: np.ndarray) -> np.ndarray:
-    """For each passage, the cosine of its sentence closest to `vector`: a long passage
-    with one sentence that answers the question ranks by that sentence."""
-    best = np.full(len(library.chunks), -1.0, dtype=np.float32)
-    if len(library.sentence_spans):
-        np.maximum.at(best, library.sentence_spans[:, 0], library.sentence_vectors @ vector)
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """The `k` rows with the highest scores (any order)."""
+    if len(rows) <= k:
+        return rows
+    return rows[np.argpartition(-scores, k - 1)[:k]]
+
+
+def best_sentence_scores(library: Library, vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each passage of `rows`, the cosine of its sentence closest to `vector`."""
+    best = np.full(len(rows), -1.0, dtype=np.float32)
+    sentences = library.sentences
+    if len(sentences) == 0 or len(rows) == 0:
+        return best
+    counts = sentences.first[rows + 1] - sentences.first[rows]
+    cosines = sentences.cosines(sentences.rows_of(rows), vector)
+    owner = np.repeat(np.arange(len(rows)), counts)
+    np.maximum.at(best, owner, cosines)
     return best
 
 
@@ -129,17 +168,6 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def top_hits(library: Library, scores: np.ndarray, mask: np.ndarray, k: int) -> list[Hit]:
-    """The best `k` passages under `mask` by `scores`."""
-    candidates = np.flatnonzero(mask)
-    if len(candidates) == 0 or k <= 0:
-        return []
-    best = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
-    return [
-        Hit(library.chunks[row], float(scores[row]), rank) for rank, row in enumerate(best, start=1)
-    ]
-
-
 def search(
     library: Library,
     embedder: Embedder,
@@ -148,5 +176,11 @@ def search(
     filters: Filters | None = None,
 ) -> list[Hit]:
     """The `k` best passages for `query`, fused dense + lexical, under `filters`."""
-    scores = score_query(library, embedder, query)
-    return top_hits(library, scores.fused, mask_for(library, filters), k)
+    vector = embedder.embed([query])[0]
+    rows, fused = rank_passages(
+        library, vector, query, mask_for(library, filters), max(k, CANDIDATES)
+    )
+    return [
+        Hit(library.chunks[int(row)], float(score), rank)
+        for rank, (row, score) in enumerate(zip(rows[:k], fused[:k]), start=1)
+    ]

@@ -79,7 +79,7 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
 
     def scores(self, query: str, n: int) -> np.ndarray:
         """A BM25 score for each of the `n` passages (zeros when no query term is known)."""

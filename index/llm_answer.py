@@ -233,7 +233,7 @@ def _more_passages(
     """The next best passages of the reports the extractive answer cites."""
     from index.cite import citations_for_hits
 
-    chunks = _chunks_by_id(assistant)
+    chunks = assistant.library.chunks_by_id([c.chunk_id for c in extractive.citations])
     report_ids = tuple(
         dict.fromkeys(
             chunks[c.chunk_id].report_id for c in extractive.citations if c.chunk_id in chunks
@@ -286,10 +286,10 @@ def _without_instructions(text: str) -> tuple[str, int]:
 
 
 def _final(assistant: Assistant, prepared: Prepared, guard: Guard) -> Answer:
-    chunks = _chunks_by_id(assistant)
     citations = []
     order = sorted(guard.numbers, key=guard.numbers.get)
     order += [n for n in prepared.given if n not in guard.numbers]
+    chunks = assistant.library.chunks_by_id([prepared.given[n].citation.chunk_id for n in order])
     for new, n in enumerate(order, start=1):
         citation = prepared.given[n].citation
         quotes = tuple(guard.quotes.get(n, ()))
@@ -331,10 +331,6 @@ def _page_of(assistant: Assistant, chunk: Chunk | None, quotes: tuple[str, ...])
     if at < 0 or report is None:
         return 0
     return min(max(report.page_at(chunk.start + at), chunk.first_page), chunk.last_page)
-
-
-def _chunks_by_id(assistant: Assistant) -> dict[str, Chunk]:
-    return {c.id: c for c in assistant.library.chunks}
 
 
 @functools.cache

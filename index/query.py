@@ -4,12 +4,18 @@ it asks across councils, and how a follow-up borrows from the conversation befor
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Answer
 
-MAX_QUESTION_CHARS = 1000
+# The longest question read (Settings.max_question_chars may ask for less); `understand`
+# cuts to it too, for callers that do not go through `clean_question`.
+MAX_QUESTION_CHARS = 2000
+# Characters no question needs: controls (NUL, escape sequences), format characters (bidi
+# overrides, zero-width joiners) and lone surrogates, which cannot even be printed.
+_DROPPED_CATEGORIES = ("Cc", "Cf", "Cs")
 
 AGGREGATE = re.compile(
     # "which (of the) councils ...", but not "what did the Dorset Councils Partnership ...":
@@ -121,6 +127,46 @@ class Turn:
     def from_answer(cls, answer: Answer) -> Turn:
         """The turn an answered question leaves in the conversation."""
         return cls(answer.question, answer.topic, answer.councils, answer.aggregate)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the answerer takes it, and what the user is told about the change."""
+
+    text: str
+    notice: str = ""  # set when the question was cut to the limit
+
+    def noted(self, answer: Answer) -> Answer:
+        """`answer` with this question's notice, if any, first among its notices."""
+        if not self.notice:
+            return answer
+        return replace(answer, notices=(self.notice, *answer.notices))
+
+
+def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> Asked:
+    """The question with control and format characters removed, whitespace runs made one
+    space, and cut to `limit` characters (at most MAX_QUESTION_CHARS) with a notice.
+
+    The one door every question passes (the assistant's `answer` and `answer_stream`,
+    which the CLI and the app call), so neither can be handed a NUL, an escape sequence
+    or a megabyte of text.
+    """
+    limit = max(1, min(limit, MAX_QUESTION_CHARS))
+    # Only the start of an enormous question is looked at: no more than this can be kept.
+    head = question[: limit * 4]
+    kept = (
+        " " if ch.isspace() else ch
+        for ch in head
+        if ch.isspace() or unicodedata.category(ch) not in _DROPPED_CATEGORIES
+    )
+    text = " ".join("".join(kept).split())
+    if len(text) <= limit and len(question) == len(head):
+        return Asked(text)
+    text = text[:limit].rstrip()
+    return Asked(
+        text,
+        f"The question was longer than {limit:,} characters: only the first {limit:,} were read.",
+    )
 
 
 def understand(

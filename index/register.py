@@ -327,14 +327,8 @@ def matching_recommendations(
     queries = np.asarray(query_vectors, dtype=np.float32).reshape(-1, register.vectors.shape[1])
     scores = (register.vectors @ queries.T).max(axis=1)
     if mask is not None:
-        row_of = {c.id: i for i, c in enumerate(library.chunks)}
-        allowed = np.asarray(
-            [
-                (row := row_of.get(r.chunk_id)) is not None and bool(mask[row])
-                for r in register.recommendations
-            ],
-            dtype=bool,
-        )
+        rows = library.recommendation_rows
+        allowed = (rows >= 0) & mask[np.maximum(rows, 0)]
         scores = np.where(allowed, scores, -1.0)
     order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= floor]
     firsts: list[int] = []

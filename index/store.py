@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from peerchat.records import Chunk, Report, Section, TableRow
 
 SCHEMA = """
@@ -30,10 +28,6 @@ CREATE TABLE chunks (
     text TEXT NOT NULL, n_tokens INTEGER NOT NULL, kind TEXT NOT NULL
 );
 CREATE INDEX chunks_report ON chunks(report_id);
-CREATE TABLE sentences (
-    row INTEGER PRIMARY KEY, chunk_row INTEGER NOT NULL, start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL
-);
 """
 
 CHUNK_COLUMNS = (
@@ -54,22 +48,13 @@ class StoredReport:
 def write_store(
     path: Path,
     reports: Iterable[StoredReport],
-    chunks: list[Chunk],
-    sentences: list[tuple[int, int, int]],
+    chunks: Iterable[Chunk],
     extra_schema: str = "",
 ) -> sqlite3.Connection:
-    """Create a new store at `path` and return the open connection (for extra tables).
-
-    `sentences` are (chunk row, start, end) with offsets into the chunk's text; their order
-    is the row order of the generation's sentence vectors.
-    """
+    """Create a new store at `path` and return the open connection (for extra tables)."""
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA + extra_schema)
     with conn:
-        conn.executemany(
-            'INSERT INTO sentences (row, chunk_row, start, "end") VALUES (?,?,?,?)',
-            [(row, *span) for row, span in enumerate(sentences)],
-        )
         conn.executemany(
             "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_report_row(stored) for stored in reports],
@@ -110,35 +95,25 @@ def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
     return out
 
 
-def read_chunks(conn: sqlite3.Connection) -> list[Chunk]:
-    """Every chunk, in row order (the order of the dense and lexical indexes)."""
-    rows = conn.execute(f"SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY row").fetchall()
-    return [
-        Chunk(
-            id=r[0],
-            report_id=r[1],
-            councils=tuple(json.loads(r[2])),
-            report_type=r[3],
-            date=r[4],
-            title=r[5],
-            source=r[6],
-            section=r[7],
-            first_page=r[8],
-            last_page=r[9],
-            start=r[10],
-            end=r[11],
-            text=r[12],
-            n_tokens=r[13],
-            kind=r[14],
-        )
-        for r in rows
-    ]
-
-
-def read_sentences(conn: sqlite3.Connection) -> np.ndarray:
-    """(chunk row, start, end) of every sentence, in vector order, as an int array."""
-    rows = conn.execute('SELECT chunk_row, start, "end" FROM sentences ORDER BY row').fetchall()
-    return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+def chunk_from_row(r: tuple) -> Chunk:
+    """A passage from a row of `SELECT {CHUNK_COLUMNS} FROM chunks`."""
+    return Chunk(
+        id=r[0],
+        report_id=r[1],
+        councils=tuple(json.loads(r[2])),
+        report_type=r[3],
+        date=r[4],
+        title=r[5],
+        source=r[6],
+        section=r[7],
+        first_page=r[8],
+        last_page=r[9],
+        start=r[10],
+        end=r[11],
+        text=r[12],
+        n_tokens=r[13],
+        kind=r[14],
+    )
 
 
 def _report_row(stored: StoredReport) -> tuple:

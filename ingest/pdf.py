@@ -1,19 +1,22 @@
 """Read a PDF page by page with pypdf: the extracted text and the positioned text runs.
 
-Extraction runs in a forked worker process with a deadline, so a pathological file
-(one that makes pypdf loop or blow up) cannot hang an ingest.
+Extraction runs in a forked worker process with a deadline and a memory ceiling, so a
+pathological file (one that makes pypdf loop, or a decompression bomb) cannot hang an
+ingest or exhaust the machine's memory. Page and text limits stop a huge file early.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 import pickle
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.limits import ReadLimits
 from peerchat.errors import UnreadableReport
-
-DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -38,38 +41,47 @@ class RawPage:
     height: float = 0.0
 
 
+_BOMB = "a compressed stream inflates past pypdf's safety limit (decompression bomb?)"
+
+
 class _Unreadable(Exception):
     """Raised inside the worker with a human reason; turned into UnreadableReport outside."""
 
 
-def read_pdf(path: Path, timeout: float | None = DEFAULT_TIMEOUT) -> list[RawPage]:
-    """The pages of the PDF at `path`, text and runs, read with a deadline of `timeout` seconds.
+def read_pdf(path: Path, limits: ReadLimits | None = None) -> list[RawPage]:
+    """The pages of the PDF at `path`, text and runs, read within `limits` (time, memory,
+    pages, characters of text; the defaults of ReadLimits when not given).
 
     Raises UnreadableReport for a file that is not a PDF, is encrypted, damaged, has no text
-    layer, or takes longer than `timeout` to read. `timeout=None` reads in this process.
+    layer, or goes over a limit. `limits.timeout=None` reads in this process, unbounded in
+    time and memory.
     """
     path = Path(path)
-    head = path.read_bytes()[:1024]
+    limits = limits or ReadLimits()
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
     if not head:
         raise UnreadableReport(path, "empty file")
     if b"%PDF-" not in head:
         raise UnreadableReport(path, "not a PDF (no %PDF header)")
-    if timeout is None or "fork" not in multiprocessing.get_all_start_methods():
+    if limits.timeout is None or "fork" not in multiprocessing.get_all_start_methods():
         try:
-            pages = _extract(str(path))
+            pages = _extract(str(path), limits)
         except _Unreadable as exc:
             raise UnreadableReport(path, str(exc)) from exc
     else:
-        pages = _extract_in_worker(path, timeout)
+        pages = _extract_in_worker(path, limits, limits.timeout)
     if not any(page.text.strip() for page in pages):
         raise UnreadableReport(path, "no text layer (scanned image?)")
     return pages
 
 
-def _extract_in_worker(path: Path, timeout: float) -> list[RawPage]:
+def _extract_in_worker(path: Path, limits: ReadLimits, timeout: float) -> list[RawPage]:
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_worker, args=(str(path), sender), daemon=True)
+    worker = ctx.Process(
+        target=_worker, args=(str(path), limits, sender, receiver, timeout), daemon=True
+    )
     worker.start()
     sender.close()
     try:
@@ -89,22 +101,67 @@ def _extract_in_worker(path: Path, timeout: float) -> list[RawPage]:
     return payload
 
 
-def _worker(path: str, sender) -> None:  # pragma: no cover - runs in the child process
+def _worker(  # pragma: no cover - child process
+    path: str, limits: ReadLimits, sender, receiver, timeout: float
+) -> None:
+    # Never outlive the reader that waits for us: a worker orphaned by a killed ingest
+    # would otherwise block for ever on a pipe that it alone still holds open.
+    receiver.close()
+    die_with_parent()
+    signal.alarm(math.ceil(timeout) + 5)
     try:
-        result = ("ok", _extract(path))
+        _cap_memory(limits.max_memory_mb)
+        result = ("ok", _extract(path, limits))
     except _Unreadable as exc:
         result = ("error", str(exc))
+    except MemoryError:
+        result = ("error", _too_much_memory(limits))
     except BaseException as exc:  # noqa: BLE001 - any failure of the reader is a reason
         result = ("error", f"damaged PDF ({type(exc).__name__})")
     try:
         sender.send_bytes(pickle.dumps(result))
+    except MemoryError:
+        sender.send_bytes(pickle.dumps(("error", _too_much_memory(limits))))
     finally:
         sender.close()
 
 
-def _extract(path: str) -> list[RawPage]:
+def die_with_parent() -> None:
+    """Ask Linux to kill this (forked) process when its parent dies; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _cap_memory(megabytes: int) -> None:  # pragma: no cover - runs in the child process
+    """Let this process grow by at most `megabytes` of address space (Linux; elsewhere the
+    deadline alone bounds a worker). The worker is forked from a process that may hold a
+    large model, so the ceiling is set above what it starts with."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = current + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+
+
+def _too_much_memory(limits: ReadLimits) -> str:
+    return f"reading it needs more than {limits.max_memory_mb} MB of memory (decompression bomb?)"
+
+
+def _extract(path: str, limits: ReadLimits) -> list[RawPage]:
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(path)
@@ -119,22 +176,39 @@ def _extract(path: str) -> list[RawPage]:
         n = len(pages)
     except _Unreadable:
         raise
+    except LimitReachedError as exc:
+        raise _Unreadable(_BOMB) from exc
+    except MemoryError:
+        raise
     except (PdfReadError, FileNotDecryptedError, ValueError, KeyError, TypeError) as exc:
         raise _Unreadable(f"truncated or damaged PDF ({exc})".replace("\n", " ")[:160]) from exc
     except Exception as exc:  # noqa: BLE001
         raise _Unreadable(f"damaged PDF ({type(exc).__name__})") from exc
     if n == 0:
         raise _Unreadable("PDF has no pages")
+    if n > limits.max_pages:
+        raise _Unreadable(f"{n} pages, more than the limit of {limits.max_pages}")
     out = []
+    chars = 0
     for i, page in enumerate(pages, start=1):
         try:
             out.append(_read_page(i, page))
         except FileNotDecryptedError as exc:
             raise _Unreadable("encrypted PDF (password protected)") from exc
+        except LimitReachedError as exc:
+            raise _Unreadable(f"{_BOMB} on page {i}") from exc
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise _Unreadable(
                 f"damaged PDF: page {i} cannot be read ({type(exc).__name__})"
             ) from exc
+        chars += len(out[-1].text)
+        if chars > limits.max_text_chars:
+            raise _Unreadable(
+                f"more than {limits.max_text_chars:,} characters of text (the limit per "
+                f"file), reached on page {i} of {n}"
+            )
     return out
 
 

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from ingest.catalogue import Catalogue
 from ingest.clean import Block, Line, clean_lines, furniture_keys, normalise_key, page_number_lines
+from ingest.limits import ReadLimits
 from ingest.metadata import cover_blocks, find_councils, find_date, find_report_type, find_title
-from ingest.pdf import DEFAULT_TIMEOUT, RawPage, read_pdf
+from ingest.pdf import RawPage, read_pdf
 from ingest.sections import find_sections
 from ingest.tables import DraftRow, find_pdf_table, tab_table_spans
 from ingest.textfile import read_text_export
@@ -30,28 +31,38 @@ def read_report(
     catalogue: Catalogue | None = None,
     councils: CouncilDirectory | None = None,
     *,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    limits: ReadLimits | None = None,
 ) -> Report:
     """Read the report at `path` (PDF, .txt or .md export).
 
     `catalogue` entries override the detected council, type and date; `councils` (a
     CouncilDirectory) gives councils their canonical names (loaded when not given).
-    `timeout` bounds PDF extraction in seconds. Raises UnreadableReport for unusable input.
+    `limits` bound the time, memory, pages and text one file may take (ReadLimits'
+    defaults when not given). Raises UnreadableReport for unusable input.
     """
     path = Path(path)
+    limits = limits or ReadLimits()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableReport(path, "not a supported file type (.pdf, .txt, .md)")
     try:
+        # A text export of more bytes than four per allowed character cannot be within it.
+        size = path.stat().st_size
+        if suffix != ".pdf" and size > 4 * limits.max_text_chars:
+            raise UnreadableReport(
+                path,
+                f"{size:,} bytes of text, more than the limit of {limits.max_text_chars:,} characters",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableReport(path, f"cannot be read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise UnreadableReport(path, "empty file")
     if suffix == ".pdf":
-        pages = read_pdf(path, timeout=timeout)
+        pages = read_pdf(path, limits)
     else:
         pages = _split_at_page_footers(read_text_export(path))
+        _check_text_limits(path, pages, limits)
     directory = councils if councils is not None else _load_directory()
 
     page_lines = [page.text.split("\n") for page in pages]
@@ -135,6 +146,19 @@ def read_report(
         sections=sections,
         rows=rows,
     )
+
+
+def _check_text_limits(path: Path, pages: list[RawPage], limits: ReadLimits) -> None:
+    """A text export over the page or text limit is refused (a PDF is checked as it is read)."""
+    if len(pages) > limits.max_pages:
+        raise UnreadableReport(
+            path, f"{len(pages)} pages, more than the limit of {limits.max_pages}"
+        )
+    chars = sum(len(page.text) for page in pages)
+    if chars > limits.max_text_chars:
+        raise UnreadableReport(
+            path, f"{chars:,} characters of text, more than the limit of {limits.max_text_chars:,}"
+        )
 
 
 def _load_directory():

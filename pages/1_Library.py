@@ -1,10 +1,10 @@
-"""The library: the reports in the index, and adding reports to it."""
+"""The library: the reports in the index; for the administrator, adding and removing them."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from peerchat import ui
+from peerchat import manage, ui
 from peerchat.render import library_rows
 
 st.title("Library")
@@ -18,7 +18,7 @@ if assistant is not None:
         passages = sum(row["passages"] for row in rows)
         st.caption(
             f"{len(rows)} reports, {pages} pages, {passages} passages. "
-            "Reports are read from the reports folder; add more below."
+            "Reports are read from the reports folder."
         )
         st.dataframe(
             rows,
@@ -45,10 +45,15 @@ if assistant is not None:
             },
         )
     else:
-        st.info("The library is empty: add reports below.")
+        st.info("The library is empty: the administrator can add reports below.")
+
+st.subheader("Change the library")
+admin = ui.admin_panel(settings)
+if admin is None:
+    st.stop()
 
 st.subheader("Add reports")
-result: ui.AddResult | None = st.session_state.pop("add_result", None)
+result: manage.AddResult | None = st.session_state.pop("add_result", None)
 if result is not None:
     if result.added:
         st.success(
@@ -66,6 +71,8 @@ with st.form("add-reports", clear_on_submit=True):
         "Feedback reports, action plans or progress reviews (PDF, or .txt / .md exports)",
         type=["pdf", "txt", "md"],
         accept_multiple_files=True,
+        max_upload_size=settings.max_upload_mb,
+        help=f"Up to {settings.max_upload_mb} MB and {settings.max_pages} pages a file.",
     )
     submitted = st.form_submit_button("Add to the library", type="primary")
 
@@ -75,10 +82,61 @@ if submitted:
     else:
         bar = st.progress(0.0, text="Checking the files…")
         with ui.user_errors("adding the reports"):
-            added = ui.add_reports(
+            added = manage.add_reports(
+                admin,
                 [(f.name, f.getvalue()) for f in uploads],
                 settings,
+                ui.load_embedder(settings.embedder, settings.model_path),
                 progress=ui.StreamlitProgress(bar),
             )
             st.session_state["add_result"] = added
             st.rerun()
+
+st.subheader("Remove a report")
+removed: manage.RemoveResult | None = st.session_state.pop("remove_result", None)
+if removed is not None:
+    kept = ui.escape_markdown(str(removed.kept_at))
+    if removed.removed:
+        st.success(
+            ui.escape_markdown(f"Removed {removed.name} from the library.")
+            + f" The file is kept at {kept}; put it back in the reports folder to restore it."
+        )
+    else:
+        st.warning(
+            ui.escape_markdown(f"{removed.name} was moved to the holding folder")
+            + f" ({kept}), but the same report is still in the library under another file "
+            "name: remove that one too."
+        )
+
+files = manage.removable_files(assistant.library, settings) if assistant is not None else []
+if not files:
+    st.caption("There is no report in the reports folder to remove.")
+else:
+    with st.form("remove-report", clear_on_submit=True):
+        chosen = st.selectbox(
+            "Report file", files, index=None, placeholder="Choose a report", key="remove_file"
+        )
+        sure = st.checkbox("Yes, take this report out of the library", key="remove_sure")
+        remove = st.form_submit_button("Remove from the library", icon=":material/delete:")
+    if remove:
+        if not chosen or not sure:
+            st.warning("Choose the report and tick the box to confirm.")
+        else:
+            bar = st.progress(0.0, text="Removing…")
+            with ui.user_errors("removing the report"):
+                st.session_state["remove_result"] = manage.remove_report(
+                    admin,
+                    chosen,
+                    settings,
+                    ui.load_embedder(settings.embedder, settings.model_path),
+                    progress=ui.StreamlitProgress(bar),
+                )
+                st.rerun()
+
+st.subheader("Re-read the reports folder")
+st.caption(
+    "For reports copied into the folder by hand, or after changing the catalogue: "
+    "new and changed files are read, files gone from the folder are removed."
+)
+if assistant is not None:
+    ui.build_index_button(settings, "Re-read the reports folder")

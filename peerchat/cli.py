@@ -161,6 +161,7 @@ def ingest(
             chunk_tokens=settings.chunk_tokens,
             rebuild=rebuild,
             progress=progress,
+            limits=settings.read_limits,
             wait=not no_wait,
             on_wait=lambda: click.echo("waiting for another ingest to finish…", err=True),
         )

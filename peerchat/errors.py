@@ -61,3 +61,11 @@ class UnknownCouncil(PeerchatError):
 
 class LLMError(PeerchatError):
     """The language-model endpoint failed, timed out or returned nothing usable."""
+
+
+class NotAuthorised(PeerchatError):
+    """Changing the library (adding or removing reports, re-indexing) needs the administrator."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

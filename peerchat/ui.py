@@ -1,6 +1,6 @@
 """Streamlit helpers shared by the app's pages: settings, the cached assistant, the states
-a user meets (no index, empty library, errors), answers with their sources, filters, and
-adding reports to the library.
+a user meets (no index, empty library, errors), the administrator's sign-in, answers with
+their sources, and filters. Changing the library itself is peerchat/manage.py.
 
 Report and model text is always shown escaped: nothing here uses `unsafe_allow_html`.
 """
@@ -10,25 +10,29 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 
 from index.assistant import Assistant, generation_key
-from index.build import IngestSummary, file_hash, ingest_paths
 from index.embed import Embedder, make_embedder
 from index.hybrid import Filters
 from index.library import Library
 from index.query import Turn
-from ingest.report import SUPPORTED_SUFFIXES, read_report
-from peerchat import logs
-from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError, UnreadableReport
-from peerchat.progress import LABELS
+from peerchat import logs, manage
+from peerchat.admin import (
+    HOW_TO_ENABLE,
+    Admin,
+    admin_by_password,
+    admin_by_sign_in,
+    admin_mode,
+)
+from peerchat.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
+from peerchat.progress import LABELS, UNITS
 from peerchat.records import REPORT_TYPES, Answer, Citation
 from peerchat.settings import Settings
 
@@ -114,19 +118,25 @@ def require_index(settings: Settings, allow_empty: bool = False) -> Assistant:
 
 
 def show_no_index(settings: Settings) -> None:
-    """The first-run state: what is missing, how to build it, and a button that does."""
+    """The first-run state: what is missing, how to build it, and (for the administrator)
+    a button that does."""
     st.info("**No index yet.** The reports have not been indexed, so there is nothing to search.")
     st.markdown(
-        "Build it from the sample reports with the button below, or from a terminal with "
-        "`make run` (or `peerchat ingest data/reports`). "
-        "You can also add your own reports on the Library page."
+        "Build it from a terminal with `make run` (or `peerchat ingest data/reports`), or "
+        "here as the administrator. The administrator can also add reports on the Library "
+        "page."
     )
     build_index_button(settings, "Build the index from the sample reports")
 
 
 def build_index_button(settings: Settings, label: str, rebuild: bool = False) -> None:
-    """A button that (re)builds the index from `settings.reports_dir` with a progress bar."""
-    files = _report_files(settings.reports_dir)
+    """For the administrator, a button that (re)builds the index from
+    `settings.reports_dir` with a progress bar; for anyone else, how to become one."""
+    admin = current_admin(settings)
+    if admin is None:
+        needs_admin(settings, "build the index here")
+        return
+    files = manage.report_files(settings.reports_dir)
     if not files:
         st.warning(
             f"There are no reports in `{_md_code(str(settings.reports_dir))}` to build from: "
@@ -137,7 +147,13 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
         return
     bar = st.progress(0.0, text="Starting…")
     with user_errors("building the index"):
-        summary = run_ingest(settings, progress=StreamlitProgress(bar), rebuild=rebuild)
+        summary = manage.reindex(
+            admin,
+            settings,
+            load_embedder(settings.embedder, settings.model_path),
+            progress=StreamlitProgress(bar),
+            rebuild=rebuild,
+        )
         bar.empty()
         st.session_state["last_ingest"] = summary
         st.rerun()
@@ -147,10 +163,109 @@ def _rebuild_command(settings: Settings) -> str:
     return f"peerchat ingest --rebuild --index-dir {settings.index_dir} {settings.reports_dir}"
 
 
-def _report_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+# --- the administrator ---------------------------------------------------------------------
+
+ADMIN_KEY = "admin"  # session state: the Admin of a password sign-in
+
+
+def identity_provider() -> bool:
+    """Whether the app signs users in through an identity provider ([auth] in st.secrets)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def current_admin(settings: Settings) -> Admin | None:
+    """The administrator acting in this session, or None."""
+    mode = admin_mode(settings, identity_provider())
+    if mode == "sign-in":
+        try:
+            return admin_by_sign_in(
+                settings, bool(st.user.get("is_logged_in")), str(st.user.get("email") or "")
+            )
+        except NotAuthorised:
+            return None
+    held = st.session_state.get(ADMIN_KEY)
+    return held if mode == "password" and isinstance(held, Admin) else None
+
+
+def needs_admin(settings: Settings, doing: str) -> None:
+    """A note that only the administrator may do `doing`, and how to become one."""
+    if admin_mode(settings, identity_provider()) == "none":
+        st.caption(f"An administrator could {doing}, but none is set up. {HOW_TO_ENABLE}")
+    else:
+        st.caption(f"Sign in as the administrator on the Library page to {doing}.")
+
+
+def admin_panel(settings: Settings) -> Admin | None:
+    """Sign-in and sign-out for the administrator; the Admin when signed in. With no way to
+    sign in configured, says the library is read-only and how to change that."""
+    mode = admin_mode(settings, identity_provider())
+    admin = current_admin(settings)
+    if mode == "none":
+        st.info(
+            "The library is read-only here: adding or removing reports and re-indexing "
+            "need an administrator. " + HOW_TO_ENABLE,
+            icon=":material/lock:",
+        )
+        return None
+    if admin is not None:
+        st.caption(escape_markdown(f"Signed in as {admin.who}; you can change the library."))
+        if mode == "sign-in":
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+        else:
+            st.button("Sign out", on_click=_forget_admin, icon=":material/logout:")
+        return admin
+    if mode == "sign-in":
+        _sign_in_with_provider()
+    else:
+        _sign_in_with_password(settings)
+    return None
+
+
+def _forget_admin() -> None:
+    st.session_state.pop(ADMIN_KEY, None)
+
+
+def _sign_in_with_password(settings: Settings) -> None:
+    with st.form("admin-sign-in", clear_on_submit=True):
+        st.markdown("Adding or removing reports needs the administrator.")
+        attempt = st.text_input("Administrator password", type="password", key="admin_password")
+        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+    if not submitted:
+        return
+    try:
+        st.session_state[ADMIN_KEY] = admin_by_password(settings, attempt)
+    except NotAuthorised:
+        # Neither the attempt nor the password is ever shown or logged.
+        log.warning("administrator sign-in refused: wrong password")
+        st.error("That is not the administrator password.")
+        return
+    st.rerun()
+
+
+def _sign_in_with_provider() -> None:
+    if st.user.get("is_logged_in"):
+        email = str(st.user.get("email") or "this account")
+        st.warning(escape_markdown(f"{email} is not an administrator of this library."))
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+        return
+    st.markdown("Adding or removing reports needs the administrator.")
+    providers = _providers()
+    for provider in providers or [None]:
+        label = f"Sign in with {provider}" if provider else "Sign in"
+        if st.button(label, key=f"sign-in-{provider or 'default'}", icon=":material/login:"):
+            try:
+                st.login(provider)
+            except StreamlitAPIException as exc:  # Authlib missing, [auth] incomplete...
+                st.error("Sign-in is not set up correctly: " + escape_markdown(str(exc)))
+
+
+def _providers() -> list[str]:
+    """The named providers of [auth] ([auth.google], [auth.microsoft]...), if any."""
+    auth = st.secrets.get("auth", {})
+    return sorted(k for k, v in auth.items() if hasattr(v, "items"))
 
 
 # --- errors at the UI edge ---------------------------------------------------------------
@@ -179,9 +294,14 @@ def user_errors(doing: str) -> Iterator[None]:
 
 class StreamlitProgress:
     """An ingest progress callback, `progress(stage, done, total)`, drawing one st.progress
-    bar: reading files fills the first fifth, embedding passages the rest."""
+    bar: checking and reading files fill the first fifth, embedding most of the rest."""
 
-    SHARE = {"reading": (0.0, 0.2), "embedding": (0.2, 0.8)}
+    SHARE = {
+        "checking": (0.0, 0.05),
+        "reading": (0.05, 0.15),
+        "embedding": (0.2, 0.7),
+        "indexing": (0.9, 0.1),
+    }
 
     def __init__(self, bar) -> None:
         self.bar = bar
@@ -192,112 +312,9 @@ class StreamlitProgress:
             return
         start, share = self.SHARE.get(stage, (0.0, 1.0))
         fraction = start + share * (done / total if total else 1.0)
-        unit = "files" if stage == "reading" else "passages"
+        unit = UNITS.get(stage, "item") + "s"
         text = f"{LABELS.get(stage, stage)}: {done} of {total} {unit}"
         self.bar.progress(min(1.0, max(0.0, fraction)), text=text)
-
-
-def run_ingest(
-    settings: Settings, progress=None, embedder: Embedder | None = None, rebuild: bool = False
-) -> IngestSummary:
-    """Bring the index up to date with the reports folder (as `peerchat ingest` does)."""
-    summary = ingest_paths(
-        [settings.reports_dir],
-        settings.index_dir,
-        embedder or load_embedder(settings.embedder, settings.model_path),
-        chunk_tokens=settings.chunk_tokens,
-        rebuild=rebuild,
-        progress=progress,
-        on_wait=(lambda: progress("waiting", 0, 0)) if progress else None,
-    )
-    logs.ingest_finished(summary)
-    return summary
-
-
-# --- adding reports ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AddResult:
-    """What became of a batch of uploaded files."""
-
-    added: tuple[str, ...] = ()  # names as saved in the reports folder
-    skipped: tuple[tuple[str, str], ...] = ()  # (file name, reason)
-    summary: IngestSummary | None = None  # None when nothing was ingested
-
-
-def add_reports(
-    files: Sequence[tuple[str, bytes]],
-    settings: Settings,
-    embedder: Embedder | None = None,
-    progress=None,
-) -> AddResult:
-    """Add uploaded `(file name, bytes)` to the library; nothing is half-added.
-
-    Each file is saved to a temporary folder and read; only readable ones move into
-    `settings.reports_dir` (renamed with a suffix rather than overwrite a different file)
-    and the index is brought up to date. If the ingest fails, the moved files are removed
-    again, so the folder and the index stay as they were.
-    """
-    skipped: list[tuple[str, str]] = []
-    moved: list[Path] = []
-    folder = settings.reports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    existing = {file_hash(p): p.name for p in _report_files(folder)}
-    with tempfile.TemporaryDirectory(prefix="peerchat-upload-") as tmp:
-        for raw_name, data in files:
-            name = _safe_name(raw_name)
-            path = Path(tmp) / name
-            if path.exists():
-                skipped.append((name, "uploaded twice in this batch"))
-                continue
-            path.write_bytes(data)
-            digest = file_hash(path)
-            if digest in existing:
-                skipped.append((name, f"already in the library as {existing[digest]}"))
-                continue
-            try:
-                read_report(path)
-            except UnreadableReport as exc:
-                skipped.append((name, exc.reason))
-                continue
-            target = _free_name(folder / name)
-            shutil.move(str(path), target)
-            moved.append(target)
-            existing[digest] = target.name
-        if not moved:
-            return AddResult((), tuple(skipped), None)
-        try:
-            summary = run_ingest(settings, progress=progress, embedder=embedder)
-        except BaseException:
-            for path in moved:
-                path.unlink(missing_ok=True)
-            raise
-    # A file the ingest still refused must not stay in the folder without being indexed.
-    refused = {name for name, _ in summary.skipped}
-    added = []
-    for path in moved:
-        if path.name in refused:
-            path.unlink(missing_ok=True)
-        else:
-            added.append(path.name)
-    return AddResult(tuple(added), tuple(skipped) + summary.skipped, summary)
-
-
-def _safe_name(name: str) -> str:
-    """The bare file name of an upload: no folders, no leading dots, tame characters."""
-    base = Path(name.replace("\\", "/")).name.lstrip(".")
-    base = re.sub(r"[^\w .()-]+", "_", base).strip() or "upload"
-    return base[:150]
-
-
-def _free_name(path: Path) -> Path:
-    """`path`, or `stem-2.ext`, `stem-3.ext`... whichever does not exist yet."""
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
 
 
 # --- filters -------------------------------------------------------------------------------

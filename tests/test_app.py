@@ -1,5 +1,5 @@
 """The Streamlit app, driven by AppTest over the real sample index, and the UI helpers
-(escaping, filters, adding reports) tested directly."""
+(escaping, filters) tested directly. The administrator's pages are in test_admin.py."""
 
 from __future__ import annotations
 
@@ -11,14 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from peerchat import ui
 from peerchat.records import Answer, Citation
-from peerchat.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
-TEXT_REPORT = (
-    Path(__file__).resolve().parent / "data" / "text" / "bedford-borough-cpc-action-plan-2024.txt"
-)
 
 
 @pytest.fixture
@@ -125,7 +121,8 @@ def test_no_index_says_how_to_build_one(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert not at.exception
     assert any("No index yet" in i.value for i in at.info)
     assert any("make run" in m.value and "peerchat ingest" in m.value for m in at.markdown)
-    assert any(b.label.startswith("Build the index from the sample reports") for b in at.button)
+    assert not at.button, "only the administrator can build the index in the app"
+    assert any("PEERCHAT_ADMIN_PASSWORD" in c.value for c in at.caption)
     assert not at.chat_input, "nothing to ask before there is an index"
 
 
@@ -143,60 +140,7 @@ def test_library_page_without_an_index(monkeypatch: pytest.MonkeyPatch, tmp_path
     at = AppTest.from_file(LIBRARY_PAGE, default_timeout=60).run()
     assert not at.exception
     assert any("No index yet" in i.value for i in at.info)
-    assert any(s.value == "Add reports" for s in at.subheader)
-
-
-# --- adding reports --------------------------------------------------------------------
-
-
-@pytest.fixture
-def fast_settings(tmp_path: Path) -> Settings:
-    return Settings(index_dir=tmp_path / "index", reports_dir=tmp_path / "reports", embedder="hash")
-
-
-def test_add_reports_keeps_good_files_and_names_bad_ones(
-    fast_settings: Settings, hash_embedder
-) -> None:
-    calls: list[tuple[str, int, int]] = []
-    result = ui.add_reports(
-        [
-            ("notes.pdf", b"%PDF-1.4 this is not really a pdf"),
-            ("empty.txt", b"   "),
-            ("../../bedford.txt", TEXT_REPORT.read_bytes()),
-        ],
-        fast_settings,
-        embedder=hash_embedder,
-        progress=lambda stage, done, total: calls.append((stage, done, total)),
-    )
-    assert result.added == ("bedford.txt",)
-    reasons = dict(result.skipped)
-    assert set(reasons) == {"notes.pdf", "empty.txt"}
-    assert reasons["empty.txt"] == "empty file"
-    assert reasons["notes.pdf"], "a reason is given"
-    assert sorted(p.name for p in fast_settings.reports_dir.iterdir()) == ["bedford.txt"]
-    assert result.summary is not None and result.summary.ingested == ("bedford.txt",)
-    assert calls and calls[-1][0] == "embedding"
-
-    # The same content again is not added twice; a different file of the same name is
-    # saved beside it, not over it.
-    again = ui.add_reports([("other.txt", TEXT_REPORT.read_bytes())], fast_settings, hash_embedder)
-    assert again.added == () and again.summary is None
-    assert again.skipped == (("other.txt", "already in the library as bedford.txt"),)
-    other = (TEXT_REPORT.parent / "lambeth-cpc-feedback-2016.md").read_bytes()
-    renamed = ui.add_reports([("bedford.txt", other)], fast_settings, hash_embedder)
-    assert renamed.added == ("bedford-2.txt",)
-
-
-def test_a_failed_ingest_leaves_the_folder_as_it_was(
-    fast_settings: Settings, hash_embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(ui, "ingest_paths", broken)
-    with pytest.raises(RuntimeError, match="disk full"):
-        ui.add_reports([("bedford.txt", TEXT_REPORT.read_bytes())], fast_settings, hash_embedder)
-    assert list(fast_settings.reports_dir.iterdir()) == []
+    assert not at.file_uploader, "read-only without an administrator"
 
 
 # --- report text is shown escaped -------------------------------------------------------

@@ -11,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
+from ingest.limits import ReadLimits
 from ingest.report import read_report
 from peerchat.errors import UnreadableReport
 
@@ -449,7 +450,7 @@ def test_bad_files_are_unreadable_with_a_reason(tmp_path, name, make, reason):
 def test_a_pdf_that_hangs_the_reader_times_out(tmp_path, monkeypatch):
     import ingest.pdf
 
-    def forever(path):
+    def forever(path, limits):
         while True:
             pass
 
@@ -457,10 +458,10 @@ def test_a_pdf_that_hangs_the_reader_times_out(tmp_path, monkeypatch):
     path = tmp_path / "slow.pdf"
     path.write_bytes(_other_house_style(1))
     with pytest.raises(UnreadableReport, match="longer than 0.5 s"):
-        read_report(path, timeout=0.5)
+        read_report(path, limits=ReadLimits(timeout=0.5))
 
 
 def test_timeout_none_reads_in_process(tmp_path):
     path = tmp_path / "doc.pdf"
     path.write_bytes(_other_house_style(2))
-    assert read_report(path, timeout=None).text == read_report(path).text
+    assert read_report(path, limits=ReadLimits(timeout=None)).text == read_report(path).text

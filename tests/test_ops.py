@@ -63,7 +63,9 @@ def test_ingest_and_ask_write_one_json_line_per_step(runner, folder, tmp_path, m
         "bedford-borough-cpc-action-plan-2024.txt",
         "lambeth-cpc-feedback-2016.md",
     ]
-    assert all(e["seconds"] >= 0 and e["passages"] > 0 for e in by_name["file_read"])
+    assert all(e["pages"] == 1 and e["passages"] > 0 for e in by_name["file_read"])
+    [read] = by_name["files_read"]
+    assert read["files"] == 3 and read["seconds"] >= 0, "two read, broken.pdf tried"
     [skipped] = by_name["file_skipped"]
     assert skipped["file"] == "broken.pdf" and "not a PDF" in skipped["reason"]
     [embedded] = by_name["embedded"]

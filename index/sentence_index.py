@@ -1,0 +1,226 @@
+"""The sentences of a generation's passages: spans, vectors, flags and terms, on disk.
+
+Everything per sentence is worked out once, when the generation is written, and kept in
+`.npy` files that readers memory-map: a library of thousands of reports holds millions of
+sentences, and a question only ever looks at the sentences of its candidate passages.
+
+    sentence_spans.npy     (m, 3) int32: passage row, start, end within the passage text
+    sentences.npy          (m, dim) float16: normalised embeddings
+    sentence_flags.npy     (m,) uint8: OK | RECOMMENDATION | SIGNPOST | PERSON | NUMBER
+    sentence_terms.npy     term ids of each sentence, rows delimited by...
+    sentence_terms_at.npy  (m + 1,) int64 offsets into sentence_terms.npy
+    terms.json             the term vocabulary and each term's weight (IDF over passages)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import overlap_terms
+from peerchat.records import Chunk, Recommendation, Report
+
+SPANS = "sentence_spans.npy"
+VECTORS = "sentences.npy"
+FLAGS = "sentence_flags.npy"
+TERMS = "sentence_terms.npy"
+TERMS_AT = "sentence_terms_at.npy"
+VOCAB = "terms.json"
+
+OK = 1  # quotable: not template text shared by reports, not a heading, not a fragment
+RECOMMENDATION = 2  # states a recommendation (register, a recommendations section, a plan row)
+SIGNPOST = 4  # in a signposted example
+PERSON = 8  # names a person ("Dawn Baxendale – CEX, ...") or leads in a list of them
+NUMBER = 16  # gives a figure
+
+# "Dawn Baxendale – CEX, ...", "Rachel Litherland, Principal Adviser ...": a person.
+PERSON_LINE = re.compile(
+    r"^\W*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Sir|Dame)\.?\s+)?"
+    r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
+)
+FIGURE = re.compile(r"\d|£|%")
+
+
+def write_sentence_features(
+    folder: Path,
+    chunks: Sequence[Chunk],
+    spans: np.ndarray,
+    reports: Iterable[Report],
+    recommendations: Iterable[Recommendation],
+) -> None:
+    """Work out and write the flags and terms of every sentence (`spans` in row order)."""
+    recs_by_chunk: dict[str, list[Recommendation]] = {}
+    for rec in recommendations:
+        recs_by_chunk.setdefault(rec.chunk_id, []).append(rec)
+    headings: set[str] = set()
+    for report in reports:
+        headings.add(text_key(report.title))
+        for section in (s for s in report.sections if s.kind != "signpost"):
+            # A signpost's heading names what is signposted: it stays quotable.
+            headings.update(
+                {text_key(section.heading), text_key(f"{section.number} {section.heading}")}
+            )
+
+    vocab: dict[str, int] = {}
+    df: list[int] = []
+    for chunk in chunks:
+        for term in overlap_terms(chunk.text):
+            if term not in vocab:
+                vocab[term] = len(vocab)
+                df.append(0)
+            df[vocab[term]] += 1
+
+    m = len(spans)
+    flags = np.zeros(m, dtype=np.uint8)
+    key_hashes = np.zeros(m, dtype=np.int64)
+    key_words = np.zeros(m, dtype=np.int32)
+    in_heading = np.zeros(m, dtype=bool)
+    report_of = np.zeros(m, dtype=np.int64)
+    report_position: dict[str, int] = {}
+    term_ids: list[int] = []
+    terms_at = np.zeros(m + 1, dtype=np.int64)
+    previous_text = ""
+    for i, (row, start, end) in enumerate(spans):
+        chunk = chunks[int(row)]
+        text = chunk.text[start:end].rstrip()
+        key = text_key(text)
+        key_hashes[i] = hash(key)
+        key_words[i] = len(key.split())
+        in_heading[i] = key in headings
+        report_of[i] = report_position.setdefault(chunk.report_id, len(report_position))
+        ids = sorted(vocab[t] for t in overlap_terms(text) if t in vocab)
+        term_ids.extend(ids)
+        terms_at[i + 1] = len(term_ids)
+        bits = 0
+        section = chunk.section.lower()
+        if (
+            chunk.kind == "table row"
+            or "recommendation" in section
+            or any(
+                rec.start < chunk.start + end and chunk.start + start < rec.end
+                for rec in recs_by_chunk.get(chunk.id, ())
+            )
+        ):
+            bits |= RECOMMENDATION
+        if "signpost" in section:
+            bits |= SIGNPOST
+        if PERSON_LINE.match(text.lstrip("• ")):
+            bits |= PERSON
+            # ... and the lead-in of a list of people ("The peers ... were:").
+            if i > 0 and spans[i - 1, 0] == row and previous_text.endswith(":"):
+                flags[i - 1] |= PERSON
+        if FIGURE.search(text):
+            bits |= NUMBER
+        flags[i] |= bits
+        previous_text = text
+
+    # Template text: the same sentence in two or more reports (the peer challenge's
+    # standard scope questions, say) is no answer to anything.
+    pairs = np.unique(np.stack([key_hashes, report_of], axis=1), axis=0) if m else np.zeros((0, 2))
+    keys, counts = np.unique(pairs[:, 0], return_counts=True)
+    shared = np.isin(key_hashes, keys[counts >= 2])
+    quotable = (key_words >= 4) & ~shared & ~in_heading
+    flags |= np.where(quotable, OK, 0).astype(np.uint8)
+
+    n = max(1, len(chunks))
+    weights = [math.log(1 + n / d) for d in df]
+    np.save(folder / FLAGS, flags)
+    np.save(folder / TERMS, np.asarray(term_ids, dtype=np.int32))
+    np.save(folder / TERMS_AT, terms_at)
+    (folder / VOCAB).write_text(
+        json.dumps({"terms": list(vocab), "weights": weights}), encoding="utf-8"
+    )
+
+
+def text_key(text: str) -> str:
+    """Text reduced to its lower-case words, for comparing sentences and headings."""
+    return re.sub(r"[^a-z]+", " ", text.lower()).strip()
+
+
+@dataclass
+class SentenceIndex:
+    """A generation's sentences, memory-mapped. Read-only; shared between threads."""
+
+    spans: np.ndarray  # (m, 3): passage row, start, end
+    vectors: np.ndarray  # (m, dim) float16
+    flags: np.ndarray  # (m,) uint8
+    term_ids: np.ndarray  # int32
+    terms_at: np.ndarray  # (m + 1,) int64
+    vocab: dict[str, int]
+    weights: np.ndarray  # (len(vocab),) float32
+    first: np.ndarray  # (passages + 1,): the sentences of passage r are first[r]:first[r+1]
+
+    @classmethod
+    def load(cls, folder: Path, passages: int) -> SentenceIndex:
+        spans = np.load(folder / SPANS, mmap_mode="r")
+        vocab_data = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
+        first = np.searchsorted(np.asarray(spans[:, 0]), np.arange(passages + 1), side="left")
+        return cls(
+            spans=spans,
+            vectors=np.load(folder / VECTORS, mmap_mode="r"),
+            flags=np.load(folder / FLAGS, mmap_mode="r"),
+            term_ids=np.load(folder / TERMS, mmap_mode="r"),
+            terms_at=np.load(folder / TERMS_AT, mmap_mode="r"),
+            vocab={t: i for i, t in enumerate(vocab_data["terms"])},
+            weights=np.asarray(vocab_data["weights"], dtype=np.float32),
+            first=first.astype(np.int64),
+        )
+
+    def __len__(self) -> int:
+        return int(len(self.spans))
+
+    def rows_of(self, passage_rows: Iterable[int]) -> np.ndarray:
+        """The sentence rows of the given passages, in passage order."""
+        ranges = [np.arange(self.first[r], self.first[r + 1]) for r in passage_rows]
+        return np.concatenate(ranges).astype(np.int64) if ranges else np.zeros(0, np.int64)
+
+    def has(self, rows: np.ndarray, flag: int) -> np.ndarray:
+        """1.0 where the sentence has `flag`, else 0.0."""
+        return ((np.asarray(self.flags[rows]) & flag) > 0).astype(np.float32)
+
+    def cosines(self, rows: np.ndarray, query_vectors: np.ndarray) -> np.ndarray:
+        """Each sentence's best cosine with any of the query vectors (rows)."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        vectors = np.asarray(self.vectors[rows], dtype=np.float32)
+        q = np.asarray(query_vectors, dtype=np.float32).reshape(-1, vectors.shape[1])
+        return (vectors @ q.T).max(axis=1)
+
+    def term_weights(self, terms: Iterable[str]) -> dict[int, float]:
+        """Term id -> weight for the query terms the library knows (ids of unknown terms
+        are negative, weighing as much as the rarest term)."""
+        unknown = float(self.weights.max()) if len(self.weights) else 1.0
+        out: dict[int, float] = {}
+        for n, term in enumerate(sorted(set(terms))):
+            tid = self.vocab.get(term)
+            out[tid if tid is not None else -1 - n] = (
+                float(self.weights[tid]) if tid is not None else unknown
+            )
+        return out
+
+    def matched_weight(self, rows: np.ndarray, weights: dict[int, float]) -> np.ndarray:
+        """For each sentence, the summed weight of the query terms it contains."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        known = {t: w for t, w in weights.items() if t >= 0}
+        if not known or len(rows) == 0:
+            return out
+        lookup = np.zeros(len(self.weights), dtype=np.float32)
+        lookup[list(known)] = list(known.values())
+        starts = np.asarray(self.terms_at[rows])
+        ends = np.asarray(self.terms_at[rows + 1])
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            return out
+        # Gather every term id of the chosen rows, then sum the weights row by row.
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions = np.arange(lengths.sum()) + offsets
+        values = lookup[np.asarray(self.term_ids[positions])]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        np.add.at(out, owner, values)
+        return out

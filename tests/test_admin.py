@@ -1,0 +1,253 @@
+"""Roles: anyone may ask; the Library page shows its upload, remove and re-index controls
+only to the administrator (a password, or a sign-in through the identity provider)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from peerchat import manage
+from peerchat.admin import (
+    admin_by_password,
+    admin_by_sign_in,
+    admin_mode,
+    require_admin,
+)
+from peerchat.errors import NotAuthorised
+from peerchat.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+TEXTS = Path(__file__).resolve().parent / "data" / "text"
+BEDFORD = (TEXTS / "bedford-borough-cpc-action-plan-2024.txt").read_bytes()
+LAMBETH = (TEXTS / "lambeth-cpc-feedback-2016.md").read_bytes()
+PASSWORD = "tr0ub4dor&3 horse"
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-long-random-test-cookie-secret",
+    "client_id": "peerchat",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+}
+
+
+# --- the proof ----------------------------------------------------------------------------
+
+
+def test_the_password_proves_the_administrator_and_nothing_else_does() -> None:
+    settings = Settings(admin_password=PASSWORD)
+    assert require_admin(admin_by_password(settings, PASSWORD)).who == "administrator"
+    for wrong in ("", "tr0ub4dor&3", PASSWORD + " ", PASSWORD.upper(), "\ud800"):
+        with pytest.raises(NotAuthorised, match="wrong administrator password") as caught:
+            admin_by_password(settings, wrong)
+        assert PASSWORD not in str(caught.value)
+    with pytest.raises(NotAuthorised, match="no administrator password is set"):
+        admin_by_password(Settings(), "")
+
+
+def test_the_password_is_never_in_the_settings_repr() -> None:
+    settings = Settings.from_env({"PEERCHAT_ADMIN_PASSWORD": PASSWORD})
+    assert settings.admin_password == PASSWORD
+    assert PASSWORD not in repr(settings) and "admin_password" not in repr(settings)
+    assert PASSWORD not in repr(admin_by_password(settings, PASSWORD))
+
+
+def test_a_sign_in_proves_the_administrator_when_allowed() -> None:
+    anyone = Settings()
+    assert admin_by_sign_in(anyone, True, "officer@council.gov.uk").who == "officer@council.gov.uk"
+    with pytest.raises(NotAuthorised, match="not signed in"):
+        admin_by_sign_in(anyone, False, "officer@council.gov.uk")
+    listed = Settings(admin_emails="Admin@Council.gov.uk, second@council.gov.uk")
+    assert admin_by_sign_in(listed, True, "admin@council.gov.uk")
+    with pytest.raises(NotAuthorised, match="officer@council.gov.uk is not an administrator"):
+        admin_by_sign_in(listed, True, "officer@council.gov.uk")
+
+
+def test_the_mode_follows_what_is_configured() -> None:
+    assert admin_mode(Settings(), identity_provider=False) == "none"
+    assert admin_mode(Settings(admin_password="x"), identity_provider=False) == "password"
+    assert admin_mode(Settings(admin_password="x"), identity_provider=True) == "sign-in"
+
+
+# --- the Library page -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def library_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hash_embedder) -> Settings:
+    """A small library (two text exports, the hash embedder) the page opens."""
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        reports_dir=tmp_path / "reports",
+        embedder="hash",
+        admin_password="built-by-the-fixture",
+    )
+    settings.reports_dir.mkdir()
+    (settings.reports_dir / "bedford.txt").write_bytes(BEDFORD)
+    admin = admin_by_password(settings, "built-by-the-fixture")
+    assert manage.reindex(admin, settings, hash_embedder).ingested == ("bedford.txt",)
+    monkeypatch.setenv("PEERCHAT_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("PEERCHAT_REPORTS_DIR", str(settings.reports_dir))
+    monkeypatch.setenv("PEERCHAT_EMBEDDER", "hash")
+    return settings.with_(admin_password="")
+
+
+def _page(secrets: dict | None = None, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(LIBRARY_PAGE, default_timeout=60)
+    if secrets is not None:
+        at.secrets = secrets
+    if user is not None:
+        at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _shown(at: AppTest) -> str:
+    """Every piece of text on the page."""
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def _change_controls(at: AppTest) -> list[str]:
+    labels = [b.label for b in at.button]
+    return [
+        label
+        for label in labels
+        if label in ("Add to the library", "Remove from the library")
+        or label.startswith("Re-read the reports folder")
+    ] + ["uploader"] * len(at.file_uploader)
+
+
+def test_without_an_administrator_the_library_is_read_only(library_env: Settings) -> None:
+    at = _page()
+    assert len(at.dataframe[0].value) == 1, "the library is listed for anyone"
+    assert _change_controls(at) == []
+    assert not at.text_input, "no password to give"
+    notice = at.info[0].value
+    assert "read-only" in notice
+    assert "PEERCHAT_ADMIN_PASSWORD" in notice and "[auth]" in notice
+
+
+def test_the_password_opens_the_controls_and_they_work(
+    library_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERCHAT_ADMIN_PASSWORD", PASSWORD)
+    at = _page()
+    assert _change_controls(at) == [], "nothing to change before signing in"
+    at.text_input(key="admin_password").set_value(PASSWORD)
+    _button(at, "Sign in").click().run()
+    assert not at.exception
+    assert "Signed in as administrator" in _shown(at)
+    assert sorted(_change_controls(at)) == [
+        "Add to the library",
+        "Re-read the reports folder (1 files)",
+        "Remove from the library",
+        "uploader",
+    ]
+
+    # Add a report by uploading it.
+    at.file_uploader[0].set_value(("lambeth.md", LAMBETH, "text/markdown"))
+    _button(at, "Add to the library").click().run()
+    assert not at.exception
+    assert any("Added 1 report(s): lambeth" in s.value for s in at.success), _shown(at)
+    assert sorted(p.name for p in library_env.reports_dir.iterdir()) == [
+        "bedford.txt",
+        "lambeth.md",
+    ]
+    assert len(at.dataframe[0].value) == 2
+
+    # Remove one: it needs confirming, then it goes to the holding folder.
+    at.selectbox(key="remove_file").set_value("bedford.txt")
+    _button(at, "Remove from the library").click().run()
+    assert any("tick the box" in w.value for w in at.warning)
+    assert (library_env.reports_dir / "bedford.txt").exists()
+    at.selectbox(key="remove_file").set_value("bedford.txt")
+    at.checkbox(key="remove_sure").check()
+    _button(at, "Remove from the library").click().run()
+    assert not at.exception
+    assert any("Removed bedford" in s.value for s in at.success), _shown(at)
+    assert [p.name for p in library_env.reports_dir.iterdir()] == ["lambeth.md"]
+    assert (library_env.removed_dir / "bedford.txt").read_bytes() == BEDFORD
+    assert list(at.dataframe[0].value["file"]) == ["lambeth.md"]
+
+    # A report copied into the folder by hand is read when the administrator asks.
+    (library_env.reports_dir / "bedford-copy.txt").write_bytes(BEDFORD)
+    at.run()
+    _button(at, "Re-read the reports folder (2 files)").click().run()
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["file"]) == ["bedford-copy.txt", "lambeth.md"]
+
+    # Signing out closes the controls again.
+    _button(at, "Sign out").click().run()
+    assert _change_controls(at) == []
+    assert PASSWORD not in _shown(at)
+
+
+def test_a_wrong_password_is_refused_and_not_echoed(
+    library_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERCHAT_ADMIN_PASSWORD", PASSWORD)
+    at = _page()
+    at.text_input(key="admin_password").set_value("guess-" + PASSWORD[:6])
+    _button(at, "Sign in").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["That is not the administrator password."]
+    assert _change_controls(at) == []
+    assert "guess-" not in _shown(at) and PASSWORD not in _shown(at)
+    field = at.text_input(key="admin_password")
+    assert field.proto.type == field.proto.PASSWORD, "typed as a password: shown as dots"
+
+
+def test_with_an_identity_provider_a_signed_in_user_is_the_administrator(
+    library_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERCHAT_ADMIN_PASSWORD", PASSWORD)  # ignored: sign-in wins
+    out = _page(secrets={"auth": AUTH}, user={"is_logged_in": False})
+    assert _change_controls(out) == []
+    assert [b.label for b in out.button] == ["Sign in"]
+    assert not out.text_input, "no password where there is sign-in"
+
+    signed_in = _page(
+        secrets={"auth": AUTH}, user={"is_logged_in": True, "email": "officer@council.gov.uk"}
+    )
+    assert "Signed in as officer@council.gov.uk" in _shown(signed_in).replace("\\", "")
+    assert "uploader" in _change_controls(signed_in)
+
+
+def test_with_an_allow_list_other_signed_in_users_are_not_the_administrator(
+    library_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERCHAT_ADMIN_EMAILS", "head.of.policy@council.gov.uk")
+    at = _page(
+        secrets={"auth": AUTH}, user={"is_logged_in": True, "email": "officer@council.gov.uk"}
+    )
+    assert _change_controls(at) == []
+    assert "is not an administrator" in at.warning[0].value
+    ok = _page(
+        secrets={"auth": AUTH},
+        user={"is_logged_in": True, "email": "Head.Of.Policy@council.gov.uk"},
+    )
+    assert "uploader" in _change_controls(ok)
+
+
+def test_the_chat_page_offers_no_build_button_to_anyone_but_the_administrator(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PEERCHAT_INDEX_DIR", str(tmp_path / "no-index"))
+    monkeypatch.setenv("PEERCHAT_EMBEDDER", "hash")
+    monkeypatch.setenv("PEERCHAT_ADMIN_PASSWORD", PASSWORD)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert not at.button
+    assert any("Sign in as the administrator on the Library page" in c.value for c in at.caption)
