@@ -134,7 +134,12 @@ def die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass
+        return
+    # A parent killed between the fork and the prctl sends no signal: exit now instead of
+    # living on with the ingest's open files (its build lock among them).
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 def _cap_memory(megabytes: int) -> None:  # pragma: no cover - runs in the child process

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,43 @@ def _leftovers(index_dir: Path) -> list[Path]:
     return stale + list(index_dir.glob(".CURRENT.*"))
 
 
+def _killed_ingest(index_dir: Path, folder: Path, env: dict, stderr: Path) -> tuple[int, int]:
+    """Run `peerchat ingest` until it kills itself; return its exit status and how many of
+    its worker processes were still alive 10 s later (then killed, so none is left)."""
+    with open(stderr, "w") as err:
+        proc = subprocess.Popen(
+            [PEERCHAT, "ingest", "-q", "--index-dir", str(index_dir), str(folder)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,  # its workers share its process group
+        )
+        returncode = proc.wait(timeout=120)
+    deadline = time.monotonic() + 10
+    while (survivors := _group_size(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if survivors:
+        os.killpg(proc.pid, signal.SIGKILL)
+    return returncode, survivors
+
+
+def _group_size(group: int) -> int:
+    """Live processes in a process group (zombies do not count)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            count += 1
+    return count
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
 def _last_step(log_file: Path) -> str:
     lines = [json.loads(line) for line in log_file.read_text().splitlines() if line.strip()]
     return lines[-1]["event"] if lines else "(nothing logged)"
@@ -121,14 +159,9 @@ def test_an_ingest_killed_at_20_points_never_breaks_the_index(tmp_path):
             "PEERCHAT_LOG_FILE": str(log_file),
             "PEERCHAT_LOG_LEVEL": "DEBUG",
         }
-        proc = subprocess.run(
-            [PEERCHAT, "ingest", "-q", "--index-dir", str(index_dir), str(folder)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == -signal.SIGKILL, f"{point}: not killed\n{proc.stderr}"
+        returncode, survivors = _killed_ingest(index_dir, folder, env, tmp_path / "stderr")
+        assert returncode == -signal.SIGKILL, f"{point}: not killed\n{_text(tmp_path / 'stderr')}"
+        assert survivors == 0, f"{point}: {survivors} worker(s) outlived the killed ingest"
         left_behind[point] = [p.name for p in _leftovers(index_dir)]
         unpublished = [
             f"{g.name[-6:]}: {' '.join(sorted(f.name for f in g.iterdir())) or 'empty'}"
