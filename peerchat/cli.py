@@ -138,6 +138,7 @@ def ingest(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, quiet
             rebuild=rebuild,
             progress=progress,
             limits=settings.read_limits,
+            workers=settings.ingest_workers,
         )
     for name, reason in summary.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)

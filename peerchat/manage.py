@@ -69,6 +69,7 @@ def reindex(
         rebuild=rebuild,
         progress=progress,
         limits=settings.read_limits,
+        workers=settings.ingest_workers,
     )
 
 
