@@ -24,6 +24,7 @@ import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks.pdf_writer import lines_pdf
 from ingest.report import read_report
 from peerchat.councils import Council, CouncilDirectory
 from peerchat.records import Report
@@ -250,7 +251,9 @@ def _report(
     digest = hashlib.sha1(f"{i}".encode()).hexdigest()[:10]
     file = f"{slug}-cpc-{year}-{i:05d}.pdf" if named else f"document-{digest}.pdf"
     iso = f"{year}-{month + 1:02d}-{day:02d}"
-    return Generated(file, council.name, kind, iso, m, style_no), _pdf(decorated, style)
+    return Generated(file, council.name, kind, iso, m, style_no), lines_pdf(
+        decorated, (style.font, style.bold)
+    )
 
 
 def _vary(paragraph: str, rng: random.Random) -> str:
@@ -293,50 +296,6 @@ def _layout(
     if page:
         pages.append(page)
     return pages
-
-
-def _pdf(pages: list[list[tuple[float, float, float, str, bool]]], style: Style) -> bytes:
-    """A PDF of text lines (x, y, size, text, bold) in a standard font."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
-        % style.font.encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
-        % style.bold.encode(),
-    ]
-    kids = []
-    for lines in pages:
-        ops = []
-        for x, y, size, text, bold in lines:
-            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            ops.append(
-                f"BT {'/F2' if bold else '/F1'} {size:g} Tf {x:g} {y:g} Td ({escaped}) Tj ET"
-            )
-        stream = "\n".join(ops).encode("cp1252", errors="replace")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>" % len(objects)
-        )
-        kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids),
-        len(kids),
-    )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def main() -> None:

@@ -162,6 +162,7 @@ def ingest(
             rebuild=rebuild,
             progress=progress,
             limits=settings.read_limits,
+            workers=settings.ingest_workers,
             wait=not no_wait,
             on_wait=lambda: click.echo("waiting for another ingest to finish…", err=True),
         )

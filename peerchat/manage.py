@@ -70,6 +70,7 @@ def reindex(
         rebuild=rebuild,
         progress=progress,
         limits=settings.read_limits,
+        workers=settings.ingest_workers,
         on_wait=(lambda: progress("waiting", 0, 0)) if progress else None,
     )
     logs.ingest_finished(summary)

@@ -41,6 +41,7 @@ class Settings:
     max_text_chars: int = ReadLimits.max_text_chars
     parse_memory_mb: int = ReadLimits.max_memory_mb
     max_upload_mb: int = 50
+    ingest_workers: int = 0  # processes reading files; 0: one per core
     # Longer questions are cut to this many characters, with a notice.
     max_question_chars: int = 2000
     # The administrator adds and removes reports and re-indexes. Where the app has an
@@ -62,6 +63,11 @@ class Settings:
     test_kill_at: str = ""
 
     def __post_init__(self) -> None:
+        if self.ingest_workers < 0:
+            raise PeerchatError(
+                f"ingest_workers must be 0 (one per core) or more (PEERCHAT_INGEST_WORKERS), "
+                f"not {self.ingest_workers}"
+            )
         for name in _POSITIVE:
             value = getattr(self, name)
             if not value > 0:

@@ -168,3 +168,12 @@ def test_an_interrupted_ingest_resumes_without_reading_finished_files_again(
     assert sorted(s.report.source for s in library.stored) == sorted(
         e["file"] for e in _listed(corpus)
     )
+
+
+def test_ingest_workers_come_from_the_settings():
+    from peerchat.errors import PeerchatError
+
+    assert Settings.from_env({"PEERCHAT_INGEST_WORKERS": "1"}).ingest_workers == 1
+    assert Settings.from_env({}).ingest_workers == 0
+    with pytest.raises(PeerchatError, match="PEERCHAT_INGEST_WORKERS"):
+        Settings.from_env({"PEERCHAT_INGEST_WORKERS": "-1"})
