@@ -41,6 +41,11 @@ def main() -> int:
     parser.add_argument(
         "--render", action="store_true", help="only write RESULTS.md again from results.json"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the sizes of results.json that this run does not measure",
+    )
     args = parser.parse_args()
     if args.render:
         results = json.loads((args.out.parent / "results.json").read_text())
@@ -52,7 +57,10 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M UTC")}
+    saved = args.out.parent / "results.json"
+    results: dict = json.loads(saved.read_text()) if saved.exists() and args.keep else {}
+    results.update(machine=machine(), started=time.strftime("%Y-%m-%d %H:%M UTC"))
+    commit = git_commit()
 
     log("dev questions: this project")
     results["ours"] = ours(work)
@@ -62,7 +70,7 @@ def main() -> int:
     corpus = work / "corpus"
     if sizes:
         generate(corpus, max(sizes))
-    results["sizes"] = {}
+    results.setdefault("sizes", {})
     previous_index: Path | None = None
     for size in sizes:
         folder = subset(corpus, size, work / f"corpus-{size}")
@@ -78,7 +86,12 @@ def main() -> int:
         ingest["reused_cache"] = reused
         log(f"{size} reports: queries")
         query = measure("query", index_dir, corpus)
-        results["sizes"][str(size)] = {"ingest": ingest, "query": query}
+        results["sizes"][str(size)] = {
+            "ingest": ingest,
+            "query": query,
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit,
+        }
         if size == max(sizes):
             log(f"{size} reports: exact search against HNSW and IVF")
             results["ann"] = measure_ann(index_dir)
@@ -166,6 +179,13 @@ def run(command: list[str], env) -> str:
     return proc.stdout
 
 
+def git_commit() -> str:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return proc.stdout.strip() or "?"
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -231,7 +251,7 @@ def render(r: dict) -> str:
         "cross-report ones do not.",
         "",
     ]
-    sizes = r["sizes"]
+    sizes = dict(sorted(r["sizes"].items(), key=lambda item: int(item[0])))
     header = "| | " + " | ".join(f"{s} reports" for s in sizes) + " |"
     lines += [header, "|---" * (len(sizes) + 1) + "|"]
 
@@ -245,6 +265,7 @@ def render(r: dict) -> str:
             cells.append("–" if value is None else str(value))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
+    row("measured (UTC), commit", lambda s: f"{s.get('measured', '?')}, {s.get('commit', '?')}")
     row("pages", lambda s: s["ingest"]["pages"])
     row("passages", lambda s: s["ingest"]["passages"])
     row("texts (passages + sentences)", lambda s: s["ingest"]["texts"])
