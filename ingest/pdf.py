@@ -41,7 +41,7 @@ class RawPage:
     height: float = 0.0
 
 
-_BOMB = "a compressed stream inflates past pypdf's safety limit (decompression bomb?)"
+_BOMB = "a compressed stream inflates past the limit for one stream (decompression bomb?)"
 
 
 class _Unreadable(Exception):
@@ -165,6 +165,29 @@ def _too_much_memory(limits: ReadLimits) -> str:
 
 
 def _extract(path: str, limits: ReadLimits) -> list[RawPage]:
+    """Read the pages with no compressed stream inflating past half the memory budget.
+    pypdf checks this as it inflates, so a decompression bomb is stopped the same way
+    every time; the worker's address-space ceiling is only a backstop (a forked worker
+    can find room in its parent's freed heap without growing)."""
+    import pypdf
+
+    cap = limits.max_memory_mb * 1024 * 1024 // 2
+    caps = {
+        name: min(getattr(pypdf.get_configuration(), name), cap)
+        for name in (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "brotli_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "image_maximum_buffer_size",
+        )
+    }
+    with pypdf.apply_configuration(**caps):
+        return _extract_pages(path, limits)
+
+
+def _extract_pages(path: str, limits: ReadLimits) -> list[RawPage]:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 

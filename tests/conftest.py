@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -66,3 +67,20 @@ def hash_embedder():
     from index.embed import HashEmbedder
 
     return HashEmbedder()
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI, with the fast fake embedder."""
+    monkeypatch.setenv("PEERCHAT_EMBEDDER", "hash")
+    return CliRunner()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A reports folder with two text exports (Lambeth's feedback, Bedford's plan)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("lambeth-cpc-feedback-2016.md", "bedford-borough-cpc-action-plan-2024.txt"):
+        shutil.copy(ROOT / "tests" / "data" / "text" / name, folder)
+    return folder

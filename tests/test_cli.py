@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,6 @@ from peerchat.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"
 CITATION_FIELDS = {"n", "council", "title", "report_type", "date", "section", "page", "source", "text", "score"}  # fmt: skip
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("PEERCHAT_EMBEDDER", "hash")
-    return CliRunner()
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for name in ("lambeth-cpc-feedback-2016.md", "bedford-borough-cpc-action-plan-2024.txt"):
-        shutil.copy(TEXT_EXPORTS / name, folder)
-    return folder
 
 
 def _ingest(runner: CliRunner, index_dir: Path, *paths: Path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,21 +20,6 @@ TEXT_EXPORTS = ROOT / "tests" / "data" / "text"
 SAMPLE_REPORTS = ROOT / "data" / "reports"
 PEERCHAT = str(Path(sys.executable).parent / "peerchat")
 QUESTION = "What did the peer team mean by corporate disobedience in Lambeth?"
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("PEERCHAT_EMBEDDER", "hash")
-    return CliRunner()
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for name in ("lambeth-cpc-feedback-2016.md", "bedford-borough-cpc-action-plan-2024.txt"):
-        shutil.copy(TEXT_EXPORTS / name, folder)
-    return folder
 
 
 def _events(lines: str) -> list[dict]:
