@@ -6,7 +6,7 @@
 
 Each prints one JSON object. `ingest` times a full ingest with the real model; `query`
 times loading the index, searches and answers (single-council and cross-report), and
-measures the HNSW graph's recall against exact search and the planted passages' recall.
+measures the approximate index's recall against exact search and the planted passages' recall.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
             sum(_size(index_dir / n) for n in ("embed-cache.sqlite", "parse-cache.sqlite")) / 2**20,
             1,
         ),
-        "approximate": (generation / "dense.hnsw").exists(),
+        "approximate": (generation / "dense.ivf").exists(),
         "peak_rss_mb": _peak_rss_mb(),
     }
 

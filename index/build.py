@@ -57,8 +57,10 @@ Progress = Callable[[str, int, int], None]
 
 IGNORED_NAMES = {"catalogue.csv"}
 PARSE_CACHE = "parse-cache.sqlite"
-# From this many passages on, a generation also gets an HNSW graph for unfiltered searches
-# (set from the benchmark: exact search stays well under its latency budget below it).
+# From this many passages on (about 3,500 reports), a generation also gets an IVF index
+# for unfiltered searches. Set from the benchmark: exact search reads every passage vector
+# (about 10 ms and 200 MB of memory traffic a question at 130,000 passages, growing with
+# the library); IVF answered in under 1 ms with recall@10 of 0.99-1.0.
 ANN_MIN_PASSAGES = 100_000
 
 

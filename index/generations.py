@@ -6,7 +6,7 @@
         manifest.json         format version, embedder, dimensions, chunk settings
         store.sqlite          reports, passages and the recommendation register
         dense.npy             passage embeddings (memory-mapped by readers)
-        dense.hnsw            an HNSW graph over them, in large libraries only
+        dense.ivf             an IVF index over them, in large libraries only
         sentence_*.npy, sentences.npy, terms.json
                               the passages' sentences (see index/sentence_index.py)
         lexical/              bm25s index

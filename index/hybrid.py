@@ -17,7 +17,7 @@ from peerchat.records import Hit
 RRF_K = 60
 CANDIDATES = 300  # passages a search ranks in full (with their sentences)
 EXACT_ROWS = 50_000  # a filtered search scores up to this many passages exactly
-ANN_DEPTH = 1000  # passages an unfiltered search takes from the HNSW graph
+ANN_DEPTH = 1000  # passages an unfiltered search takes from the approximate index
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def dense_scores(library: Library, vector: np.ndarray, mask: np.ndarray) -> np.n
     """The cosine of `vector` to the passages under `mask` (-1 elsewhere).
 
     Exact over the allowed rows when a filter narrows the search or the library has no
-    HNSW graph; otherwise the graph's `ANN_DEPTH` nearest passages (the rest get -1).
+    approximate index; otherwise its `ANN_DEPTH` nearest passages (the rest get -1).
     """
     allowed = int(mask.sum())
     if allowed < len(mask) and allowed <= EXACT_ROWS or not library.dense.approximate:

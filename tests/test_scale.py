@@ -1,4 +1,4 @@
-"""Scale: generated reports in other house styles, the HNSW path, resumable ingests,
+"""Scale: generated reports in other house styles, the approximate (IVF) path, resumable ingests,
 and the on-disk sentence features."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_the_generator_is_deterministic_and_a_prefix(tmp_path, corpus):
         assert (tmp_path / entry["file"]).read_bytes() == (corpus / entry["file"]).read_bytes()
 
 
-def test_hnsw_index_answers_like_exact_search(tmp_path, corpus, hash_embedder):
+def test_the_approximate_index_answers_like_exact_search(tmp_path, corpus, hash_embedder):
     index_dir = tmp_path / "index"
     summary = ingest_paths([corpus], index_dir, hash_embedder, ann_min_passages=10)
     assert summary.reports == 12
