@@ -42,6 +42,8 @@ class Library:
 
     def __post_init__(self) -> None:
         self.reports = {s.report.id: s.report for s in self.stored}
+        # Asked several times a question; worked out once (the library is read-only).
+        self._councils = tuple(sorted({c for s in self.stored for c in s.report.councils}))
         self.report_ids = list(self.reports)
         position = {rid: i for i, rid in enumerate(self.report_ids)}
         self.report_of_row = np.asarray(
@@ -106,8 +108,8 @@ class Library:
 
     @property
     def councils(self) -> list[str]:
-        """Every council with a report in the library, sorted."""
-        return sorted({c for s in self.stored for c in s.report.councils})
+        """Every council with a report in the library, sorted (a new list each call)."""
+        return list(self._councils)
 
     def store_path(self) -> Path:
         return self.generation / "store.sqlite"
