@@ -240,10 +240,9 @@ def ingest_paths(
             if report.path != str(path):
                 report = _moved(report, path)  # read before under another name
             kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
-            kept_chunks[parsed.job.digest] = [
-                c if c.source == report.source else replace(c, source=report.source)
-                for c in parsed.chunks
-            ]
+            # Passages keep the source they were read under; the generation writer gives
+            # every passage its report's current source.
+            kept_chunks[parsed.job.digest] = list(parsed.chunks)
             ingested.append(path.name)
             event(
                 log, "file_read", file=path.name, pages=report.n_pages, passages=len(parsed.chunks)
