@@ -63,19 +63,22 @@ class Passages:
 
     def __iter__(self) -> Iterator[Chunk]:
         """Every passage in row order, read in pages (for ingest and exports)."""
+        for row in self._scan(CHUNK_COLUMNS):
+            yield chunk_from_row(row[1:])
+
+    def _scan(self, columns: str, page: int = 2000) -> Iterator[tuple]:
+        """(row, *columns) of every passage in row order, read a page at a time."""
         last = -1
         while True:
             with self._lock:
-                page = self._conn.execute(
-                    f"SELECT row, {CHUNK_COLUMNS} FROM chunks WHERE row > ? ORDER BY row "
-                    "LIMIT 2000",
-                    (last,),
+                found = self._conn.execute(
+                    f"SELECT row, {columns} FROM chunks WHERE row > ? ORDER BY row LIMIT ?",
+                    (last, page),
                 ).fetchall()
-            if not page:
+            if not found:
                 return
-            for found in page:
-                yield chunk_from_row(found[1:])
-            last = page[-1][0]
+            yield from found
+            last = found[-1][0]
 
     def report_ids(self) -> list[str]:
         """The report id of every passage, in row order."""
@@ -99,15 +102,7 @@ class Passages:
     def matching(self, pattern: re.Pattern[str]) -> np.ndarray:
         """A boolean mask of the passages whose text matches `pattern` (a full scan)."""
         mask = np.zeros(self._len, dtype=bool)
-        last = -1
-        while True:
-            with self._lock:
-                page = self._conn.execute(
-                    "SELECT row, text FROM chunks WHERE row > ? ORDER BY row LIMIT 5000", (last,)
-                ).fetchall()
-            if not page:
-                return mask
-            for row, text in page:
-                if pattern.search(text):
-                    mask[row] = True
-            last = page[-1][0]
+        for row, text in self._scan("text", page=5000):
+            if pattern.search(text):
+                mask[row] = True
+        return mask
