@@ -584,8 +584,8 @@ def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int,
     """Passage row -> cosine of its passage vector to `vector`."""
     if not rows:
         return {}
-    vectors = np.asarray(library.dense.vectors[np.asarray(rows)], dtype=np.float32)
-    return {row: float(score) for row, score in zip(rows, vectors @ vector)}
+    scores = library.dense.scores(vector, np.asarray(rows))
+    return {row: float(scores[row]) for row in rows}
 
 
 def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0) -> Answer:
