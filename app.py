@@ -13,8 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from peerchat import ui
+from peerchat.core.records import Answer
 from peerchat.export import conversation_markdown
-from peerchat.records import Answer
 
 EXAMPLES = (
     "Which councils were told to strengthen scrutiny?",

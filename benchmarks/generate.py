@@ -1,7 +1,7 @@
 """A synthetic corpus of peer challenge reports, for benchmarks at any size.
 
 Each report recombines sections of the sample reports (tests/data/text) under another
-council's name (from peerchat/councils.csv), with its own date, report type, page count
+council's name (from peerchat/core/councils.csv), with its own date, report type, page count
 and house style (fonts, running header, footer, "Page N of M" or a bare number, a file
 name that says nothing or one that does). Every tenth report carries a planted passage
 about a made-up programme, recorded with a question about it in `planted.jsonl`, so that
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from benchmarks.pdf_writer import lines_pdf
 from ingest.report import read_report
-from peerchat.councils import Council, CouncilDirectory
-from peerchat.records import Report
+from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.records import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 MATERIAL = ROOT / "tests" / "data" / "text"

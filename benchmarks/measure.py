@@ -23,7 +23,7 @@ import numpy as np
 from index.assistant import Assistant
 from index.build import ingest_paths
 from index.embed import MiniLMEmbedder
-from peerchat.settings import Settings
+from peerchat.core.settings import Settings
 
 TOPICS = (
     ("narrow priorities", "focus on a narrower set of priorities"),

@@ -21,8 +21,8 @@ from index.lexical import overlap_terms
 from index.library import Library
 from index.query import Query, Turn, strip_councils, understand
 from index.sentence_index import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
-from peerchat.councils import Council, CouncilDirectory
-from peerchat.records import Answer, Chunk, Citation, Report, join_names
+from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
 
 # Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
 SINGLE_FLOOR = 0.58

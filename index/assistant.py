@@ -15,11 +15,11 @@ from index.generations import current_generation
 from index.hybrid import Filters, search
 from index.library import Library
 from index.query import Turn, clean_question, strip_councils
-from peerchat.councils import CouncilDirectory
-from peerchat.errors import IndexIncompatible, UnknownCouncil
-from peerchat.logs import event, question_fields, seconds_since
-from peerchat.records import Answer, Hit
-from peerchat.settings import Settings
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import IndexIncompatible, UnknownCouncil
+from peerchat.core.logs import event, question_fields, seconds_since
+from peerchat.core.records import Answer, Hit
+from peerchat.core.settings import Settings
 
 log = logging.getLogger("peerchat.answer")
 

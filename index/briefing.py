@@ -19,7 +19,7 @@ from index.register import (
     theme_counts,
 )
 from index.themes import theme_names
-from peerchat.records import ActionRow, Recommendation, Report, Signpost
+from peerchat.core.records import ActionRow, Recommendation, Report, Signpost
 
 
 @dataclass(frozen=True)

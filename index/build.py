@@ -41,14 +41,14 @@ from index.sentence_index import write_sentence_features
 from index.store import StoredReport, write_store
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
-from ingest.limits import ReadLimits
 from ingest.parallel import ParseJob, forget_others, parse_all
 from ingest.report import SUPPORTED_SUFFIXES
 from ingest.sentences import sentence_spans
-from peerchat.councils import CouncilDirectory
-from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
-from peerchat.logs import event, seconds_since
-from peerchat.records import Chunk, Report
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.core.limits import ReadLimits
+from peerchat.core.logs import event, seconds_since
+from peerchat.core.records import Chunk, Report
 
 log = logging.getLogger("peerchat.ingest")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peerchat.records import Chunk, Citation, Hit
+from peerchat.core.records import Chunk, Citation, Hit
 
 
 def citation_for(

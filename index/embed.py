@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from peerchat.errors import PeerchatError
+from peerchat.core.errors import PeerchatError
 
 
 class Embedder(Protocol):

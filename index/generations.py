@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from peerchat.errors import IndexIncompatible, IndexMissing, IngestRunning, PeerchatError
-from peerchat.logs import event, seconds_since
+from peerchat.core.errors import IndexIncompatible, IndexMissing, IngestRunning, PeerchatError
+from peerchat.core.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
 

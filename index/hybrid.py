@@ -12,7 +12,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.library import Library
-from peerchat.records import Hit
+from peerchat.core.records import Hit
 
 RRF_K = 60
 CANDIDATES = 300  # passages a search ranks in full (with their sentences)

@@ -15,8 +15,8 @@ from index.passages import Passages
 from index.register import Register, read_register
 from index.sentence_index import SentenceIndex
 from index.store import StoredReport, read_reports
-from peerchat.errors import IndexIncompatible
-from peerchat.records import Chunk, Recommendation, Report
+from peerchat.core.errors import IndexIncompatible
+from peerchat.core.records import Chunk, Recommendation, Report
 
 
 @dataclass

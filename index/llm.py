@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from peerchat.errors import LLMError
-from peerchat.settings import Settings
+from peerchat.core.errors import LLMError
+from peerchat.core.settings import Settings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 8.0

@@ -29,8 +29,8 @@ from index.llm import ChatClient, Message
 from index.prompts import load_prompt
 from index.query import Turn
 from ingest.sentences import sentence_spans
-from peerchat.errors import LLMError
-from peerchat.records import Answer, Chunk, Citation
+from peerchat.core.errors import LLMError
+from peerchat.core.records import Answer, Chunk, Citation
 
 if TYPE_CHECKING:
     from index.assistant import Assistant

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from index.store import CHUNK_COLUMNS, chunk_from_row
-from peerchat.records import Chunk
+from peerchat.core.records import Chunk
 
 CACHE_SIZE = 4096
 

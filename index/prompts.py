@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from peerchat.errors import PeerchatError
+from peerchat.core.errors import PeerchatError
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PART = re.compile(r"^=== (system|user) ===[ \t]*$", re.MULTILINE)

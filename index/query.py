@@ -7,8 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from peerchat.councils import Council, CouncilDirectory
-from peerchat.records import Answer
+from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.records import Answer
 
 # The longest question read (Settings.max_question_chars may ask for less); `understand`
 # cuts to it too, for callers that do not go through `clean_question`.

@@ -19,12 +19,12 @@ import numpy as np
 from index.embed import Embedder
 from index.themes import tag_themes, theme_names, theme_texts
 from ingest.register import extract_action_rows, extract_recommendations, extract_signposts
-from peerchat.errors import PeerchatError
-from peerchat.records import ActionRow, Chunk, Recommendation, Report, Signpost
+from peerchat.core.errors import PeerchatError
+from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Signpost
 
 if TYPE_CHECKING:
     from index.library import Library
-    from peerchat.councils import CouncilDirectory
+    from peerchat.core.councils import CouncilDirectory
 
 # An action-plan row answers a recommendation when their texts are this similar (cosine of
 # the embeddings) or share this share of their words.

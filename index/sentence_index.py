@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import overlap_terms
-from peerchat.records import Chunk, Recommendation, Report
+from peerchat.core.records import Chunk, Recommendation, Report
 
 SPANS = "sentence_spans.npy"
 VECTORS = "sentences.npy"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from peerchat.records import Chunk, Report, Section, TableRow
+from peerchat.core.records import Chunk, Report, Section, TableRow
 
 SCHEMA = """
 CREATE TABLE reports (

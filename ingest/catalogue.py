@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from peerchat.errors import PeerchatError
+from peerchat.core.errors import PeerchatError
 
 CATALOGUE_FILE = "catalogue.csv"
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ingest.sections import top_key
 from ingest.sentences import sentence_spans
-from peerchat.records import Chunk, Report, Section
+from peerchat.core.records import Chunk, Report, Section
 
 SHORT_SECTION_TOKENS = 40
 

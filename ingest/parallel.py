@@ -20,12 +20,12 @@ from pathlib import Path
 from ingest import PARSER_VERSION
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
-from ingest.limits import ReadLimits
 from ingest.pdf import die_with_parent
 from ingest.report import read_report
-from peerchat.councils import CouncilDirectory
-from peerchat.errors import UnreadableReport
-from peerchat.records import Chunk, Report
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
+from peerchat.core.records import Chunk, Report
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.limits import ReadLimits
-from peerchat.errors import UnreadableReport
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from ingest.sections import top_key
-from peerchat.records import ActionRow, Chunk, Recommendation, Report, Section, Signpost
+from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Section, Signpost
 
 _BULLET = "•●▪◦‣∙·–*\\-"
 _ITEM = re.compile(

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 
 from ingest.catalogue import Catalogue
 from ingest.clean import Block, Line, clean_lines, furniture_keys, normalise_key, page_number_lines
-from ingest.limits import ReadLimits
 from ingest.metadata import cover_blocks, find_councils, find_date, find_report_type, find_title
 from ingest.pdf import RawPage, read_pdf
 from ingest.sections import find_sections
 from ingest.tables import DraftRow, find_pdf_table, tab_table_spans
 from ingest.textfile import read_text_export
-from peerchat.errors import UnreadableReport
-from peerchat.records import REPORT_TYPES, Report, TableRow
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
+from peerchat.core.records import REPORT_TYPES, Report, TableRow
 
 if TYPE_CHECKING:
-    from peerchat.councils import CouncilDirectory
+    from peerchat.core.councils import CouncilDirectory
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 _PAGE_OF = re.compile(r"^\s*page\s*\d{1,4}\s*(?:of|/)\s*\d{1,4}\s*$", re.I)
@@ -163,7 +163,7 @@ def _check_text_limits(path: Path, pages: list[RawPage], limits: ReadLimits) -> 
 
 def _load_directory():
     try:
-        from peerchat.councils import CouncilDirectory
+        from peerchat.core.councils import CouncilDirectory
     except ImportError:  # the directory module is optional for ingest alone
         return None
     return CouncilDirectory.load()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.clean import Block
-from peerchat.records import Section
+from peerchat.core.records import Section
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
 _ANNEX = re.compile(r"^(annex|appendix)\s+([A-Z0-9]{1,4}|[IVX]{1,5})\b[\s:.–-]*(.*)$", re.I)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.pdf import RawPage
-from peerchat.errors import UnreadableReport
+from peerchat.core.errors import UnreadableReport
 
 
 def read_text_export(path: Path) -> list[RawPage]:

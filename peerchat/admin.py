@@ -15,8 +15,8 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Literal
 
-from peerchat.errors import NotAuthorised
-from peerchat.settings import Settings
+from peerchat.core.errors import NotAuthorised
+from peerchat.core.settings import Settings
 
 Mode = Literal["sign-in", "password", "none"]
 

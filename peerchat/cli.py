@@ -1,7 +1,7 @@
 """The `peerchat` command line: a thin edge over ingest/ and index/.
 
 Results go to stdout (JSON with --json and nothing else); progress, messages and the
-structured logs (peerchat/logs.py) to stderr or the log file.
+structured logs (peerchat/core/logs.py) to stderr or the log file.
 Exit codes: 0 success, 1 runtime failure (nothing usable, no index...), 2 usage.
 """
 
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from peerchat.errors import PeerchatError
+from peerchat.core.errors import PeerchatError
 
 if TYPE_CHECKING:
     from index.assistant import Assistant
     from index.hybrid import Filters
-from peerchat.settings import Settings
+from peerchat.core.settings import Settings
 
 
 def _index_option(func: Callable) -> Callable:
@@ -115,7 +115,7 @@ def _answering(func: Callable) -> Callable:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Peer Challenge Assistant: cited answers over LGA Corporate Peer Challenge reports."""
-    from peerchat import logs
+    from peerchat.core import logs
 
     try:
         settings = Settings.from_env()
@@ -148,7 +148,7 @@ def ingest(
     """
     from index.build import ingest_paths
     from index.embed import make_embedder
-    from peerchat.logs import ingest_finished
+    from peerchat.core.logs import ingest_finished
     from peerchat.progress import StderrProgress
 
     settings = _settings(index_dir, quiet=quiet or None)
@@ -282,7 +282,7 @@ def _echo_streamed(assistant, question: str, history: list, filters):
     """Print the answer as it arrives, then its notices and sources; return the Answer."""
     from dataclasses import replace
 
-    from peerchat.records import Answer
+    from peerchat.core.records import Answer
     from peerchat.render import format_answer
 
     shown = ""
@@ -332,7 +332,7 @@ def _assistant(index_dir: Path | None, **overrides: Any):
 
 
 def _filters(assistant, council: tuple[str, ...], report_type: tuple[str, ...], since: str | None):
-    from peerchat.errors import UnknownCouncil
+    from peerchat.core.errors import UnknownCouncil
 
     try:
         return assistant.make_filters(council, report_type, since or "")

@@ -53,7 +53,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     A new generation published by an ingest is picked up without a restart.
     """
     from index.embed import make_embedder
-    from peerchat.errors import PeerchatError
+    from peerchat.core.errors import PeerchatError
     from peerchat.serve import LiveAssistant, PeerchatServer
 
     settings = _settings(index_dir, serve_host=host, serve_port=port)

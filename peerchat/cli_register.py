@@ -25,7 +25,7 @@ def _library(index_dir: Path | None):
 
 def _councils(library, names: tuple[str, ...]) -> list[str]:
     from index.register import resolve_council
-    from peerchat.councils import CouncilDirectory
+    from peerchat.core.councils import CouncilDirectory
 
     directory = CouncilDirectory.load()
     return [resolve_council(name, directory, library.register) for name in names]

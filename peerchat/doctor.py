@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from peerchat.errors import IndexIncompatible, IndexMissing, PeerchatError
-from peerchat.settings import Settings
+from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.core.settings import Settings
 
 MIN_FREE_BYTES = 200 * 1024 * 1024  # a generation of a few hundred reports, and headroom
 PROBE_SENTENCE = "The council should narrow its priorities and strengthen scrutiny."
@@ -253,7 +253,7 @@ def _disk(settings: Settings, min_free_bytes: int) -> Check:
 
 
 def _logs(settings: Settings) -> Check:
-    from peerchat.logs import LEVELS
+    from peerchat.core.logs import LEVELS
 
     fix = "set PEERCHAT_LOG_LEVEL to DEBUG, INFO, WARNING or ERROR"
     if settings.log_level.strip().upper() not in LEVELS:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from peerchat.records import Answer
+from peerchat.core.records import Answer
 
 MARKER = re.compile(r"\[(\d+)\]")
 

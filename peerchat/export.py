@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from index.hybrid import Filters
-from peerchat.records import Answer, Citation
+from peerchat.core.records import Answer, Citation
 
 TITLE = "Peer Challenge Assistant: conversation"
 

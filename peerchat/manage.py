@@ -22,10 +22,10 @@ from index.build import IngestSummary, Progress, file_hash, ingest_paths
 from index.embed import Embedder
 from index.library import Library
 from ingest.report import SUPPORTED_SUFFIXES, read_report
-from peerchat import logs
 from peerchat.admin import Admin, require_admin
-from peerchat.errors import PeerchatError, UnreadableReport
-from peerchat.settings import Settings
+from peerchat.core import logs
+from peerchat.core.errors import PeerchatError, UnreadableReport
+from peerchat.core.settings import Settings
 
 MAX_NAME = 150  # characters of a saved file name
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from peerchat.errors import UnreadableReport
+from peerchat.core.errors import UnreadableReport
 
 HIGHLIGHT = (255, 196, 0, 96)  # translucent amber over the marked characters
 MARGIN_BAR = (230, 120, 0, 255)  # a bar in the left margin beside each marked line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.library import Library
-from peerchat.records import Answer, Citation, join_names
+from peerchat.core.records import Answer, Citation, join_names
 
 
 def citation_dict(c: Citation) -> dict[str, Any]:

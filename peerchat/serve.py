@@ -25,10 +25,10 @@ from typing import Any
 
 from index.assistant import Assistant, generation_key
 from index.embed import Embedder
-from peerchat.errors import IndexMissing, PeerchatError
-from peerchat.logs import event, seconds_since
+from peerchat.core.errors import IndexMissing, PeerchatError
+from peerchat.core.logs import event, seconds_since
+from peerchat.core.settings import Settings
 from peerchat.render import answer_dict
-from peerchat.settings import Settings
 
 log = logging.getLogger("peerchat.serve")
 

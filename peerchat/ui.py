@@ -23,7 +23,7 @@ from index.embed import Embedder, make_embedder
 from index.hybrid import Filters
 from index.library import Library
 from index.query import Turn
-from peerchat import logs, manage
+from peerchat import manage
 from peerchat.admin import (
     HOW_TO_ENABLE,
     Admin,
@@ -31,10 +31,11 @@ from peerchat.admin import (
     admin_by_sign_in,
     admin_mode,
 )
-from peerchat.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
+from peerchat.core import logs
+from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
+from peerchat.core.records import REPORT_TYPES, Answer, Citation
+from peerchat.core.settings import Settings
 from peerchat.progress import LABELS, UNITS
-from peerchat.records import REPORT_TYPES, Answer, Citation
-from peerchat.settings import Settings
 
 log = logging.getLogger("peerchat.app")
 

@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from index.assistant import Assistant  # noqa: E402
 from index.build import ingest_paths  # noqa: E402
 from index.embed import MiniLMEmbedder  # noqa: E402
-from peerchat.settings import Settings  # noqa: E402
+from peerchat.core.settings import Settings  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 REPORTS = ROOT / "data" / "reports"

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from peerchat.records import join_names  # noqa: E402
+from peerchat.core.records import join_names  # noqa: E402
 from tests.council_copies import council_copies  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"

@@ -49,7 +49,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:
 def assistant(sample_index: Path, minilm):
     """The assistant over the sample index (read-only: do not ingest into it)."""
     from index.assistant import Assistant
-    from peerchat.settings import Settings
+    from peerchat.core.settings import Settings
 
     return Assistant.load(Settings(index_dir=sample_index), embedder=minilm)
 

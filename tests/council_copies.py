@@ -1,5 +1,5 @@
 """More reports than the sample has: each sample text export rewritten for other real
-councils of the same kind (from peerchat/councils.csv), e.g. the Lambeth feedback report as
+councils of the same kind (from peerchat/core/councils.csv), e.g. the Lambeth feedback report as
 Barnet's. Used by the crash tests and `make load` (scripts/load_test.py)."""
 
 from __future__ import annotations

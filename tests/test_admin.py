@@ -15,8 +15,8 @@ from peerchat.admin import (
     admin_mode,
     require_admin,
 )
-from peerchat.errors import NotAuthorised
-from peerchat.settings import Settings
+from peerchat.core.errors import NotAuthorised
+from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

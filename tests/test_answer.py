@@ -12,7 +12,7 @@ import pytest
 from index.cite import citations_for_hits
 from index.hybrid import Filters
 from index.query import Turn, understand
-from peerchat.councils import CouncilDirectory
+from peerchat.core.councils import CouncilDirectory
 
 DEV = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
 MARKER = re.compile(r"\[(\d+)\]")

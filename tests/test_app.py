@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from peerchat import ui
-from peerchat.records import Answer, Citation
+from peerchat.core.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

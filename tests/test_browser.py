@@ -63,7 +63,7 @@ def index_dir(request: pytest.FixtureRequest) -> Path:
     from index.assistant import generation_key
     from index.generations import current_generation, read_manifest
     from index.library import Library
-    from peerchat.errors import PeerchatError
+    from peerchat.core.errors import PeerchatError
 
     built = ROOT / "data" / "index"
     if generation_key(built):

@@ -26,7 +26,7 @@ from index.build import file_hash, ingest_paths
 from index.embed import HashEmbedder
 from index.generations import PREVIOUS, build_lock, current_generation, read_manifest
 from index.library import Library
-from peerchat.settings import Settings
+from peerchat.core.settings import Settings
 from tests.council_copies import council_copies
 
 ROOT = Path(__file__).resolve().parent.parent

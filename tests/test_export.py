@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from index.hybrid import Filters
+from peerchat.core.records import Answer, Citation
 from peerchat.export import conversation_markdown
-from peerchat.records import Answer, Citation
 
 
 def _citation(n: int, council: str, quotes: tuple[str, ...] = ()) -> Citation:

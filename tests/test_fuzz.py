@@ -22,11 +22,11 @@ from index.assistant import Assistant
 from index.build import ingest_paths
 from index.embed import HashEmbedder
 from index.query import MAX_QUESTION_CHARS
-from ingest.limits import ReadLimits
 from peerchat import manage
 from peerchat.admin import admin_by_password
-from peerchat.records import Answer
-from peerchat.settings import Settings
+from peerchat.core.limits import ReadLimits
+from peerchat.core.records import Answer
+from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {p.name: p.read_bytes() for p in sorted((ROOT / "data" / "reports").glob("*.pdf"))}

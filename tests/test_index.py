@@ -21,7 +21,7 @@ from index.build import ingest_paths
 from index.generations import CURRENT, current_generation
 from index.hybrid import Filters, search
 from index.library import Library
-from peerchat.errors import IndexIncompatible, IndexMissing
+from peerchat.core.errors import IndexIncompatible, IndexMissing
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"

@@ -12,9 +12,9 @@ from pypdf import PdfReader, PdfWriter
 from benchmarks.pdf_writer import lines_pdf
 from ingest.catalogue import Catalogue
 from ingest.chunk import chunk_report
-from ingest.limits import ReadLimits
 from ingest.report import read_report
-from peerchat.errors import UnreadableReport
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"

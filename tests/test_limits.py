@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from index.build import ingest_paths
-from ingest.limits import ReadLimits
 from ingest.report import read_report
-from peerchat.errors import PeerchatError, UnreadableReport
-from peerchat.settings import Settings
+from peerchat.core.errors import PeerchatError, UnreadableReport
+from peerchat.core.limits import ReadLimits
+from peerchat.core.settings import Settings
 from tests.pdf_maker import bomb_pdf, text_pdf
 
 TEXT_REPORT = Path(__file__).resolve().parent / "data" / "text"

@@ -23,8 +23,8 @@ from index.llm import ChatClient, Message
 from index.llm_answer import WITHHELD
 from index.prompts import load_prompt
 from index.query import Turn
-from peerchat.errors import LLMError
-from peerchat.records import Answer
+from peerchat.core.errors import LLMError
+from peerchat.core.records import Answer
 from tests.llm_fake import FakeModel, Reply, echo
 
 TEXT = Path(__file__).resolve().parent / "data" / "text"
@@ -46,7 +46,7 @@ PLANT = (
 def base(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """Lambeth and Cambridge (with a planted paragraph) indexed with the hash embedder."""
     from index.build import ingest_paths
-    from peerchat.settings import Settings
+    from peerchat.core.settings import Settings
 
     folder = tmp_path_factory.mktemp("llm-reports")
     shutil.copy(TEXT / "lambeth-cpc-feedback-2016.md", folder)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from index.library import Library
 from peerchat import manage
 from peerchat.admin import Admin, admin_by_password
-from peerchat.errors import NotAuthorised, PeerchatError
-from peerchat.settings import Settings
+from peerchat.core.errors import NotAuthorised, PeerchatError
+from peerchat.core.settings import Settings
 from tests.pdf_maker import bomb_pdf
 
 TEXTS = Path(__file__).resolve().parent / "data" / "text"

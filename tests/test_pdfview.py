@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from peerchat.errors import UnreadableReport
+from peerchat.core.errors import UnreadableReport
 from peerchat.pdfview import locate, render_page, sentences
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ from index.assistant import Assistant
 from index.build import ingest_paths
 from index.query import MAX_QUESTION_CHARS, clean_question
 from peerchat.cli import main
-from peerchat.records import Answer
-from peerchat.settings import Settings
+from peerchat.core.records import Answer
+from peerchat.core.settings import Settings
 
 TEXT = Path(__file__).resolve().parent / "data" / "text"
 QUESTION = "What did Lambeth say about pre-decision scrutiny?"

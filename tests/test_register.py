@@ -18,7 +18,7 @@ from index.register import (
 )
 from ingest.chunk import chunk_report
 from ingest.register import extract_recommendations, find_dates
-from peerchat.records import Report, Section, TableRow
+from peerchat.core.records import Report, Section, TableRow
 
 CB = "Central Bedfordshire Council"
 LAMBETH = "Lambeth London Borough Council"

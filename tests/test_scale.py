@@ -24,7 +24,7 @@ from index.library import Library
 from index.sentence_index import SentenceIndex
 from ingest import parallel
 from ingest.report import read_report
-from peerchat.settings import Settings
+from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -171,7 +171,7 @@ def test_an_interrupted_ingest_resumes_without_reading_finished_files_again(
 
 
 def test_ingest_workers_come_from_the_settings():
-    from peerchat.errors import PeerchatError
+    from peerchat.core.errors import PeerchatError
 
     assert Settings.from_env({"PEERCHAT_INGEST_WORKERS": "1"}).ingest_workers == 1
     assert Settings.from_env({}).ingest_workers == 0

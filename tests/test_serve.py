@@ -21,8 +21,8 @@ from index.assistant import Assistant
 from index.build import ingest_paths
 from index.generations import current_generation
 from peerchat.cli import main
+from peerchat.core.settings import Settings
 from peerchat.serve import LiveAssistant, PeerchatServer
-from peerchat.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ingest.limits import ReadLimits
-from peerchat.errors import PeerchatError
+from peerchat.core.errors import PeerchatError
+from peerchat.core.limits import ReadLimits
 
 # Settings that must be above zero.
 _POSITIVE = (
@@ -35,7 +35,8 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 60.0
     llm_context_tokens: int = 3000
-    # What one report file may cost to read (see ingest/limits.py) and upload.
+    # What one report file may cost to read (ReadLimits, core/limits.py; ingest/ enforces
+    # them) and upload.
     parse_timeout: float = 60.0  # seconds per PDF
     max_pages: int = ReadLimits.max_pages
     max_text_chars: int = ReadLimits.max_text_chars

@@ -21,13 +21,10 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from peerchat.errors import PeerchatError
-from peerchat.settings import Settings
-
-if TYPE_CHECKING:
-    from index.build import IngestSummary
+from peerchat.core.errors import PeerchatError
+from peerchat.core.settings import Settings
 
 ROOT_LOGGER = "peerchat"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -47,7 +44,20 @@ def question_fields(settings: Settings, question: str) -> dict[str, object]:
     return {"question_chars": len(question)}
 
 
-def ingest_finished(summary: IngestSummary) -> None:
+class FinishedIngest(Protocol):
+    """What `ingest_finished` logs of an ingest (an index build's summary has it)."""
+
+    ingested: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+    reports: int
+    passages: int
+    embedded: int
+    seconds: float
+
+
+def ingest_finished(summary: FinishedIngest) -> None:
     """Log the end of an ingest with its counts (the CLI and the app call this)."""
     event(
         logging.getLogger("peerchat.ingest"),
