@@ -28,9 +28,8 @@ TOP_K = 4
 def build(reports: Path, index_dir: Path) -> dict:
     """Index every PDF in `reports`; returns timings."""
     import faiss
+    from peerchat.index.embedding import MiniLMEmbedder
     from pypdf import PdfReader
-
-    from index.embed import MiniLMEmbedder
 
     started = time.monotonic()
     chunks = []
@@ -62,8 +61,7 @@ def build(reports: Path, index_dir: Path) -> dict:
 def ask(index_dir: Path, questions: list[str]) -> list[dict]:
     """One reply per question, in the `peerchat ask --json` contract."""
     import faiss
-
-    from index.embed import MiniLMEmbedder
+    from peerchat.index.embedding import MiniLMEmbedder
 
     index = faiss.read_index(str(index_dir / "baseline.faiss"))
     chunks = json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))

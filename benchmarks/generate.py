@@ -24,8 +24,9 @@ import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from peerchat.ingest.report import read_report
+
 from benchmarks.pdf_writer import lines_pdf
-from ingest.report import read_report
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Report
 

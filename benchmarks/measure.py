@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.embedding import MiniLMEmbedder
 
-from index.assistant import Assistant
-from index.build import ingest_paths
-from index.embed import MiniLMEmbedder
 from peerchat.core.settings import Settings
 
 TOPICS = (

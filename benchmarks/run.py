@@ -302,7 +302,7 @@ def render(r: dict) -> str:
             "",
             "The passage vectors of the largest index searched for 200 queries (passage "
             "vectors with a little noise), exactly and with two FAISS approximate indexes. "
-            "This is what sets `ANN_MIN_PASSAGES` in index/build.py.",
+            "This is what sets `ANN_MIN_PASSAGES` in index/build/update.py.",
             "",
             "| method | build s | p50 ms | p95 ms | recall@10 |",
             "|---|---|---|---|---|",

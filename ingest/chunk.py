@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.sections import top_key
-from ingest.sentences import sentence_spans
+from peerchat.ingest.sections import top_key
+from peerchat.ingest.sentences import sentence_spans
+
 from peerchat.core.records import Chunk, Report, Section
 
 SHORT_SECTION_TOKENS = 40

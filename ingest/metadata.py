@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date as Date
 
-from ingest.clean import Block
+from peerchat.ingest.clean import Block
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,

@@ -17,11 +17,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import PARSER_VERSION
-from ingest.catalogue import Catalogue
-from ingest.chunk import chunk_report
-from ingest.pdf import die_with_parent
-from ingest.report import read_report
+from peerchat.ingest import PARSER_VERSION
+from peerchat.ingest.catalogue import Catalogue
+from peerchat.ingest.chunk import chunk_report
+from peerchat.ingest.pdf import die_with_parent
+from peerchat.ingest.report import read_report
+
 from peerchat.core.councils import CouncilDirectory
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits

@@ -3,7 +3,7 @@
 Pure functions of a Report and its chunks. Each item keeps its character span in the
 report text, its page and the id of the passage (chunk) that contains it, so every line of
 a briefing can be cited. Themes and the link from an action-plan row to the recommendation
-it answers need the whole library and the embedder: index/register.py adds them.
+it answers need the whole library and the embedder: index/register/extract.py adds them.
 
 How the sample reports list recommendations, and what is read here:
 - "Key recommendations": "1." paragraphs (Cambridge), "• 1)" bullets (Central
@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest.sections import top_key
+from peerchat.ingest.sections import top_key
+
 from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Section, Signpost
 
 _BULLET = "•●▪◦‣∙·–*\\-"

@@ -8,13 +8,27 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.catalogue import Catalogue
-from ingest.clean import Block, Line, clean_lines, furniture_keys, normalise_key, page_number_lines
-from ingest.metadata import cover_blocks, find_councils, find_date, find_report_type, find_title
-from ingest.pdf import RawPage, read_pdf
-from ingest.sections import find_sections
-from ingest.tables import DraftRow, find_pdf_table, tab_table_spans
-from ingest.textfile import read_text_export
+from peerchat.ingest.catalogue import Catalogue
+from peerchat.ingest.clean import (
+    Block,
+    Line,
+    clean_lines,
+    furniture_keys,
+    normalise_key,
+    page_number_lines,
+)
+from peerchat.ingest.metadata import (
+    cover_blocks,
+    find_councils,
+    find_date,
+    find_report_type,
+    find_title,
+)
+from peerchat.ingest.pdf import RawPage, read_pdf
+from peerchat.ingest.sections import find_sections
+from peerchat.ingest.tables import DraftRow, find_pdf_table, tab_table_spans
+from peerchat.ingest.textfile import read_text_export
+
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits
 from peerchat.core.records import REPORT_TYPES, Report, TableRow

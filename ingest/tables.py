@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.clean import BULLET, normalise_key
-from ingest.pdf import RawPage, TextRun
+from peerchat.ingest.clean import BULLET, normalise_key
+from peerchat.ingest.pdf import RawPage, TextRun
 
 _HEADER_WORDS = re.compile(
     r"\b(ref|no\.?|number|recommendations?|actions?|sponsors?|leads?|owners?|officers?|"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.pdf import RawPage
+from peerchat.ingest.pdf import RawPage
+
 from peerchat.core.errors import UnreadableReport
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
+from peerchat.index.register import select_signposts
 
-from index.register import select_signposts
 from peerchat import ui
 
 st.title("Signposted practice")

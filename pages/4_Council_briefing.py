@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import streamlit as st
+from peerchat.index.register import briefing_markdown, council_briefing
 
-from index.briefing import briefing_markdown, council_briefing
 from peerchat import ui
 
 st.title("Council briefing")

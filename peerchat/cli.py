@@ -19,8 +19,8 @@ import click
 from peerchat.core.errors import PeerchatError
 
 if TYPE_CHECKING:
-    from index.assistant import Assistant
-    from index.hybrid import Filters
+    from peerchat.index.answer import Assistant
+    from peerchat.index.search import Filters
 from peerchat.core.settings import Settings
 
 
@@ -146,9 +146,9 @@ def ingest(
     One ingest updates an index at a time: a second one waits for the first to finish
     (or, with --no-wait, exits 1). Readers keep answering from the live index meanwhile.
     """
-    from index.build import ingest_paths
-    from index.embed import make_embedder
     from peerchat.core.logs import ingest_finished
+    from peerchat.index.build import ingest_paths
+    from peerchat.index.embedding import make_embedder
     from peerchat.progress import StderrProgress
 
     settings = _settings(index_dir, quiet=quiet or None)
@@ -194,7 +194,7 @@ def search(
     as_json: bool,
 ) -> None:
     """The passages that best match QUERY, with their citations."""
-    from index.cite import citations_for_hits
+    from peerchat.index.search import citations_for_hits
     from peerchat.render import citation_dict, format_citation
 
     assistant = _assistant(index_dir)
@@ -216,7 +216,7 @@ def search(
 @_friendly
 def reports(index_dir: Path | None, as_json: bool) -> None:
     """The reports in the library: council, type, date, pages, passages."""
-    from index.library import Library
+    from peerchat.index.store import Library
     from peerchat.render import library_rows
 
     library = Library.open(_settings(index_dir).index_dir)
@@ -262,7 +262,7 @@ def ask(question: str, as_json: bool, assistant: Assistant, filters: Filters) ->
 @_answering
 def chat(assistant: Assistant, filters: Filters) -> None:
     """An interactive session: follow-up questions use the conversation so far."""
-    from index.query import Turn
+    from peerchat.index.search import Turn
 
     history: list[Turn] = []
     click.echo("Ask about the reports; an empty line or Ctrl-D ends the session.", err=True)
@@ -326,7 +326,7 @@ def evaluate_command(questions: Path, index_dir: Path | None, rows: bool, k: int
 
 
 def _assistant(index_dir: Path | None, **overrides: Any):
-    from index.assistant import Assistant
+    from peerchat.index.answer import Assistant
 
     return Assistant.load(_settings(index_dir, **overrides))
 

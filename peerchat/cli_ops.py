@@ -52,8 +52,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     Replies are the JSON of `peerchat ask --json` plus the index generation that answered.
     A new generation published by an ingest is picked up without a restart.
     """
-    from index.embed import make_embedder
     from peerchat.core.errors import PeerchatError
+    from peerchat.index.embedding import make_embedder
     from peerchat.serve import LiveAssistant, PeerchatServer
 
     settings = _settings(index_dir, serve_host=host, serve_port=port)

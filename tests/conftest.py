@@ -29,7 +29,7 @@ def _no_peerchat_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def minilm():
     """The real embedding model, loaded once."""
-    from index.embed import MiniLMEmbedder
+    from peerchat.index.embedding import MiniLMEmbedder
 
     return MiniLMEmbedder()
 
@@ -37,7 +37,7 @@ def minilm():
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:
     """The five sample PDFs ingested with the real model (built once per session)."""
-    from index.build import ingest_paths
+    from peerchat.index.build import ingest_paths
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     summary = ingest_paths([SAMPLE_REPORTS], index_dir, minilm)
@@ -48,7 +48,8 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:
 @pytest.fixture(scope="session")
 def assistant(sample_index: Path, minilm):
     """The assistant over the sample index (read-only: do not ingest into it)."""
-    from index.assistant import Assistant
+    from peerchat.index.answer import Assistant
+
     from peerchat.core.settings import Settings
 
     return Assistant.load(Settings(index_dir=sample_index), embedder=minilm)
@@ -64,7 +65,7 @@ def reports_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hash_embedder():
-    from index.embed import HashEmbedder
+    from peerchat.index.embedding import HashEmbedder
 
     return HashEmbedder()
 

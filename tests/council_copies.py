@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"
-COUNCILS_CSV = ROOT / "peerchat" / "councils.csv"
+COUNCILS_CSV = ROOT / "peerchat" / "core" / "councils.csv"
 
 # Each sample text export and the councils it is about (full names as in councils.csv).
 TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (

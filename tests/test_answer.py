@@ -8,10 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from peerchat.index.search import Filters, Turn, citations_for_hits, understand
 
-from index.cite import citations_for_hits
-from index.hybrid import Filters
-from index.query import Turn, understand
 from peerchat.core.councils import CouncilDirectory
 
 DEV = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"

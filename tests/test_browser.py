@@ -60,9 +60,9 @@ def _healthy(url: str) -> bool:
 def index_dir(request: pytest.FixtureRequest) -> Path:
     """data/index when `make screenshot` has just built it from the sample reports (fast);
     otherwise the session's sample index."""
-    from index.assistant import generation_key
-    from index.generations import current_generation, read_manifest
-    from index.library import Library
+    from peerchat.index.answer import generation_key
+    from peerchat.index.store import Library, current_generation, read_manifest
+
     from peerchat.core.errors import PeerchatError
 
     built = ROOT / "data" / "index"

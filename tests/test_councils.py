@@ -11,7 +11,7 @@ import pytest
 
 from peerchat.core.councils import Council, CouncilDirectory, display_names, normalise
 
-CSV_PATH = Path(__file__).resolve().parents[1] / "peerchat" / "councils.csv"
+CSV_PATH = Path(__file__).resolve().parents[1] / "peerchat" / "core" / "councils.csv"
 CODE_RE = re.compile(r"^(E0[6-9]\d{6}|E10\d{6}|\d{2}(U[A-Z])?)$")
 KINDS = {
     "london borough",

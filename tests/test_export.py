@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from index.hybrid import Filters
+from peerchat.index.search import Filters
+
 from peerchat.core.records import Answer, Citation
 from peerchat.export import conversation_markdown
 

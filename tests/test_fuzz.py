@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.embedding import HashEmbedder
+from peerchat.index.search.query import MAX_QUESTION_CHARS
 
-from index.assistant import Assistant
-from index.build import ingest_paths
-from index.embed import HashEmbedder
-from index.query import MAX_QUESTION_CHARS
 from peerchat import manage
 from peerchat.admin import admin_by_password
 from peerchat.core.limits import ReadLimits
@@ -226,7 +226,7 @@ def test_random_questions_get_an_answer_not_an_error(
 
 
 def _streamed(assistant: Assistant, question: str, before: Answer) -> Answer:
-    from index.query import Turn
+    from peerchat.index.search import Turn
 
     *pieces, final = assistant.answer_stream(question, [Turn.from_answer(before)])
     assert all(isinstance(p, str) for p in pieces)

@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from peerchat.index.build import ingest_paths
+from peerchat.index.search import Filters, search
+from peerchat.index.store import CURRENT, Library, current_generation
 
-from index.build import ingest_paths
-from index.generations import CURRENT, current_generation
-from index.hybrid import Filters, search
-from index.library import Library
 from peerchat.core.errors import IndexIncompatible, IndexMissing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,18 +200,19 @@ KILLED_INGEST = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import index.build
-    from index.embed import HashEmbedder
+    from peerchat.index.build import ingest_paths
+    from peerchat.index.embedding import HashEmbedder
+    from peerchat.index.store.dense import DenseIndex
 
-    real_build = index.build.DenseIndex.build
+    real_build = DenseIndex.build
 
     def slow_build(*args, **kwargs):
         Path(sys.argv[3]).write_text("writing")  # the new generation is half written now
         time.sleep(60)
         return real_build(*args, **kwargs)
 
-    index.build.DenseIndex.build = slow_build
-    index.build.ingest_paths([Path(sys.argv[1])], Path(sys.argv[2]), HashEmbedder())
+    DenseIndex.build = slow_build
+    ingest_paths([Path(sys.argv[1])], Path(sys.argv[2]), HashEmbedder())
     """
 )
 

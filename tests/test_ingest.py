@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from peerchat.ingest.catalogue import Catalogue
+from peerchat.ingest.chunk import chunk_report
+from peerchat.ingest.report import read_report
 from pypdf import PdfReader, PdfWriter
 
 from benchmarks.pdf_writer import lines_pdf
-from ingest.catalogue import Catalogue
-from ingest.chunk import chunk_report
-from ingest.report import read_report
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits
 
@@ -412,13 +412,13 @@ def test_bad_files_are_unreadable_with_a_reason(tmp_path, name, make, reason):
 
 
 def test_a_pdf_that_hangs_the_reader_times_out(tmp_path, monkeypatch):
-    import ingest.pdf
+    from peerchat.ingest import pdf as ingest_pdf
 
     def forever(path, limits):
         while True:
             pass
 
-    monkeypatch.setattr(ingest.pdf, "_extract", forever)
+    monkeypatch.setattr(ingest_pdf, "_extract", forever)
     path = tmp_path / "slow.pdf"
     path.write_bytes(_other_house_style(1))
     with pytest.raises(UnreadableReport, match="longer than 0.5 s"):

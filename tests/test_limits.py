@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from peerchat.index.build import ingest_paths
+from peerchat.ingest.report import read_report
 
-from index.build import ingest_paths
-from ingest.report import read_report
 from peerchat.core.errors import PeerchatError, UnreadableReport
 from peerchat.core.limits import ReadLimits
 from peerchat.core.settings import Settings
@@ -127,13 +127,13 @@ def test_settings_carry_the_limits_from_the_environment() -> None:
 def test_a_file_that_hangs_the_reader_is_skipped_and_the_ingest_goes_on(
     tmp_path: Path, hash_embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ingest.pdf
+    from peerchat.ingest import pdf as ingest_pdf
 
     def forever(path, limits):
         while True:
             pass
 
-    monkeypatch.setattr(ingest.pdf, "_extract", forever)
+    monkeypatch.setattr(ingest_pdf, "_extract", forever)
     folder = tmp_path / "reports"
     folder.mkdir()
     _write(folder, "lambeth.md", (TEXT_REPORT / "lambeth-cpc-feedback-2016.md").read_bytes())

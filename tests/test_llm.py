@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from peerchat.index.answer import Assistant, answer_question
+from peerchat.index.answer.guard import Guard, Source
+from peerchat.index.answer.llm import ChatClient, Message
+from peerchat.index.answer.llm_answer import WITHHELD
+from peerchat.index.answer.prompts import load_prompt
+from peerchat.index.embedding import HashEmbedder
+from peerchat.index.search import Turn
 
-from index.answer import answer_question
-from index.assistant import Assistant
-from index.embed import HashEmbedder
-from index.guard import Guard, Source
-from index.llm import ChatClient, Message
-from index.llm_answer import WITHHELD
-from index.prompts import load_prompt
-from index.query import Turn
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer
 from tests.llm_fake import FakeModel, Reply, echo
@@ -45,7 +44,8 @@ PLANT = (
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """Lambeth and Cambridge (with a planted paragraph) indexed with the hash embedder."""
-    from index.build import ingest_paths
+    from peerchat.index.build import ingest_paths
+
     from peerchat.core.settings import Settings
 
     folder = tmp_path_factory.mktemp("llm-reports")

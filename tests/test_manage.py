@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from peerchat.index.store import Library
 
-from index.library import Library
 from peerchat import manage
 from peerchat.admin import Admin, admin_by_password
 from peerchat.core.errors import NotAuthorised, PeerchatError

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from peerchat.index.store.generations import CURRENT, build_lock, current_generation
 
-from index.generations import CURRENT, build_lock, current_generation
 from peerchat.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.search.query import MAX_QUESTION_CHARS, clean_question
 
-from index.assistant import Assistant
-from index.build import ingest_paths
-from index.query import MAX_QUESTION_CHARS, clean_question
 from peerchat.cli import main
 from peerchat.core.records import Answer
 from peerchat.core.settings import Settings
@@ -23,7 +23,7 @@ QUESTION = "What did Lambeth say about pre-decision scrutiny?"
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from index.embed import HashEmbedder
+    from peerchat.index.embedding import HashEmbedder
 
     folder = tmp_path_factory.mktemp("question-reports")
     shutil.copy(TEXT / "lambeth-cpc-feedback-2016.md", folder)

@@ -7,17 +7,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from index.embed import HashEmbedder
-from index.library import Library
-from index.register import (
+from peerchat.index.embedding import HashEmbedder
+from peerchat.index.register import (
     action_answering,
     build_register,
     matching_recommendations,
     select_recommendations,
 )
-from ingest.chunk import chunk_report
-from ingest.register import extract_recommendations, find_dates
+from peerchat.index.store import Library
+from peerchat.ingest.chunk import chunk_report
+from peerchat.ingest.register import extract_recommendations, find_dates
+
 from peerchat.core.records import Report, Section, TableRow
 
 CB = "Central Bedfordshire Council"

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.store import Library
+from peerchat.index.store.dense import pool_sentences
+from peerchat.index.store.sentences import SentenceIndex
+from peerchat.ingest import parallel
+from peerchat.ingest.report import read_report
 
 from benchmarks.generate import generate
-from index.assistant import Assistant
-from index.build import ingest_paths
-from index.dense import pool_sentences
-from index.library import Library
-from index.sentence_index import SentenceIndex
-from ingest import parallel
-from ingest.report import read_report
 from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,8 +115,8 @@ KILLED = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from index.build import ingest_paths
-    from index.embed import HashEmbedder
+    from peerchat.index.build import ingest_paths
+    from peerchat.index.embedding import HashEmbedder
     ingest_paths([Path(sys.argv[1])], Path(sys.argv[2]), HashEmbedder(), workers=1)
     """
 )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.store import current_generation
 
-from index.assistant import Assistant
-from index.build import ingest_paths
-from index.generations import current_generation
 from peerchat.cli import main
 from peerchat.core.settings import Settings
 from peerchat.serve import LiveAssistant, PeerchatServer

@@ -203,7 +203,7 @@ class Recommendation:
     end: int
     chunk_id: str
     origin: str = "report"
-    themes: tuple[str, ...] = ()  # from index/themes.py, set when the index is built
+    themes: tuple[str, ...] = ()  # from index/register/themes.py, set when the index is built
 
     @property
     def council(self) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.store.library import Library
 
-from index.embed import Embedder
-from index.library import Library
 from peerchat.core.records import Hit
 
 RRF_K = 60

@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.search.cite import citation_for
+from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
+from peerchat.index.search.query import Query, Turn, strip_councils, understand
+from peerchat.index.store.lexical import overlap_terms
+from peerchat.index.store.library import Library
+from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
 
-from index.cite import citation_for
-from index.embed import Embedder
-from index.hybrid import Filters, mask_for, rank_passages
-from index.lexical import overlap_terms
-from index.library import Library
-from index.query import Query, Turn, strip_councils, understand
-from index.sentence_index import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
 

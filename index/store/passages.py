@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from peerchat.index.store.sqlite import CHUNK_COLUMNS, chunk_from_row
 
-from index.store import CHUNK_COLUMNS, chunk_from_row
 from peerchat.core.records import Chunk
 
 CACHE_SIZE = 4096

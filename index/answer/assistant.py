@@ -9,12 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.answer import answer_question
-from index.embed import Embedder, make_embedder
-from index.generations import current_generation
-from index.hybrid import Filters, search
-from index.library import Library
-from index.query import Turn, clean_question, strip_councils
+from peerchat.index.answer.extractive import answer_question
+from peerchat.index.embedding.embedders import Embedder, make_embedder
+from peerchat.index.search.hybrid import Filters, search
+from peerchat.index.search.query import Turn, clean_question, strip_councils
+from peerchat.index.store.generations import current_generation
+from peerchat.index.store.library import Library
+
 from peerchat.core.councils import CouncilDirectory
 from peerchat.core.errors import IndexIncompatible, UnknownCouncil
 from peerchat.core.logs import event, question_fields, seconds_since
@@ -73,7 +74,7 @@ class Assistant:
         started = time.monotonic()
         asked = clean_question(question, self.settings.max_question_chars)
         if self.settings.llm_enabled:
-            from index.llm_answer import answer_with_llm
+            from peerchat.index.answer.llm_answer import answer_with_llm
 
             result = asked.noted(answer_with_llm(self, asked.text, history, filters))
         else:
@@ -97,7 +98,7 @@ class Assistant:
         sentence by sentence as each passes the guard.
         """
         if self.settings.llm_enabled:
-            from index.llm_answer import stream_with_llm
+            from peerchat.index.answer.llm_answer import stream_with_llm
 
             started = time.monotonic()
             asked = clean_question(question, self.settings.max_question_chars)

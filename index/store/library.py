@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from peerchat.index.store.dense import DenseIndex
+from peerchat.index.store.generations import Manifest, current_generation, read_manifest
+from peerchat.index.store.lexical import LexicalIndex
+from peerchat.index.store.passages import Passages
+from peerchat.index.store.register import Register, read_register
+from peerchat.index.store.sentences import SentenceIndex
+from peerchat.index.store.sqlite import StoredReport, read_reports
 
-from index.dense import DenseIndex
-from index.generations import Manifest, current_generation, read_manifest
-from index.lexical import LexicalIndex
-from index.passages import Passages
-from index.register import Register, read_register
-from index.sentence_index import SentenceIndex
-from index.store import StoredReport, read_reports
 from peerchat.core.errors import IndexIncompatible
 from peerchat.core.records import Chunk, Recommendation, Report
 

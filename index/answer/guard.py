@@ -29,10 +29,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-
-from index.embed import Embedder
-from index.lexical import overlap_terms
-from ingest.sentences import ABBREVIATIONS, split_sentences
+from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.store.lexical import overlap_terms
+from peerchat.ingest.sentences import ABBREVIATIONS, split_sentences
 
 # Support: share of the sentence's content words found in the passage, and the cosine
 # to the passage's closest sentence, averaged.

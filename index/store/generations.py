@@ -8,7 +8,7 @@
         dense.npy             passage embeddings (memory-mapped by readers)
         dense.ivf             an IVF index over them, in large libraries only
         sentence_*.npy, sentences.npy, terms.json
-                              the passages' sentences (see index/sentence_index.py)
+                              the passages' sentences (see index/store/sentences.py)
         lexical/              bm25s index
       embed-cache.sqlite      embeddings by text, shared by generations
       parse-cache.sqlite      parsed files by content hash: an interrupted ingest resumes

@@ -8,7 +8,7 @@
    counted with tiktoken) is used; a passage that does not fit is cut at a sentence
    boundary or left out. Sentences of a passage that read as instructions to an AI are
    withheld from the model.
-3. The model's reply goes through `index.guard.Guard`; citations are renumbered in order
+3. The model's reply goes through `peerchat.index.answer.guard.Guard`; citations are renumbered in order
    of use, followed by the passages given but not used.
 4. A model that fails, times out, refuses or writes nothing the guard lets through gives
    way to the extractive answer, with a notice saying so.
@@ -22,18 +22,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from index.answer import answer_question
-from index.guard import Guard, Source
-from index.hybrid import Filters
-from index.llm import ChatClient, Message
-from index.prompts import load_prompt
-from index.query import Turn
-from ingest.sentences import sentence_spans
+from peerchat.index.answer.extractive import answer_question
+from peerchat.index.answer.guard import Guard, Source
+from peerchat.index.answer.llm import ChatClient, Message
+from peerchat.index.answer.prompts import load_prompt
+from peerchat.index.search.hybrid import Filters
+from peerchat.index.search.query import Turn
+from peerchat.ingest.sentences import sentence_spans
+
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer, Chunk, Citation
 
 if TYPE_CHECKING:
-    from index.assistant import Assistant
+    from peerchat.index.answer.assistant import Assistant
 
 MAX_PASSAGES = 8
 ANSWER_TOKENS = 600  # asked of the model; the prompt budget does not include them
@@ -231,7 +232,7 @@ def _more_passages(
     assistant: Assistant, extractive: Answer, filters: Filters | None
 ) -> list[Citation]:
     """The next best passages of the reports the extractive answer cites."""
-    from index.cite import citations_for_hits
+    from peerchat.index.search.cite import citations_for_hits
 
     chunks = assistant.library.chunks_by_id([c.chunk_id for c in extractive.citations])
     report_ids = tuple(

@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.register import (
-    Register,
+from peerchat.index.register.select import (
     action_answering,
     actions_for,
     select_recommendations,
     select_signposts,
     theme_counts,
 )
-from index.themes import theme_names
+from peerchat.index.register.themes import theme_names
+from peerchat.index.store.register import Register
+
 from peerchat.core.records import ActionRow, Recommendation, Report, Signpost
 
 

@@ -1,4 +1,6 @@
-"""Prompt templates for the language-model answerer, kept as text files in `prompts/`.
+"""Prompt templates for the language-model answerer, kept as `.md` files in the package
+`peerchat.prompts` (the prompts/ folder; package data, read with importlib.resources, so an
+installed wheel finds them as a checkout does).
 
 A template has a system part and a user part, each under a `=== system ===` or
 `=== user ===` line, with `$name` placeholders (`string.Template`). Values are put in
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from string import Template
 
 from peerchat.core.errors import PeerchatError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_PACKAGE = "peerchat.prompts"
 PART = re.compile(r"^=== (system|user) ===[ \t]*$", re.MULTILINE)
 
 
@@ -36,9 +39,9 @@ class Prompt:
             raise PeerchatError(f"prompt {self.name!r}: no value for {exc}") from exc
 
 
-def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    """The template `prompts/<name>.md`."""
-    path = folder / f"{name}.md"
+def load_prompt(name: str, folder: Traversable | None = None) -> Prompt:
+    """The template `<name>.md` of `folder` (default: the package `peerchat.prompts`)."""
+    path = (folder if folder is not None else files(PROMPTS_PACKAGE)) / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

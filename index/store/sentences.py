@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from peerchat.index.store.lexical import overlap_terms
 
-from index.lexical import overlap_terms
 from peerchat.core.records import Chunk, Recommendation, Report
 
 SPANS = "sentence_spans.npy"

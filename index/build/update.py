@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 from numpy.lib.format import open_memmap
-
-from index import dense as dense_files
-from index import sentence_index
-from index.dense import DenseIndex, pool_sentences
-from index.embed import Embedder
-from index.embed_cache import CachedEmbedder, EmbeddingCache, embed_into
-from index.generations import (
+from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
+from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.register.extract import build_register
+from peerchat.index.store import dense as dense_files
+from peerchat.index.store import sentences as sentence_index
+from peerchat.index.store.dense import DenseIndex, pool_sentences
+from peerchat.index.store.generations import (
     FORMAT_VERSION,
     Manifest,
     build_lock,
@@ -34,16 +34,17 @@ from index.generations import (
     publish,
     write_manifest,
 )
-from index.lexical import LexicalIndex
-from index.library import Library
-from index.register import build_register, write_register
-from index.sentence_index import write_sentence_features
-from index.store import StoredReport, write_store
-from ingest import PARSER_VERSION
-from ingest.catalogue import Catalogue
-from ingest.parallel import ParseJob, forget_others, parse_all
-from ingest.report import SUPPORTED_SUFFIXES
-from ingest.sentences import sentence_spans
+from peerchat.index.store.lexical import LexicalIndex
+from peerchat.index.store.library import Library
+from peerchat.index.store.register import write_register
+from peerchat.index.store.sentences import write_sentence_features
+from peerchat.index.store.sqlite import StoredReport, write_store
+from peerchat.ingest import PARSER_VERSION
+from peerchat.ingest.catalogue import Catalogue
+from peerchat.ingest.parallel import ParseJob, forget_others, parse_all
+from peerchat.ingest.report import SUPPORTED_SUFFIXES
+from peerchat.ingest.sentences import sentence_spans
+
 from peerchat.core.councils import CouncilDirectory
 from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
 from peerchat.core.limits import ReadLimits

@@ -1,0 +1,24 @@
+"""Sentence embedders (the real MiniLM model, a deterministic hash fake), the embedding
+cache an ingest embeds through, and the calibration of the cosine floors and bonuses to
+the model they were measured on.
+
+May import: `peerchat.core` only (the lowest room of `peerchat.index`).
+"""
+
+from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
+from peerchat.index.embedding.embedders import (
+    Embedder,
+    HashEmbedder,
+    MiniLMEmbedder,
+    make_embedder,
+)
+
+__all__ = [
+    "CachedEmbedder",
+    "Embedder",
+    "EmbeddingCache",
+    "HashEmbedder",
+    "MiniLMEmbedder",
+    "embed_into",
+    "make_embedder",
+]

@@ -1,0 +1,125 @@
+"""The recommendation register's tables in a generation's store.sqlite, and the `Register`
+that holds them in memory (loaded with the Library).
+
+The register is built when a generation is written (index/register/extract.py); this module
+only writes and reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from peerchat.core.records import ActionRow, Recommendation, Signpost
+
+
+@dataclass(frozen=True, eq=False)
+class Register:
+    """Every recommendation, signpost and action-plan row in one generation.
+
+    `vectors[i]` is the normalised embedding of `recommendations[i].text` (empty when the
+    register was built without an embedder).
+    """
+
+    recommendations: tuple[Recommendation, ...] = ()
+    signposts: tuple[Signpost, ...] = ()
+    actions: tuple[ActionRow, ...] = ()
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+    def by_id(self, rec_id: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.id == rec_id), None)
+
+    @property
+    def councils(self) -> list[str]:
+        """Councils with at least one recommendation or action, sorted."""
+        names = {c for r in self.recommendations for c in r.councils}
+        names |= {c for a in self.actions for c in a.councils}
+        return sorted(names)
+
+
+REGISTER_TABLES = {
+    "register_recommendations": Recommendation,
+    "register_signposts": Signpost,
+    "register_actions": ActionRow,
+}
+
+
+def write_register(conn: sqlite3.Connection, register: Register) -> None:
+    """Write the register into the store (new tables; vectors as float32 blobs)."""
+    with conn:
+        for table, record in REGISTER_TABLES.items():
+            names = [f.name for f in fields(record)]
+            extra = ", vector BLOB" if record is Recommendation else ""
+            conn.execute(
+                f"CREATE TABLE {table} (row INTEGER PRIMARY KEY, "
+                + ", ".join(f'"{n}"' for n in names)
+                + extra
+                + ")"
+            )
+        for table, items in (
+            ("register_recommendations", register.recommendations),
+            ("register_signposts", register.signposts),
+            ("register_actions", register.actions),
+        ):
+            for row, item in enumerate(items):
+                values = [_to_sql(getattr(item, f.name)) for f in fields(item)]
+                columns = [f'"{f.name}"' for f in fields(item)]
+                if table == "register_recommendations":
+                    vector = register.vectors[row] if len(register.vectors) else None
+                    values.append(None if vector is None else vector.astype(np.float32).tobytes())
+                    columns.append("vector")
+                conn.execute(
+                    f"INSERT INTO {table} (row, {', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * (len(values) + 1))})",
+                    [row, *values],
+                )
+
+
+def read_register(conn: sqlite3.Connection) -> Register:
+    """The register in a store; an empty one when the store predates it."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not set(REGISTER_TABLES) <= present:
+        return Register()
+    loaded: dict[str, list] = {}
+    vectors: list[np.ndarray] = []
+    for table, record in REGISTER_TABLES.items():
+        names = [f.name for f in fields(record)]
+        extra = ", vector" if record is Recommendation else ""
+        cols = ", ".join(f'"{n}"' for n in names) + extra
+        items = []
+        for values in conn.execute(f"SELECT {cols} FROM {table} ORDER BY row"):
+            kwargs = {
+                f.name: _from_sql(f.type, v) for f, v in zip(fields(record), values, strict=False)
+            }
+            items.append(record(**kwargs))
+            if record is Recommendation and values[-1] is not None:
+                vectors.append(np.frombuffer(values[-1], dtype=np.float32))
+        loaded[table] = items
+    recs = loaded["register_recommendations"]
+    matrix = np.vstack(vectors) if vectors and len(vectors) == len(recs) else np.zeros((0, 0), "f4")
+    return Register(
+        tuple(recs),
+        tuple(loaded["register_signposts"]),
+        tuple(loaded["register_actions"]),
+        matrix,
+    )
+
+
+def _to_sql(value: object) -> object:
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _from_sql(type_name: object, value: object) -> object:
+    name = str(type_name)
+    if name.startswith("tuple"):
+        return tuple(json.loads(value)) if value else ()
+    if name == "bool":
+        return bool(value)
+    return value
