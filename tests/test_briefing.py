@@ -115,12 +115,12 @@ def test_briefing_joint_report_and_signposts(run) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("Nowhereshire", "'Nowhereshire': not a council peerchat knows"),
+        ("Nowhereshire", "'Nowhereshire' is not a council peerchat knows"),
         ("Camden", "Camden London Borough Council has no report in the library"),
     ],
 )
 def test_briefing_unknown_council(run, name: str, message: str) -> None:
     result = run("briefing", name)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as in every command
     assert result.stdout == ""
     assert message in result.stderr

@@ -171,3 +171,28 @@ def test_a_catalogue_saved_by_excel_with_a_year_only_date(runner, folder, tmp_pa
     )
     dates = {r["file"]: r["date"] for r in rows}
     assert dates["lambeth-cpc-feedback-2016.md"] == "2015-01-01"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "What about scrutiny?", "--council", "Atlantis"],
+        ["ask", "--json", "What about scrutiny?", "--council", "Atlantis"],
+        ["chat", "--council", "Atlantis"],
+        ["search", "scrutiny", "--council", "Atlantis"],
+        ["recommendations", "--council", "Atlantis"],
+        ["signposts", "--council", "Atlantis"],
+        ["briefing", "Atlantis"],
+        # A council peerchat knows, with no report in this library.
+        ["recommendations", "--council", "Camden"],
+        ["briefing", "Camden"],
+    ],
+)
+def test_an_unknown_council_is_a_usage_error_in_every_command(runner, folder, tmp_path, args):
+    index_dir = tmp_path / "index"
+    assert _ingest(runner, index_dir, folder).exit_code == 0
+    result = runner.invoke(main, [*args, "--index-dir", str(index_dir)], input="")
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert result.stdout == ""
+    name = "Atlantis" if "Atlantis" in args else "Camden"
+    assert f"'{name}'" in result.stderr and "Usage:" in result.stderr

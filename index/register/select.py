@@ -12,7 +12,7 @@ import numpy as np
 from peerchat.index.register.themes import theme_names
 from peerchat.index.store.register import Register
 
-from peerchat.core.errors import PeerchatError
+from peerchat.core.errors import PeerchatError, UnknownCouncil
 from peerchat.core.records import ActionRow, Recommendation, Signpost
 
 if TYPE_CHECKING:
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
     from peerchat.core.councils import CouncilDirectory
 
 MATCH_FLOOR = 0.45  # default floor for matching_recommendations (cosine, MiniLM)
-
-
-class UnknownCouncil(PeerchatError):
-    """A council name that cannot be resolved, or a council with no report in the library."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self.reason = reason
-        super().__init__(f"{name!r}: {reason}")
 
 
 def resolve_council(name: str, directory: CouncilDirectory, register: Register) -> str:
@@ -42,7 +33,7 @@ def resolve_council(name: str, directory: CouncilDirectory, register: Register) 
         found = directory.find(name, fuzzy=True)
         council = found[0] if found else None
     if council is None:
-        raise UnknownCouncil(name, "not a council peerchat knows")
+        raise UnknownCouncil(name)
     if council.name not in register.councils:
         raise UnknownCouncil(
             name, f"{council.name} has no report in the library (add it with `peerchat ingest`)"

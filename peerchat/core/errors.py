@@ -52,11 +52,15 @@ class IngestRunning(PeerchatError):
 
 
 class UnknownCouncil(PeerchatError):
-    """A filter names a council peerchat does not know."""
+    """A council name that cannot be placed: no council peerchat knows, or (`reason`) one
+    with no report in the library. The CLI makes it a usage error (exit 2)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, reason: str = "") -> None:
         self.name = name
-        super().__init__(f"{name!r} is not a council peerchat knows")
+        self.reason = reason or "not a council peerchat knows"
+        super().__init__(
+            f"{name!r}: {reason}" if reason else f"{name!r} is not a council peerchat knows"
+        )
 
 
 class LLMError(PeerchatError):

@@ -1,4 +1,4 @@
-"""CLI commands over the recommendation register: recommendations, signposts, briefing."""
+"""The recommendation register: `recommendations`, `signposts` and `briefing`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from peerchat.cli import _friendly, _index_option, _settings, main
+from peerchat.cli.options import friendly, index_option, open_library, resolve_councils
 
 CSV_COLUMNS = (
     "council", "report", "date", "number", "key", "section", "page", "themes", "text",
@@ -17,28 +17,14 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _library(index_dir: Path | None):
-    from peerchat.index.store import Library
-
-    return Library.open(_settings(index_dir).index_dir)
-
-
-def _councils(library, names: tuple[str, ...]) -> list[str]:
-    from peerchat.core.councils import CouncilDirectory
-    from peerchat.index.register import resolve_council
-
-    directory = CouncilDirectory.load()
-    return [resolve_council(name, directory, library.register) for name in names]
-
-
-@main.command()
-@_index_option
+@click.command()
+@index_option
 @click.option("--council", multiple=True, help="Only this council (repeatable).")
 @click.option("--theme", default=None, help="Only recommendations tagged with this theme.")
 @click.option("--key-only", is_flag=True, help="Only key recommendations.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@_friendly
+@friendly
 def recommendations(
     index_dir: Path | None,
     council: tuple[str, ...],
@@ -53,8 +39,8 @@ def recommendations(
 
     if as_csv and as_json:
         raise click.UsageError("use --csv or --json, not both")
-    library = _library(index_dir)
-    names = _councils(library, council)
+    library = open_library(index_dir)
+    names = resolve_councils(library, council)
     recs = select_recommendations(library.register, names, theme, key_only)
     rows = [recommendation_dict(r, library) for r in recs]
     if as_json:
@@ -83,19 +69,19 @@ def recommendations(
     click.echo(f"\n{len(recs)} recommendations from {reports} reports.")
 
 
-@main.command()
-@_index_option
+@click.command()
+@index_option
 @click.option("--council", multiple=True, help="Only this council (repeatable).")
 @click.option("--search", "text", default="", help="Only signposts mentioning these words.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@_friendly
+@friendly
 def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_json: bool) -> None:
     """The practice examples the reports signpost ("Signpost – ...")."""
     from peerchat.index.register import select_signposts
     from peerchat.render import signpost_dict
 
-    library = _library(index_dir)
-    found = select_signposts(library.register, _councils(library, council), text)
+    library = open_library(index_dir)
+    found = select_signposts(library.register, resolve_councils(library, council), text)
     if as_json:
         click.echo(json.dumps([signpost_dict(s) for s in found], ensure_ascii=False))
         return
@@ -114,22 +100,22 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
     click.echo(f"{len(found)} signposts.")
 
 
-@main.command()
+@click.command()
 @click.argument("council")
-@_index_option
+@index_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Write the Markdown to this file instead of stdout.",
 )
-@_friendly
+@friendly
 def briefing(council: str, index_dir: Path | None, out: Path | None) -> None:
     """The follow-up visit pack for COUNCIL, in Markdown, every line cited."""
     from peerchat.index.register import briefing_markdown, council_briefing
 
-    library = _library(index_dir)
-    (name,) = _councils(library, (council,))
+    library = open_library(index_dir)
+    (name,) = resolve_councils(library, (council,), param_hint="COUNCIL")
     text = briefing_markdown(
         council_briefing(library.register, library.reports, name), library.reports
     )

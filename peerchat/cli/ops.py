@@ -1,5 +1,4 @@
-"""CLI commands for running peerchat: doctor (is the installation ready?) and serve (answers
-over HTTP)."""
+"""Running peerchat: `doctor` (is the installation ready?) and `serve` (answers over HTTP)."""
 
 from __future__ import annotations
 
@@ -10,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from peerchat.cli import _friendly, _index_option, _settings, main
+from peerchat.cli.options import friendly, index_option, settings_for
 
 
-@main.command()
-@_index_option
+@click.command()
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
-@_friendly
+@friendly
 def doctor(index_dir: Path | None, as_json: bool) -> None:
     """Check the installation, the model, the index, the reports folder and free disk.
 
@@ -25,7 +24,7 @@ def doctor(index_dir: Path | None, as_json: bool) -> None:
     from peerchat.doctor import run_checks
 
     checks = []
-    for check in run_checks(_settings(index_dir)):
+    for check in run_checks(settings_for(index_dir)):
         checks.append(check)
         if not as_json:
             click.echo(check.line())
@@ -41,11 +40,11 @@ def doctor(index_dir: Path | None, as_json: bool) -> None:
         sys.exit(1)
 
 
-@main.command()
-@_index_option
+@click.command()
+@index_option
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8765; 0 picks a free one).")
-@_friendly
+@friendly
 def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     """Answer questions over HTTP: GET /health, POST /ask {"question": ...}.
 
@@ -56,7 +55,7 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     from peerchat.index.embedding import make_embedder
     from peerchat.serve import LiveAssistant, PeerchatServer
 
-    settings = _settings(index_dir, serve_host=host, serve_port=port)
+    settings = settings_for(index_dir, serve_host=host, serve_port=port)
     live = LiveAssistant(settings, make_embedder(settings.embedder, settings.model_path))
     try:
         live.get()
