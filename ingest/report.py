@@ -24,10 +24,10 @@ from peerchat.ingest.metadata import (
     find_report_type,
     find_title,
 )
-from peerchat.ingest.pdf import RawPage, read_pdf
+from peerchat.ingest.pdf import RawPage
+from peerchat.ingest.readers import UNSUPPORTED, reader_for
 from peerchat.ingest.sections import find_sections
 from peerchat.ingest.tables import DraftRow, find_pdf_table, tab_table_spans
-from peerchat.ingest.textfile import read_text_export
 
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits
@@ -35,9 +35,6 @@ from peerchat.core.records import REPORT_TYPES, Report, TableRow
 
 if TYPE_CHECKING:
     from peerchat.core.councils import CouncilDirectory
-
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
-_PAGE_OF = re.compile(r"^\s*page\s*\d{1,4}\s*(?:of|/)\s*\d{1,4}\s*$", re.I)
 
 
 def read_report(
@@ -56,13 +53,13 @@ def read_report(
     """
     path = Path(path)
     limits = limits or ReadLimits()
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableReport(path, "not a supported file type (.pdf, .txt, .md)")
+    reader = reader_for(path)
+    if reader is None:
+        raise UnreadableReport(path, UNSUPPORTED)
     try:
         # A text export of more bytes than four per allowed character cannot be within it.
         size = path.stat().st_size
-        if suffix != ".pdf" and size > 4 * limits.max_text_chars:
+        if not reader.laid_out and size > 4 * limits.max_text_chars:
             raise UnreadableReport(
                 path,
                 f"{size:,} bytes of text, more than the limit of {limits.max_text_chars:,} characters",
@@ -72,26 +69,22 @@ def read_report(
         raise UnreadableReport(path, f"cannot be read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise UnreadableReport(path, "empty file")
-    if suffix == ".pdf":
-        pages = read_pdf(path, limits)
-    else:
-        pages = _split_at_page_footers(read_text_export(path))
-        _check_text_limits(path, pages, limits)
+    pages = reader.read(path, limits)
     directory = councils if councils is not None else _load_directory()
 
     page_lines = [page.text.split("\n") for page in pages]
     furniture = furniture_keys(
-        page_lines, [_heights(page) for page in pages] if suffix == ".pdf" else None
+        page_lines, [_heights(page) for page in pages] if reader.laid_out else None
     )
     numbers = page_number_lines(page_lines)
     body_size = _body_size(pages)
-    pdf_table = find_pdf_table(pages, furniture) if suffix == ".pdf" else None
+    pdf_table = find_pdf_table(pages, furniture) if reader.laid_out else None
 
     items: list = []
     for p, (page, lines) in enumerate(zip(pages, page_lines, strict=True)):
         styles = _styles(page)
         cut = pdf_table.cut_at.get(page.number, len(lines)) if pdf_table else len(lines)
-        tables = {} if suffix == ".pdf" else {s: (e, rows) for s, e, rows in tab_table_spans(lines)}
+        tables = {} if reader.laid_out else {s: (e, rows) for s, e, rows in tab_table_spans(lines)}
         blank = False
         i = 0
         while i < len(lines):
@@ -162,19 +155,6 @@ def read_report(
     )
 
 
-def _check_text_limits(path: Path, pages: list[RawPage], limits: ReadLimits) -> None:
-    """A text export over the page or text limit is refused (a PDF is checked as it is read)."""
-    if len(pages) > limits.max_pages:
-        raise UnreadableReport(
-            path, f"{len(pages)} pages, more than the limit of {limits.max_pages}"
-        )
-    chars = sum(len(page.text) for page in pages)
-    if chars > limits.max_text_chars:
-        raise UnreadableReport(
-            path, f"{chars:,} characters of text, more than the limit of {limits.max_text_chars:,}"
-        )
-
-
 def _load_directory():
     try:
         from peerchat.core.councils import CouncilDirectory
@@ -227,23 +207,6 @@ def _body_size(pages: list[RawPage]) -> float:
         for run in page.runs:
             sizes[round(run.size * 2) / 2] += len(run.text.strip())
     return sizes.most_common(1)[0][0] if sizes else 0.0
-
-
-def _split_at_page_footers(pages: list[RawPage]) -> list[RawPage]:
-    """A one-page text export with "Page N of M" lines is split after each of them."""
-    if len(pages) != 1:
-        return pages
-    lines = pages[0].text.split("\n")
-    marks = [i for i, line in enumerate(lines) if _PAGE_OF.match(line)]
-    if len(marks) < 2:
-        return pages
-    out, start = [], 0
-    for mark in marks:
-        out.append("\n".join(lines[start : mark + 1]))
-        start = mark + 1
-    if "\n".join(lines[start:]).strip():
-        out.append("\n".join(lines[start:]))
-    return [RawPage(i, text) for i, text in enumerate(out, start=1)]
 
 
 def _iso_or_blank(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from peerchat.ingest.readers import SUPPORTED_SUFFIXES
 
 from peerchat import manage, ui
 from peerchat.render import library_rows
@@ -69,7 +70,7 @@ if result is not None:
 with st.form("add-reports", clear_on_submit=True):
     uploads = st.file_uploader(
         "Feedback reports, action plans or progress reviews (PDF, or .txt / .md exports)",
-        type=["pdf", "txt", "md"],
+        type=[suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES],
         accept_multiple_files=True,
         max_upload_size=settings.max_upload_mb,
         help=f"Up to {settings.max_upload_mb} MB and {settings.max_pages} pages a file.",

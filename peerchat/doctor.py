@@ -223,15 +223,15 @@ def _ingest_running(index_dir: Path) -> bool:
 
 
 def _reports(settings: Settings) -> Check:
-    from peerchat.ingest.report import SUPPORTED_SUFFIXES
+    from peerchat.ingest.readers import readable, suffixes_in_words
 
     folder = settings.reports_dir
     fix = f"put report PDFs in {folder}, or set PEERCHAT_REPORTS_DIR to the folder that has them"
     if not folder.is_dir():
         return Check("reports", False, f"there is no folder {folder}", fix)
-    files = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES]
+    files = [p for p in folder.rglob("*") if p.is_file() and readable(p)]
     if not files:
-        return Check("reports", False, f"{folder} holds no .pdf, .txt or .md file", fix)
+        return Check("reports", False, f"{folder} holds no {suffixes_in_words()} file", fix)
     return Check("reports", True, f"{len(files)} report files in {folder}")
 
 

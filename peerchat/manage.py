@@ -25,7 +25,8 @@ from peerchat.core.settings import Settings
 from peerchat.index.build import IngestSummary, Progress, file_hash, ingest_paths
 from peerchat.index.embedding import Embedder
 from peerchat.index.store import Library
-from peerchat.ingest.report import SUPPORTED_SUFFIXES, read_report
+from peerchat.ingest.readers import readable
+from peerchat.ingest.report import read_report
 
 MAX_NAME = 150  # characters of a saved file name
 
@@ -196,7 +197,7 @@ def report_files(folder: Path) -> list[Path]:
     """The report files directly in `folder` (by suffix; not yet read)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+    return sorted(p for p in folder.iterdir() if readable(p))
 
 
 def safe_name(name: str) -> str:

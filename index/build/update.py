@@ -42,7 +42,7 @@ from peerchat.index.store.sqlite import StoredReport, write_store
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.parallel import ParseJob, forget_others, parse_all
-from peerchat.ingest.report import SUPPORTED_SUFFIXES
+from peerchat.ingest.readers import UNSUPPORTED, readable
 from peerchat.ingest.sentences import sentence_spans
 
 from peerchat.core.councils import CouncilDirectory
@@ -114,10 +114,10 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tupl
             skipped.append((str(path), "no such file or folder"))
     report_files = []
     for f in files:
-        if f.suffix.lower() in SUPPORTED_SUFFIXES:
+        if readable(f):
             report_files.append(f)
         else:
-            skipped.append((f.name, "not a supported file type (.pdf, .txt, .md)"))
+            skipped.append((f.name, UNSUPPORTED))
     return report_files, folders, skipped
 
 
