@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
@@ -25,14 +26,8 @@ from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
 from peerchat.core.text import spaced_words, word_overlap
 
-# Relevance floors on the combined sentence score (cosine + lexical overlap bonus).
-SINGLE_FLOOR = 0.58
-NAMED_FLOOR = 0.52  # when the question names a council with a report: a narrower search
-AGGREGATE_FLOOR = 0.50
-OVERLAP_WEIGHT = 0.25
-RECOMMENDATION_BONUS = 0.10
-NUMBER_BONUS = 0.05
-PERSON_BONUS = 0.10
+# The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
+# are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
 NUMBER_QUESTION = re.compile(
     r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b",
@@ -55,11 +50,9 @@ SIGNPOST_QUESTION = re.compile(
     r"\bsignpost\w*|\bexamples?\b|\bgood practice\b|\bpractice\b|\belsewhere\b",
     re.IGNORECASE,
 )
-SIGNPOST_BONUS = 0.10
 SIGNPOSTED = re.compile(r"\bsignpost(s|ed|ing)?\b", re.IGNORECASE)
 MAX_LIST_ITEMS = 10
 LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
-QUOTE_MARGIN = 0.06  # further quotes must score this close to the best
 SAME_QUOTE = 0.8  # a quote sharing more of its words than this with a chosen one repeats it
 # A question about a council's own peer challenge, not about it as a partner or example.
 OWN_REPORT = re.compile(
@@ -150,10 +143,11 @@ def answer_question(
         if dated is not None:
             return dated
     vectors = _topic_vectors(embedder, _topic_without_councils(query, library) or query.topic)
+    calibration = embedder.calibration
     if query.aggregate:
-        answer = _answer_across_reports(library, query, vectors, mask, resolved)
+        answer = _answer_across_reports(library, query, vectors, mask, resolved, calibration)
     else:
-        answer = _answer_single(library, query, vectors, mask, resolved)
+        answer = _answer_single(library, query, vectors, mask, resolved, calibration)
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return answer
@@ -224,7 +218,7 @@ def _nothing_matches(
 
 
 def _score_sentences(
-    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray
+    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, cal: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rows of the answerable sentences under `mask`, their combined scores).
 
@@ -247,7 +241,7 @@ def _score_sentences(
     total = sum(weights.values())
     matched = sentences.matched_weight(rows, weights)
     if total > 0:
-        scores += OVERLAP_WEIGHT * matched / total
+        scores += cal.overlap_weight * matched / total
     if (
         total > 0
         and (query.aggregate and RECOMMENDED.search(query.question))
@@ -256,17 +250,17 @@ def _score_sentences(
         # "Which councils were told to ..." is answered best by what the reports
         # recommend, when the recommendation shares some of the question's words.
         shares = matched > 0
-        scores += RECOMMENDATION_BONUS * sentences.has(rows, RECOMMENDATION) * shares
+        scores += cal.recommendation_bonus * sentences.has(rows, RECOMMENDATION) * shares
     if SIGNPOST_QUESTION.search(query.question):
         in_signpost = sentences.has(rows, SIGNPOST)
-        scores += SIGNPOST_BONUS * in_signpost
+        scores += cal.signpost_bonus * in_signpost
         if SIGNPOSTED.search(query.question) and in_signpost.any():
             # "What was signposted ...": only the signposted examples answer it.
             scores = np.where(in_signpost > 0, scores, -1.0).astype(np.float32)
     if PERSON_QUESTION.search(query.question):
-        scores += PERSON_BONUS * sentences.has(rows, PERSON)
+        scores += cal.person_bonus * sentences.has(rows, PERSON)
     if NUMBER_QUESTION.search(query.question):
-        scores += NUMBER_BONUS * sentences.has(rows, NUMBER)
+        scores += cal.number_bonus * sentences.has(rows, NUMBER)
     return rows, scores
 
 
@@ -339,17 +333,22 @@ def _answer_when(
 
 
 def _answer_single(
-    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    resolved: tuple[str, ...],
+    cal: Calibration,
 ) -> Answer:
-    rows, scores = _score_sentences(library, query, vectors, mask)
-    floor = NAMED_FLOOR if resolved else SINGLE_FLOOR
+    rows, scores = _score_sentences(library, query, vectors, mask, cal)
+    floor = cal.named_floor if resolved else cal.single_floor
     if len(rows) == 0 or scores.max() < floor:
         return _reports_do_not_say(query, resolved)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
-        if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - QUOTE_MARGIN):
+        if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - cal.quote_margin):
             break
         ev = _evidence(library, rows[i], scores[i])
         if any(word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in chosen):
@@ -455,13 +454,18 @@ def _what_the_row_commits(
 
 
 def _answer_across_reports(
-    library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, resolved: tuple[str, ...]
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    resolved: tuple[str, ...],
+    cal: Calibration,
 ) -> Answer:
-    rows, scores = _score_sentences(library, query, vectors, mask)
+    rows, scores = _score_sentences(library, query, vectors, mask, cal)
     spans = library.sentences.spans
     best_by_report: dict[int, Evidence] = {}
     for i in np.argsort(-scores):
-        if scores[i] < AGGREGATE_FLOOR:
+        if scores[i] < cal.aggregate_floor:
             break
         report = int(library.report_of_row[spans[rows[i], 0]])
         if report not in best_by_report:

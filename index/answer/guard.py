@@ -34,13 +34,10 @@ from peerchat.index.store.lexical import overlap_terms
 from peerchat.ingest.sentences import ABBREVIATIONS, split_sentences
 
 # Support: share of the sentence's content words found in the passage, and the cosine
-# to the passage's closest sentence, averaged.
-MIN_COVERAGE = 0.4
-SUPPORT_FLOOR = 0.5
-# An unmarked sentence is attributed to a passage only on much stronger support, and only
-# if it is a sentence rather than an echoed heading.
-ATTACH_COVERAGE = 0.8
-ATTACH_FLOOR = 0.75
+# to the passage's closest sentence, averaged. Its floors are the embedder's calibration
+# (support_floor, min_coverage; for an unmarked sentence, attributed to a passage only on
+# much stronger support, attach_floor and attach_coverage), and an unmarked sentence must
+# be a sentence rather than an echoed heading:
 ATTACH_MIN_WORDS = 6
 # Words that say nothing about what a report found.
 GENERIC = overlap_terms(
@@ -87,6 +84,7 @@ class Guard:
     ) -> None:
         self.sources = {s.n: s for s in sources}
         self.embedder = embedder
+        self.calibration = embedder.calibration
         self.numbers: dict[int, int] = {}  # given n -> n in the answer, in order of use
         self.quotes: dict[int, list[str]] = {}  # given n -> passage sentences used
         self.invalid_markers = 0
@@ -265,9 +263,10 @@ class Guard:
             return "drop", ""
         if not valid and self._is_label(body):
             return "label", body
+        cal = self.calibration
         scores = {n: self._support(body, n) for n in (valid or self.sources)}
         if valid:
-            kept = [n for n in valid if _supported(scores[n], SUPPORT_FLOOR, MIN_COVERAGE)]
+            kept = [n for n in valid if _supported(scores[n], cal.support_floor, cal.min_coverage)]
             if not kept:
                 self.unsupported += 1
                 return "drop", ""
@@ -276,7 +275,7 @@ class Guard:
             if (
                 best is None
                 or len(_words(body)) < ATTACH_MIN_WORDS
-                or not _supported(scores[best], ATTACH_FLOOR, ATTACH_COVERAGE)
+                or not _supported(scores[best], cal.attach_floor, cal.attach_coverage)
             ):
                 self.unmarked += 1
                 return "drop", ""

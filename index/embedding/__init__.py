@@ -6,6 +6,7 @@ May import: `peerchat.core` only (the lowest room of `peerchat.index`).
 """
 
 from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
+from peerchat.index.embedding.calibration import MINILM_L6_V2, Calibration
 from peerchat.index.embedding.embedders import (
     Embedder,
     HashEmbedder,
@@ -14,7 +15,9 @@ from peerchat.index.embedding.embedders import (
 )
 
 __all__ = [
+    "MINILM_L6_V2",
     "CachedEmbedder",
+    "Calibration",
     "Embedder",
     "EmbeddingCache",
     "HashEmbedder",

@@ -72,6 +72,7 @@ class CachedEmbedder:
         self._cache = cache
         self.name = cache.embedder.name
         self.dim = cache.embedder.dim
+        self.calibration = cache.embedder.calibration
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self._cache.embed(texts)[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from peerchat.index.embedding.calibration import MINILM_L6_V2, Calibration
 
 from peerchat.core.errors import PeerchatError
 
@@ -19,6 +20,7 @@ from peerchat.core.errors import PeerchatError
 class Embedder(Protocol):
     name: str
     dim: int
+    calibration: Calibration  # the floors and bonuses its cosines are judged by
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
@@ -28,6 +30,7 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2"
     dim = 384
+    calibration = MINILM_L6_V2
 
     def __init__(self, model_path: str = "") -> None:
         """Load the model from `model_path`, or from the package's own folder when empty."""
@@ -72,6 +75,8 @@ class HashEmbedder:
 
     name = "hash-bow-256"
     dim = 256
+    # A fake for tests, never calibrated: it is judged by MiniLM's values, as it always was.
+    calibration = MINILM_L6_V2
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

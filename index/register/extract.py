@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register.themes import tag_themes, theme_texts
 from peerchat.index.store.register import Register
@@ -19,11 +20,6 @@ from peerchat.ingest.register import extract_action_rows, extract_recommendation
 
 from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Signpost
 from peerchat.core.text import word_overlap
-
-# An action-plan row answers a recommendation when their texts are this similar (cosine of
-# the embeddings) or share this share of their words.
-LINK_SIMILARITY = 0.8
-LINK_OVERLAP = 0.6
 
 
 def build_register(
@@ -53,9 +49,9 @@ def build_register(
     rec_vectors = vectors[: len(recs)]
     row_vectors = vectors[len(recs) : len(recs) + len(actions)]
     theme_vectors = vectors[len(recs) + len(actions) :]
-    tags = tag_themes(rec_vectors, theme_vectors)
+    tags = tag_themes(rec_vectors, theme_vectors, embedder.calibration)
     recs = [replace(r, themes=t) for r, t in zip(recs, tags, strict=True)]
-    actions = _link_actions(recs, rec_vectors, actions, row_vectors)
+    actions = _link_actions(recs, rec_vectors, actions, row_vectors, embedder.calibration)
     return Register(tuple(recs), tuple(signposts), tuple(actions), rec_vectors)
 
 
@@ -64,8 +60,11 @@ def _link_actions(
     rec_vectors: np.ndarray,
     actions: list[ActionRow],
     row_vectors: np.ndarray,
+    calibration: Calibration,
 ) -> list[ActionRow]:
-    """Each row linked to the same council's feedback-report recommendation it answers."""
+    """Each row linked to the same council's feedback-report recommendation it answers:
+    their texts are as similar as `calibration.link_similarity` (cosine) or share
+    `calibration.link_overlap` of their words."""
     out = []
     for action, vector in zip(actions, row_vectors, strict=True):
         best, best_score = "", 0.0
@@ -74,7 +73,7 @@ def _link_actions(
                 continue
             cosine = float(rec_vectors[i] @ vector)
             overlap = word_overlap(rec.text, action.recommendation)
-            if cosine < LINK_SIMILARITY and overlap < LINK_OVERLAP:
+            if cosine < calibration.link_similarity and overlap < calibration.link_overlap:
                 continue
             score = max(cosine, overlap) + (0.01 if rec.key else 0.0)
             if score > best_score:

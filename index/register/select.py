@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
     from peerchat.core.councils import CouncilDirectory
 
-MATCH_FLOOR = 0.45  # default floor for matching_recommendations (cosine, MiniLM)
-
 
 def resolve_council(name: str, directory: CouncilDirectory, register: Register) -> str:
     """The canonical name of the council `name` means, which must have a report.
@@ -106,16 +104,17 @@ def matching_recommendations(
     register: Register,
     library: Library,
     query_vectors: np.ndarray,
-    mask: np.ndarray | None = None,
-    floor: float = MATCH_FLOOR,
+    mask: np.ndarray | None,
+    floor: float,
 ) -> list[tuple[Recommendation, float]]:
     """Recommendations similar to a question's topic, for cross-report answers.
 
     `query_vectors` are normalised rows (the topic and its alternatives); a recommendation
     scores its best cosine with any row. `mask` is the answerer's boolean mask over passage
     rows (library.chunks): a recommendation counts only when its passage passes. Returns
-    those scoring at least `floor`: first the best of each report (best first), then the
-    rest (best first). Empty when the register has no vectors.
+    those scoring at least `floor` (the embedder's `calibration.match_floor`, unless the
+    caller knows better): first the best of each report (best first), then the rest (best
+    first). Empty when the register has no vectors.
     """
     if not register.recommendations or register.vectors.size == 0 or len(query_vectors) == 0:
         return []

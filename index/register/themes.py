@@ -2,12 +2,14 @@
 
 Each theme has a short description written the way peer challenge reports talk; a
 recommendation is tagged with the theme whose description it is most similar to, plus any
-other theme within `MARGIN` of that best score and above `FLOOR`. No keyword lists.
+other theme close to that best score and above a floor (the embedder's calibration:
+theme_margin, theme_floor). No keyword lists.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from peerchat.index.embedding.calibration import Calibration
 
 THEMES: dict[str, str] = {
     "priorities and vision": (
@@ -48,9 +50,6 @@ THEMES: dict[str, str] = {
     ),
 }
 
-FLOOR = 0.25  # a second theme must score at least this
-MARGIN = 0.04  # ... and be within this of the best theme
-
 
 def theme_names() -> tuple[str, ...]:
     """The taxonomy's theme names, in their fixed order."""
@@ -65,11 +64,12 @@ def theme_texts() -> list[str]:
 def tag_themes(
     vectors: np.ndarray,
     theme_vectors: np.ndarray,
-    floor: float = FLOOR,
-    margin: float = MARGIN,
+    calibration: Calibration,
 ) -> list[tuple[str, ...]]:
-    """Themes of each row of `vectors` (normalised): the best, plus any within `margin` of
-    it that score at least `floor`, best first."""
+    """Themes of each row of `vectors` (normalised): the best, plus any within
+    `calibration.theme_margin` of it that score at least `calibration.theme_floor`, best
+    first."""
+    floor, margin = calibration.theme_floor, calibration.theme_margin
     if len(vectors) == 0:
         return []
     names = theme_names()
