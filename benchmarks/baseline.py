@@ -2,7 +2,7 @@
 
 pypdf page text, fixed-size character chunks (1,000 characters, 200 overlapping), the
 same MiniLM model, a FAISS flat index, the top 4 chunks. It answers in the JSON contract
-of `peerchat ask --json` so that ../shared/eval/score.py scores both the same way: the
+of `peerchat ask --json` so that the project's scorer (peerchat/scoring.py) scores both the same way: the
 answer is the top chunks, each followed by its marker; a citation's council is the file
 name with its hyphens as spaces (the tutorial keeps only the file name and page, and the
 sample files' names carry the council, which favours the baseline).

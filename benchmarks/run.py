@@ -126,7 +126,7 @@ def baseline(work: Path) -> dict:
 
 
 def score(command: list[str], env: dict) -> dict:
-    out = run([PYTHON, str(BENCH / "score.py"), str(QUESTIONS), "--", *command], env)
+    out = run([PYTHON, "-m", "peerchat.scoring", str(QUESTIONS), "--", *command], env)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -222,7 +222,8 @@ def render(r: dict) -> str:
         "",
         "## This project against the tutorial pipeline (dev questions, sample corpus)",
         "",
-        "Both scored by the same `score.py` (a copy of `../shared/eval/score.py`) on the 15 "
+        "Both scored by the same scorer (`peerchat/scoring.py`, a copy of "
+        "`../shared/eval/score.py`) on the 15 "
         "dev questions over the five sample PDFs. The baseline is `benchmarks/baseline.py`: "
         "pypdf page text, 1,000-character chunks with 200 overlapping, MiniLM, a FAISS flat "
         "index, top 4. Ingest times include loading the model.",

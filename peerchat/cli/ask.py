@@ -135,14 +135,12 @@ def search(
 @click.option("-k", default=5, show_default=True, help="Evidence must be in the first k citations.")
 @friendly
 def evaluate_command(questions: Path, index_dir: Path | None, rows: bool, k: int) -> None:
-    """Score the assistant on a question file (JSON lines), like the project's scorer."""
-    from dataclasses import asdict
-
+    """Score the assistant on a question file (JSON lines) with the project's scorer."""
     from peerchat.evaluate import evaluate
 
     assistant = load_assistant(index_dir)
-    results, figures = evaluate(questions, assistant.answer, k=k)
+    results, figures = evaluate(questions, assistant, k=k)
     if rows:
         for result in results:
-            click.echo(json.dumps(asdict(result)))
+            click.echo(json.dumps(result))
     click.echo(json.dumps(figures))
