@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 
 BENCH_SIZES ?= 100,1000,5000
 
-.PHONY: install run test lint bench bench-sample load screenshot test-llm browser clean-index
+.PHONY: install run test lint lint-imports bench bench-sample load screenshot test-llm browser clean-index
 
 install: $(STAMP)
 
@@ -35,12 +35,19 @@ run: install
 	$(BIN)/peerchat ingest data/reports
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# lint-imports first: an import against the layers (pyproject.toml) fails before any test runs.
 test: install
+	$(BIN)/python scripts/lint_imports.py
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/lint_imports.py
+
+# import-linter over the package as it installs (see scripts/lint_imports.py).
+lint-imports: install
+	$(BIN)/python scripts/lint_imports.py
 
 # The scale benchmark and the baseline comparison (about an hour at the default sizes):
 # writes benchmarks/RESULTS.md. `make bench BENCH_SIZES=100` for a quick run.
