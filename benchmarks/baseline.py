@@ -28,8 +28,9 @@ TOP_K = 4
 def build(reports: Path, index_dir: Path) -> dict:
     """Index every PDF in `reports`; returns timings."""
     import faiss
-    from peerchat.index.embedding import MiniLMEmbedder
     from pypdf import PdfReader
+
+    from peerchat.index.embedding import MiniLMEmbedder
 
     started = time.monotonic()
     chunks = []
@@ -61,6 +62,7 @@ def build(reports: Path, index_dir: Path) -> dict:
 def ask(index_dir: Path, questions: list[str]) -> list[dict]:
     """One reply per question, in the `peerchat ask --json` contract."""
     import faiss
+
     from peerchat.index.embedding import MiniLMEmbedder
 
     index = faiss.read_index(str(index_dir / "baseline.faiss"))

@@ -24,11 +24,10 @@ import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from peerchat.ingest.report import read_report
-
 from benchmarks.pdf_writer import lines_pdf
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Report
+from peerchat.ingest.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 MATERIAL = ROOT / "tests" / "data" / "text"

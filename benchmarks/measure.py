@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import ingest_paths
 from peerchat.index.embedding import MiniLMEmbedder
-
-from peerchat.core.settings import Settings
 
 TOPICS = (
     ("narrow priorities", "focus on a narrower set of priorities"),

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-from peerchat.ingest.sections import top_key
-from peerchat.ingest.sentences import sentence_spans
-
 from peerchat.core.records import Chunk, Report, Section
 from peerchat.core.text import count_tokens
+from peerchat.ingest.sections import top_key
+from peerchat.ingest.sentences import sentence_spans
 
 SHORT_SECTION_TOKENS = 40
 

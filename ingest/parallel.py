@@ -17,16 +17,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
+from peerchat.core.records import Chunk, Report
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.chunk import chunk_report
 from peerchat.ingest.pdf import die_with_parent
 from peerchat.ingest.report import read_report
-
-from peerchat.core.councils import CouncilDirectory
-from peerchat.core.errors import UnreadableReport
-from peerchat.core.limits import ReadLimits
-from peerchat.core.records import Chunk, Report
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from peerchat.core.limits import ReadLimits
 from peerchat.ingest.pdf import RawPage, read_pdf
 from peerchat.ingest.textfile import read_text_pages
-
-from peerchat.core.limits import ReadLimits
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from peerchat.ingest.sections import top_key
-
 from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Section, Signpost
+from peerchat.ingest.sections import top_key
 
 _BULLET = "•●▪◦‣∙·–*\\-"
 _ITEM = re.compile(

@@ -8,6 +8,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peerchat.core.errors import UnreadableReport
+from peerchat.core.limits import ReadLimits
+from peerchat.core.records import REPORT_TYPES, Report, TableRow
 from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.clean import (
     Block,
@@ -28,10 +31,6 @@ from peerchat.ingest.pdf import RawPage
 from peerchat.ingest.readers import UNSUPPORTED, reader_for
 from peerchat.ingest.sections import find_sections
 from peerchat.ingest.tables import DraftRow, find_pdf_table, tab_table_spans
-
-from peerchat.core.errors import UnreadableReport
-from peerchat.core.limits import ReadLimits
-from peerchat.core.records import REPORT_TYPES, Report, TableRow
 
 if TYPE_CHECKING:
     from peerchat.core.councils import CouncilDirectory

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from peerchat.ingest.clean import Block
-
 from peerchat.core.records import Section
+from peerchat.ingest.clean import Block
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
 _ANNEX = re.compile(r"^(annex|appendix)\s+([A-Z0-9]{1,4}|[IVX]{1,5})\b[\s:.–-]*(.*)$", re.I)

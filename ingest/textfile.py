@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from peerchat.ingest.pdf import RawPage
-
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits
+from peerchat.ingest.pdf import RawPage
 
 _PAGE_OF = re.compile(r"^\s*page\s*\d{1,4}\s*(?:of|/)\s*\d{1,4}\s*$", re.I)
 

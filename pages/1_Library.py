@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import streamlit as st
-from peerchat.ingest.readers import SUPPORTED_SUFFIXES
 
 from peerchat import manage, ui
+from peerchat.ingest.readers import SUPPORTED_SUFFIXES
 from peerchat.render import library_rows
 
 st.title("Library")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from peerchat.index.register import select_recommendations, theme_counts, theme_names
 
 from peerchat import ui
+from peerchat.index.register import select_recommendations, theme_counts, theme_names
 from peerchat.render import recommendation_dict
 
 ALL_THEMES = "All themes"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import streamlit as st
-from peerchat.index.register import select_signposts
 
 from peerchat import ui
+from peerchat.index.register import select_signposts
 
 st.title("Signposted practice")
 settings = ui.settings()

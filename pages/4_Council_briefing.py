@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import streamlit as st
-from peerchat.index.register import briefing_markdown, council_briefing
 
 from peerchat import ui
+from peerchat.index.register import briefing_markdown, council_briefing
 
 st.title("Council briefing")
 settings = ui.settings()

@@ -19,11 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from peerchat.core.settings import Settings  # noqa: E402
 from peerchat.index.answer import Assistant  # noqa: E402
 from peerchat.index.build import ingest_paths  # noqa: E402
 from peerchat.index.embedding import MiniLMEmbedder  # noqa: E402
-
-from peerchat.core.settings import Settings  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 REPORTS = ROOT / "data" / "reports"

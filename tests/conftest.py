@@ -48,9 +48,8 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:
 @pytest.fixture(scope="session")
 def assistant(sample_index: Path, minilm):
     """The assistant over the sample index (read-only: do not ingest into it)."""
-    from peerchat.index.answer import Assistant
-
     from peerchat.core.settings import Settings
+    from peerchat.index.answer import Assistant
 
     return Assistant.load(Settings(index_dir=sample_index), embedder=minilm)
 

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from peerchat.index.search import Filters, Turn, citations_for_hits, understand
 
 from peerchat.core.councils import CouncilDirectory
+from peerchat.index.search import Filters, Turn, citations_for_hits, understand
 
 DEV = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
 MARKER = re.compile(r"\[(\d+)\]")

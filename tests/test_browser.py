@@ -60,10 +60,9 @@ def _healthy(url: str) -> bool:
 def index_dir(request: pytest.FixtureRequest) -> Path:
     """data/index when `make screenshot` has just built it from the sample reports (fast);
     otherwise the session's sample index."""
+    from peerchat.core.errors import PeerchatError
     from peerchat.index.answer import generation_key
     from peerchat.index.store import Library, current_generation, read_manifest
-
-    from peerchat.core.errors import PeerchatError
 
     built = ROOT / "data" / "index"
     if generation_key(built):

@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 import pytest
+
+from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import file_hash, ingest_paths
 from peerchat.index.embedding import HashEmbedder
 from peerchat.index.store import Library
 from peerchat.index.store.generations import PREVIOUS, build_lock, current_generation, read_manifest
-
-from peerchat.core.settings import Settings
 from tests.council_copies import council_copies
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from peerchat.index.search import Filters
-
 from peerchat.core.records import Answer, Citation
 from peerchat.export import conversation_markdown
+from peerchat.index.search import Filters
 
 
 def _citation(n: int, council: str, quotes: tuple[str, ...] = ()) -> Citation:

@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from peerchat.index.answer import Assistant
-from peerchat.index.build import ingest_paths
-from peerchat.index.embedding import HashEmbedder
-from peerchat.index.search.query import MAX_QUESTION_CHARS
 
 from peerchat import manage
 from peerchat.admin import admin_by_password
 from peerchat.core.limits import ReadLimits
 from peerchat.core.records import Answer
 from peerchat.core.settings import Settings
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.embedding import HashEmbedder
+from peerchat.index.search.query import MAX_QUESTION_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {p.name: p.read_bytes() for p in sorted((ROOT / "data" / "reports").glob("*.pdf"))}

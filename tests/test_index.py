@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+
+from peerchat.core.errors import IndexIncompatible, IndexMissing
 from peerchat.index.build import ingest_paths
 from peerchat.index.search import Filters, search
 from peerchat.index.store import CURRENT, Library, current_generation
-
-from peerchat.core.errors import IndexIncompatible, IndexMissing
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"

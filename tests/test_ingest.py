@@ -7,14 +7,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from peerchat.ingest.catalogue import Catalogue
-from peerchat.ingest.chunk import chunk_report
-from peerchat.ingest.report import read_report
 from pypdf import PdfReader, PdfWriter
 
 from benchmarks.pdf_writer import lines_pdf
 from peerchat.core.errors import UnreadableReport
 from peerchat.core.limits import ReadLimits
+from peerchat.ingest.catalogue import Catalogue
+from peerchat.ingest.chunk import chunk_report
+from peerchat.ingest.report import read_report
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"

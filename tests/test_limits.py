@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from peerchat.index.build import ingest_paths
-from peerchat.ingest.report import read_report
 
 from peerchat.core.errors import PeerchatError, UnreadableReport
 from peerchat.core.limits import ReadLimits
 from peerchat.core.settings import Settings
+from peerchat.index.build import ingest_paths
+from peerchat.ingest.report import read_report
 from tests.pdf_maker import bomb_pdf, text_pdf
 
 TEXT_REPORT = Path(__file__).resolve().parent / "data" / "text"

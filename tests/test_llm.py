@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+from peerchat.core.errors import LLMError
+from peerchat.core.records import Answer
 from peerchat.index.answer import Assistant, answer_question
 from peerchat.index.answer.guard import Guard, Source
 from peerchat.index.answer.llm import ChatClient, Message
@@ -21,9 +24,6 @@ from peerchat.index.answer.llm_answer import WITHHELD
 from peerchat.index.answer.prompts import load_prompt
 from peerchat.index.embedding import HashEmbedder
 from peerchat.index.search import Turn
-
-from peerchat.core.errors import LLMError
-from peerchat.core.records import Answer
 from tests.llm_fake import FakeModel, Reply, echo
 
 TEXT = Path(__file__).resolve().parent / "data" / "text"
@@ -44,9 +44,8 @@ PLANT = (
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """Lambeth and Cambridge (with a planted paragraph) indexed with the hash embedder."""
-    from peerchat.index.build import ingest_paths
-
     from peerchat.core.settings import Settings
+    from peerchat.index.build import ingest_paths
 
     folder = tmp_path_factory.mktemp("llm-reports")
     shutil.copy(TEXT / "lambeth-cpc-feedback-2016.md", folder)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from peerchat.index.store import Library
 
 from peerchat import manage
 from peerchat.admin import Admin, admin_by_password
 from peerchat.core.errors import NotAuthorised, PeerchatError
 from peerchat.core.settings import Settings
+from peerchat.index.store import Library
 from tests.pdf_maker import bomb_pdf
 
 TEXTS = Path(__file__).resolve().parent / "data" / "text"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from peerchat.index.store.generations import CURRENT, build_lock, current_generation
 
 from peerchat.cli import main
+from peerchat.index.store.generations import CURRENT, build_lock, current_generation
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_EXPORTS = ROOT / "tests" / "data" / "text"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from peerchat.index.answer import Assistant
-from peerchat.index.build import ingest_paths
-from peerchat.index.search.query import MAX_QUESTION_CHARS, clean_question
 
 from peerchat.cli import main
 from peerchat.core.records import Answer
 from peerchat.core.settings import Settings
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.search.query import MAX_QUESTION_CHARS, clean_question
 
 TEXT = Path(__file__).resolve().parent / "data" / "text"
 QUESTION = "What did Lambeth say about pre-decision scrutiny?"

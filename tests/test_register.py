@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from peerchat.core.records import Report, Section, TableRow
 from peerchat.index.embedding import HashEmbedder
 from peerchat.index.register import (
     action_answering,
@@ -17,8 +19,6 @@ from peerchat.index.register import (
 from peerchat.index.store import Library
 from peerchat.ingest.chunk import chunk_report
 from peerchat.ingest.register import extract_recommendations, find_dates
-
-from peerchat.core.records import Report, Section, TableRow
 
 CB = "Central Bedfordshire Council"
 LAMBETH = "Lambeth London Borough Council"

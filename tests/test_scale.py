@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from benchmarks.generate import generate
+from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import ingest_paths
 from peerchat.index.store import Library
@@ -22,9 +25,6 @@ from peerchat.index.store.dense import pool_sentences
 from peerchat.index.store.sentences import SentenceIndex
 from peerchat.ingest import parallel
 from peerchat.ingest.report import read_report
-
-from benchmarks.generate import generate
-from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from peerchat.index.answer import Assistant
-from peerchat.index.build import ingest_paths
-from peerchat.index.store import current_generation
 
 from peerchat.cli import main
 from peerchat.core.settings import Settings
+from peerchat.index.answer import Assistant
+from peerchat.index.build import ingest_paths
+from peerchat.index.store import current_generation
 from peerchat.serve import LiveAssistant, PeerchatServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,18 +9,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import IndexIncompatible, UnknownCouncil
+from peerchat.core.logs import event, question_fields, seconds_since
+from peerchat.core.records import Answer, Hit
+from peerchat.core.settings import Settings
 from peerchat.index.answer.extractive import answer_question
 from peerchat.index.embedding.embedders import Embedder, make_embedder
 from peerchat.index.search.hybrid import Filters, search
 from peerchat.index.search.query import Turn, clean_question, strip_councils
 from peerchat.index.store.generations import current_generation
 from peerchat.index.store.library import Library
-
-from peerchat.core.councils import CouncilDirectory
-from peerchat.core.errors import IndexIncompatible, UnknownCouncil
-from peerchat.core.logs import event, question_fields, seconds_since
-from peerchat.core.records import Answer, Hit
-from peerchat.core.settings import Settings
 
 log = logging.getLogger("peerchat.answer")
 

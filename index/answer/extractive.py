@@ -13,6 +13,10 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
+from peerchat.core.text import spaced_words, word_overlap
 from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.search.cite import citation_for, quoted_page
@@ -21,10 +25,6 @@ from peerchat.index.search.query import Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
-
-from peerchat.core.councils import Council, CouncilDirectory
-from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
-from peerchat.core.text import spaced_words, word_overlap
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.ingest.sentences import ABBREVIATIONS, split_sentences

@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from peerchat.core.errors import LLMError
+from peerchat.core.records import Answer, Citation
+from peerchat.core.text import count_tokens
 from peerchat.index.answer.extractive import answer_question
 from peerchat.index.answer.guard import Guard, Source
 from peerchat.index.answer.llm import ChatClient, Message
@@ -29,10 +32,6 @@ from peerchat.index.search.cite import citations_for_hits, quoted_page
 from peerchat.index.search.hybrid import Filters
 from peerchat.index.search.query import Turn
 from peerchat.ingest.sentences import sentence_spans
-
-from peerchat.core.errors import LLMError
-from peerchat.core.records import Answer, Citation
-from peerchat.core.text import count_tokens
 
 if TYPE_CHECKING:
     from peerchat.index.answer.assistant import Assistant

@@ -18,6 +18,12 @@ from pathlib import Path
 
 import numpy as np
 from numpy.lib.format import open_memmap
+
+from peerchat.core.councils import CouncilDirectory
+from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.core.limits import ReadLimits
+from peerchat.core.logs import event, seconds_since
+from peerchat.core.records import Chunk, Report
 from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register.extract import build_register
@@ -44,12 +50,6 @@ from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.parallel import ParseJob, forget_others, parse_all
 from peerchat.ingest.readers import UNSUPPORTED, readable
 from peerchat.ingest.sentences import sentence_spans
-
-from peerchat.core.councils import CouncilDirectory
-from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
-from peerchat.core.limits import ReadLimits
-from peerchat.core.logs import event, seconds_since
-from peerchat.core.records import Chunk, Report
 
 log = logging.getLogger("peerchat.ingest")
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
 from peerchat.index.embedding.embedders import Embedder
 
 BATCH = 512  # texts per model call: the model sorts them by length, so less padding

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from peerchat.index.embedding.calibration import MINILM_L6_V2, Calibration
 
 from peerchat.core.errors import PeerchatError
+from peerchat.index.embedding.calibration import MINILM_L6_V2, Calibration
 
 
 class Embedder(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from peerchat.core.records import ActionRow, Recommendation, Report, Signpost
 from peerchat.index.register.select import (
     action_answering,
     actions_for,
@@ -19,8 +20,6 @@ from peerchat.index.register.select import (
 )
 from peerchat.index.register.themes import theme_names
 from peerchat.index.store.register import Register
-
-from peerchat.core.records import ActionRow, Recommendation, Report, Signpost
 
 
 @dataclass(frozen=True)

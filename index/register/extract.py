@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+
+from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Signpost
+from peerchat.core.text import word_overlap
 from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register.themes import tag_themes, theme_texts
 from peerchat.index.store.register import Register
 from peerchat.ingest.register import extract_action_rows, extract_recommendations, extract_signposts
-
-from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Signpost
-from peerchat.core.text import word_overlap
 
 
 def build_register(

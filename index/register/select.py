@@ -9,16 +9,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from peerchat.index.register.themes import theme_names
-from peerchat.index.store.register import Register
 
 from peerchat.core.errors import PeerchatError, UnknownCouncil
 from peerchat.core.records import ActionRow, Recommendation, Signpost
+from peerchat.index.register.themes import theme_names
+from peerchat.index.store.register import Register
 
 if TYPE_CHECKING:
-    from peerchat.index.store.library import Library
-
     from peerchat.core.councils import CouncilDirectory
+    from peerchat.index.store.library import Library
 
 
 def resolve_council(name: str, directory: CouncilDirectory, register: Register) -> str:

@@ -9,6 +9,7 @@ theme_margin, theme_floor). No keyword lists.
 from __future__ import annotations
 
 import numpy as np
+
 from peerchat.index.embedding.calibration import Calibration
 
 THEMES: dict[str, str] = {

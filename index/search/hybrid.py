@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from peerchat.index.embedding.embedders import Embedder
-from peerchat.index.store.library import Library
 
 from peerchat.core.records import Hit
+from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.store.library import Library
 
 RRF_K = 60
 CANDIDATES = 300  # passages a search ranks in full (with their sentences)

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from peerchat.core.errors import IndexIncompatible
+from peerchat.core.records import Chunk, Recommendation, Report
 from peerchat.index.store.dense import DenseIndex
 from peerchat.index.store.generations import Manifest, current_generation, read_manifest
 from peerchat.index.store.lexical import LexicalIndex
@@ -14,9 +17,6 @@ from peerchat.index.store.passages import Passages
 from peerchat.index.store.register import Register, read_register
 from peerchat.index.store.sentences import SentenceIndex
 from peerchat.index.store.sqlite import StoredReport, read_reports
-
-from peerchat.core.errors import IndexIncompatible
-from peerchat.core.records import Chunk, Recommendation, Report
 
 
 @dataclass

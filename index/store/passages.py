@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from peerchat.index.store.sqlite import CHUNK_COLUMNS, chunk_from_row
 
 from peerchat.core.records import Chunk
+from peerchat.index.store.sqlite import CHUNK_COLUMNS, chunk_from_row
 
 CACHE_SIZE = 4096
 

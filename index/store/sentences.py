@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from peerchat.index.store.lexical import overlap_terms
 
 from peerchat.core.records import Chunk, Recommendation, Report
+from peerchat.index.store.lexical import overlap_terms
 
 SPANS = "sentence_spans.npy"
 VECTORS = "sentences.npy"
