@@ -166,6 +166,7 @@ class Answer:
     notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
     topic: str = ""  # what was searched for (a follow-up may borrow it)
     aggregate: bool = False  # answered across reports, council by council
+    items: tuple[str, ...] = ()  # ids of the register items (rows, recommendations, signposts) used
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:
