@@ -35,6 +35,13 @@ from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, S
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
+# "How much will it save?" is answered by a sum of money.
+MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
+    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\bhow much\b|£",
+    re.IGNORECASE,
+)
+MONEY = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", re.IGNORECASE)
 # "Why ...?" is answered by a sentence that gives a cause or a consequence.
 CAUSE = re.compile(
     r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
@@ -435,6 +442,9 @@ def _score_sentences(
         scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
+        if MONEY_QUESTION.search(query.question):
+            money = np.asarray([bool(MONEY.search(library.sentence_text(int(r)))) for r in rows])
+            scores += cal.number_match_bonus * money
     elif query.intent.why:
         causal = np.asarray([bool(CAUSE.search(library.sentence_text(int(r)))) for r in rows])
         scores += cal.cause_bonus * causal * (0.5 + shares)
@@ -611,7 +621,7 @@ def _answer_single(
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
-    chosen = _with_neighbours(library, chosen)
+    chosen = _with_neighbours(library, _with_continuation(library, chosen))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     extra = rank_passages(
         library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
@@ -709,6 +719,29 @@ def _with_neighbours(library: Library, chosen: list[Evidence]) -> list[Evidence]
             out.append(_evidence(library, after, ev.score))
             taken.add(after)
     return out
+
+
+def _with_continuation(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """The best quote followed by the next sentence of its paragraph, which often says
+    what the first only introduces ("The programme came up frequently ... It is seen as
+    a bureaucratic solution ...")."""
+    if not chosen:
+        return chosen
+    first = chosen[0]
+    after = first.sentence + 1
+    spans = library.sentences.spans
+    if (
+        after >= len(spans)
+        or spans[after, 0] != first.chunk_row
+        or any(ev.sentence == after for ev in chosen)
+        or not _flagged(library, after, OK)
+        or first.text.rstrip().endswith(":")
+    ):
+        return chosen
+    text = library.chunks[first.chunk_row].text
+    if "\n\n" in text[int(spans[first.sentence, 2]) : int(spans[after, 1])]:
+        return chosen  # a new paragraph
+    return [first, _evidence(library, after, first.score), *chosen[1:]]
 
 
 def _flagged(library: Library, sentence: int, flag: int) -> bool:

@@ -78,7 +78,7 @@ COLUMN_TERMS = overlap_terms(
 def bare(topic: str, *words: frozenset[str], allowed: int = 0) -> bool:
     """Whether `topic` has no more than `allowed` words beyond the list words (and any
     further `words`)."""
-    rest = overlap_terms(topic) - LIST_TERMS
+    rest = {t for t in overlap_terms(topic) - LIST_TERMS if not t.isdigit()}
     for more in words:
         rest -= more
     return len(rest) <= allowed
