@@ -87,7 +87,7 @@ if submitted:
                 admin,
                 [(f.name, f.getvalue()) for f in uploads],
                 settings,
-                ui.load_embedder(settings.embedder, settings.model_path),
+                ui.embedder_of(settings),
                 progress=ui.StreamlitProgress(bar),
             )
             st.session_state["add_result"] = added
@@ -129,7 +129,7 @@ else:
                     admin,
                     chosen,
                     settings,
-                    ui.load_embedder(settings.embedder, settings.model_path),
+                    ui.embedder_of(settings),
                     progress=ui.StreamlitProgress(bar),
                 )
                 st.rerun()

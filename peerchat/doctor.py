@@ -2,7 +2,9 @@
 
 Each check says ok or FAIL, what it found, and on failure what to do. It looks at the
 installed packages, the offline tokenizer and embedding model, the index, the reports
-folder, free disk at the index and the log settings. Nothing is changed.
+folder, free disk at the index and the log settings. Nothing is changed, except that an
+ONNX embedding backend is exported into the model cache if it has not been yet (what its
+first use would do).
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ def _tokenizer(settings: Settings) -> Check:
 
 
 def _model(settings: Settings) -> Check:
-    """The MiniLM model: its folder exists, it loads with the hub offline, it embeds."""
+    """The MiniLM model: its folder exists, it loads with the hub offline by the chosen
+    backend (exported to ONNX first if need be), it embeds."""
     from peerchat.index.embedding import MiniLMEmbedder
 
     if settings.model_path:
@@ -138,7 +141,12 @@ def _model(settings: Settings) -> Check:
         return Check("model", False, f"the model folder {path} does not exist", fix)
     started = time.monotonic()
     try:
-        embedder = MiniLMEmbedder(str(path))
+        embedder = MiniLMEmbedder(
+            str(path),
+            settings.embed_backend,
+            settings.model_cache,
+            notify=lambda message: print(message, file=sys.stderr),
+        )
         vector = embedder.embed([PROBE_SENTENCE])
     except PeerchatError as exc:
         return Check("model", False, str(exc), fix)
@@ -151,15 +159,15 @@ def _model(settings: Settings) -> Check:
     return Check(
         "model",
         True,
-        f"{embedder.name} from {path} loads offline and embeds a sentence "
-        f"({embedder.dim} dims, {seconds:.1f} s){used}",
+        f"{embedder.name} ({settings.embed_backend} backend) from {embedder.path} loads "
+        f"offline and embeds a sentence ({embedder.dim} dims, {seconds:.1f} s){used}",
     )
 
 
 def _index(settings: Settings) -> Check:
     """The live generation: present, this format, built with the configured embedder,
     readable, and its manifest's counts agree with its contents."""
-    from peerchat.index.embedding import HashEmbedder, MiniLMEmbedder
+    from peerchat.index.embedding import embedder_name
     from peerchat.index.store import Library, current_generation, read_manifest
 
     index_dir = settings.index_dir
@@ -177,14 +185,13 @@ def _index(settings: Settings) -> Check:
         )
     except IndexIncompatible as exc:
         return Check("index", False, f"{index_dir} cannot be used ({exc.reason})", rebuild)
-    names = {"minilm": MiniLMEmbedder.name, "hash": HashEmbedder.name}
-    wanted = names.get(settings.embedder, settings.embedder)
+    wanted = embedder_name(settings)
     if manifest.embedder != wanted:
         return Check(
             "index",
             False,
             f"{index_dir} was built with {manifest.embedder}, the settings use {wanted}",
-            rebuild,
+            f"{rebuild}, or set PEERCHAT_EMBED_BACKEND to the backend it was built with",
         )
     counts = (len(library.stored), len(library.chunks))
     if counts != (manifest.reports, manifest.passages):

@@ -65,16 +65,24 @@ def _configure_logs(level: str, file: str, questions: bool, _settings: Settings)
 
 
 @st.cache_resource(show_spinner="Loading the language model…")
-def load_embedder(kind: str, model_path: str = "") -> Embedder:
-    """The embedding model, loaded once per server."""
-    return make_embedder(kind, model_path)
+def load_embedder(
+    kind: str, model_path: str = "", backend: str = "torch", cache_dir: str = ""
+) -> Embedder:
+    """The embedding model, loaded once per server (an ONNX backend is exported into
+    `cache_dir` on its first use)."""
+    return make_embedder(kind, model_path, backend, Path(cache_dir) if cache_dir else None)
+
+
+def embedder_of(settings: Settings) -> Embedder:
+    """The embedding model `settings` choose, loaded once per server."""
+    return load_embedder(
+        settings.embedder, settings.model_path, settings.embed_backend, str(settings.model_cache)
+    )
 
 
 @st.cache_resource(show_spinner="Opening the library…", max_entries=4)
 def _assistant_for(settings_key: str, generation: str, _settings: Settings) -> Assistant:
-    return Assistant.load(
-        _settings, embedder=load_embedder(_settings.embedder, _settings.model_path)
-    )
+    return Assistant.load(_settings, embedder=embedder_of(_settings))
 
 
 def load_assistant(settings: Settings) -> Assistant:
@@ -150,7 +158,7 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
         summary = manage.reindex(
             admin,
             settings,
-            load_embedder(settings.embedder, settings.model_path),
+            embedder_of(settings),
             progress=StreamlitProgress(bar),
             rebuild=rebuild,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from peerchat.core.logs import event, question_fields, seconds_since
 from peerchat.core.records import Answer, Hit
 from peerchat.core.settings import Settings
 from peerchat.index.answer.extractive import answer_question
-from peerchat.index.embedding.embedders import Embedder, make_embedder
+from peerchat.index.embedding.embedders import Embedder, embedder_for, embedder_name, mismatch
 from peerchat.index.search.hybrid import Filters, search
 from peerchat.index.search.query import Turn, clean_question, strip_councils
 from peerchat.index.store.generations import current_generation
@@ -32,16 +32,21 @@ class Assistant:
     councils: CouncilDirectory
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
-        """Open the live index and the embedder it was built with."""
+    def load(
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> Assistant:
+        """Open the live index and the embedder it was built with (`notify` hears of a
+        model export on its first use)."""
         started = time.monotonic()
         library = Library.open(settings.index_dir)
-        embedder = embedder or make_embedder(settings.embedder, settings.model_path)
-        if library.manifest.embedder != embedder.name:
-            raise IndexIncompatible(
-                settings.index_dir,
-                f"it was built with {library.manifest.embedder}, this setting uses {embedder.name}",
-            )
+        # Checked before the model loads: a wrong backend is refused at once, never exported.
+        wanted = embedder.name if embedder is not None else embedder_name(settings)
+        if library.manifest.embedder != wanted:
+            raise IndexIncompatible(settings.index_dir, mismatch(library.manifest.embedder, wanted))
+        embedder = embedder or embedder_for(settings, notify)
         event(
             log,
             "assistant_loaded",

@@ -1,4 +1,5 @@
-"""Sentence embedders (the real MiniLM model, a deterministic hash fake), the embedding
+"""Sentence embedders (the real MiniLM model run by torch, ONNX or ONNX int8 — exported
+once into a cache folder, onnx_export.py — and a deterministic hash fake), the embedding
 cache an ingest embeds through, and the calibration of the cosine floors and bonuses to
 the model they were measured on.
 
@@ -11,7 +12,12 @@ from peerchat.index.embedding.embedders import (
     Embedder,
     HashEmbedder,
     MiniLMEmbedder,
+    embedder_for,
+    embedder_name,
+    length_batches,
     make_embedder,
+    minilm_name,
+    mismatch,
 )
 
 __all__ = [
@@ -23,5 +29,10 @@ __all__ = [
     "HashEmbedder",
     "MiniLMEmbedder",
     "embed_into",
+    "embedder_for",
+    "embedder_name",
+    "length_batches",
     "make_embedder",
+    "minilm_name",
+    "mismatch",
 ]

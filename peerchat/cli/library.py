@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from peerchat.cli.options import friendly, index_option, open_library, settings_for
+from peerchat.cli.options import friendly, index_option, notify, open_library, settings_for
 
 
 @click.command()
@@ -31,7 +31,7 @@ def ingest(
     """
     from peerchat.core.logs import ingest_finished
     from peerchat.index.build import ingest_paths
-    from peerchat.index.embedding import make_embedder
+    from peerchat.index.embedding import embedder_for
     from peerchat.progress import StderrProgress
 
     settings = settings_for(index_dir, quiet=quiet or None)
@@ -40,7 +40,7 @@ def ingest(
         summary = ingest_paths(
             targets,
             settings.index_dir,
-            make_embedder(settings.embedder, settings.model_path),
+            embedder_for(settings, None if settings.quiet else notify),
             chunk_tokens=settings.chunk_tokens,
             rebuild=rebuild,
             progress=progress,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from peerchat.cli.options import friendly, index_option, settings_for
+from peerchat.cli.options import friendly, index_option, notify, settings_for
 
 
 @click.command()
@@ -52,11 +52,11 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     A new generation published by an ingest is picked up without a restart.
     """
     from peerchat.core.errors import PeerchatError
-    from peerchat.index.embedding import make_embedder
+    from peerchat.index.embedding import embedder_for
     from peerchat.serve import LiveAssistant, PeerchatServer
 
     settings = settings_for(index_dir, serve_host=host, serve_port=port)
-    live = LiveAssistant(settings, make_embedder(settings.embedder, settings.model_path))
+    live = LiveAssistant(settings, embedder_for(settings, notify))
     try:
         live.get()
     except PeerchatError as exc:

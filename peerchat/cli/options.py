@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from peerchat.core.errors import PeerchatError, UnknownCouncil
-from peerchat.core.settings import Settings
+from peerchat.core.settings import EMBED_BACKENDS, Settings
 
 if TYPE_CHECKING:
     from peerchat.index.answer import Assistant
@@ -24,14 +24,33 @@ if TYPE_CHECKING:
     from peerchat.index.store import Library
 
 
+BACKEND_KEY = "peerchat.embed_backend"
+
+
 def index_option(func: Callable) -> Callable:
-    """--index-dir: the index folder."""
+    """--index-dir: the index folder; --embed-backend: how the embedding model runs (kept
+    in the click context for `settings_for`, so commands need no parameter for it)."""
+    func = click.option(
+        "--embed-backend",
+        type=click.Choice(EMBED_BACKENDS),
+        default=None,
+        expose_value=False,
+        callback=_remember_backend,
+        help="How the embedding model runs: torch (fp32), onnx (fp32) or int8 "
+        f"(env PEERCHAT_EMBED_BACKEND, default {Settings.embed_backend}). An index is read "
+        "with the backend it was built with.",
+    )(func)
     return click.option(
         "--index-dir",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
         help="Index folder (default data/index, env PEERCHAT_INDEX_DIR).",
     )(func)
+
+
+def _remember_backend(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[BACKEND_KEY] = value
 
 
 def llm_options(func: Callable) -> Callable:
@@ -70,7 +89,14 @@ def filter_options(func: Callable) -> Callable:
 
 def settings_for(index_dir: Path | None, **overrides: Any) -> Settings:
     """Settings from the environment, then the command's flags (None: not given)."""
-    return Settings.from_env(index_dir=index_dir, **overrides)
+    ctx = click.get_current_context(silent=True)
+    backend = ctx.meta.get(BACKEND_KEY) if ctx is not None else None
+    return Settings.from_env(index_dir=index_dir, embed_backend=backend, **overrides)
+
+
+def notify(message: str) -> None:
+    """A one-off message to stderr (the embedding model being exported)."""
+    click.echo(f"peerchat: {message}", err=True)
 
 
 def friendly(func: Callable) -> Callable:
@@ -119,7 +145,7 @@ def load_assistant(index_dir: Path | None, **overrides: Any) -> Assistant:
     """The assistant over the live index, with the command's settings."""
     from peerchat.index.answer import Assistant
 
-    return Assistant.load(settings_for(index_dir, **overrides))
+    return Assistant.load(settings_for(index_dir, **overrides), notify=notify)
 
 
 def make_filters(

@@ -10,6 +10,8 @@ from pathlib import Path
 from peerchat.core.errors import PeerchatError
 from peerchat.core.limits import ReadLimits
 
+EMBED_BACKENDS = ("torch", "onnx", "int8")
+
 # Settings that must be above zero.
 _POSITIVE = (
     "parse_timeout",
@@ -27,6 +29,12 @@ class Settings:
     index_dir: Path = Path("data/index")
     reports_dir: Path = Path("data/reports")
     embedder: str = "minilm"  # "minilm" (the real model) or "hash" (a fast deterministic fake)
+    # How MiniLM runs (EMBED_BACKENDS): "torch" (fp32, as shipped), "onnx" (fp32 through
+    # ONNX Runtime) or "int8" (ONNX, dynamically quantised). An index records the backend
+    # it was built with; the ONNX models are exported once into `model_cache`.
+    embed_backend: str = "torch"
+    # Where exported models are kept; "" = $XDG_CACHE_HOME/peerchat or ~/.cache/peerchat.
+    model_cache_dir: str = ""
     chunk_tokens: int = 300
     search_k: int = 8
     quiet: bool = False
@@ -64,6 +72,11 @@ class Settings:
     test_kill_at: str = ""
 
     def __post_init__(self) -> None:
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise PeerchatError(
+                f"embed_backend must be one of {', '.join(EMBED_BACKENDS)} "
+                f"(PEERCHAT_EMBED_BACKEND or --embed-backend), not {self.embed_backend!r}"
+            )
         if self.ingest_workers < 0:
             raise PeerchatError(
                 f"ingest_workers must be 0 (one per core) or more (PEERCHAT_INGEST_WORKERS), "
@@ -95,6 +108,8 @@ class Settings:
         for key in ("index_dir", "reports_dir"):
             if key in values:
                 values[key] = Path(str(values[key]))
+        if not values.get("model_cache_dir") and env.get("XDG_CACHE_HOME"):
+            values["model_cache_dir"] = str(Path(env["XDG_CACHE_HOME"]) / "peerchat")
         return cls(**values)
 
     def with_(self, **changes: object) -> Settings:
@@ -103,6 +118,13 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def model_cache(self) -> Path:
+        """The folder exported embedding models are kept in (never the installed package)."""
+        if self.model_cache_dir:
+            return Path(self.model_cache_dir).expanduser()
+        return Path.home() / ".cache" / "peerchat"
 
     @property
     def read_limits(self) -> ReadLimits:
