@@ -30,9 +30,9 @@ SAMPLE = ROOT / "data" / "reports"
 
 def sample_sentences() -> list[str]:
     """The sentences an ingest of the sample reports embeds, in ingest order."""
-    from peerchat.index.store.sentences import sentence_spans
     from peerchat.ingest.chunk import chunk_report
     from peerchat.ingest.report import read_report
+    from peerchat.ingest.sentences import sentence_spans
 
     texts = []
     for path in sorted(SAMPLE.glob("*.pdf")):

@@ -7,20 +7,29 @@ name that says nothing or one that does). Every tenth report carries a planted p
 about a made-up programme, recorded with a question about it in `planted.jsonl`, so that
 search recall can be checked at every size. `reports.jsonl` records what each file is.
 
+With `--fresh`, the reports' sentences are new (the planted passages stay as they are):
+content words are swapped for others of the same kind drawn from the sample's own
+vocabulary, numbers and capitalised names are changed, and now and then two sentences of a
+paragraph swap their second clauses. No sentence then repeats the sample or another
+report, so the embedding cache cannot hide the cost of embedding them (the cold benchmark).
+
 Deterministic from the seed: report i is the same whatever the corpus size, so a smaller
 corpus is a prefix of a larger one.
 
-    python -m benchmarks.generate OUT_DIR --count 1000 [--seed 7]
+    python -m benchmarks.generate OUT_DIR --count 1000 [--seed 7] [--fresh]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import random
 import re
 import textwrap
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +37,7 @@ from benchmarks.pdf_writer import lines_pdf
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Report
 from peerchat.ingest.report import read_report
+from peerchat.ingest.sentences import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 MATERIAL = ROOT / "tests" / "data" / "text"
@@ -147,11 +157,15 @@ def _names(report: Report, directory: CouncilDirectory) -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def generate(out: Path, count: int, seed: int = 7) -> tuple[list[Generated], list[Planted]]:
-    """Write `count` report PDFs into `out`, with reports.jsonl and planted.jsonl."""
+def generate(
+    out: Path, count: int, seed: int = 7, fresh: bool = False
+) -> tuple[list[Generated], list[Planted]]:
+    """Write `count` report PDFs into `out`, with reports.jsonl and planted.jsonl; with
+    `fresh`, every report's sentences are new (see the module's docstring)."""
     out.mkdir(parents=True, exist_ok=True)
     directory = CouncilDirectory.load()
     sources = load_sources(directory)
+    vocabulary = Vocabulary.of(sources) if fresh else None
     councils = list(directory.current())
     made: list[Generated] = []
     planted: list[Planted] = []
@@ -159,7 +173,10 @@ def generate(out: Path, count: int, seed: int = 7) -> tuple[list[Generated], lis
         rng = random.Random(f"{seed}:{i}")
         council = councils[rng.randrange(len(councils))]
         plant = _plant(i, council) if i % PLANT_EVERY == 0 else None
-        generated, pdf = _report(i, rng, council, sources, plant)
+        freshen = None
+        if vocabulary is not None:  # its own generator: the plain corpus stays as it was
+            freshen = functools.partial(vocabulary.freshen, random.Random(f"{seed}:{i}:fresh"))
+        generated, pdf = _report(i, rng, council, sources, plant, freshen)
         (out / generated.file).write_bytes(pdf)
         made.append(generated)
         if plant is not None:
@@ -191,6 +208,7 @@ def _report(
     council: Council,
     sources: list[Source],
     plant: tuple[str, str] | None,
+    freshen: Callable[[str], str] | None = None,
 ) -> tuple[Generated, bytes]:
     year = rng.randrange(2014, 2026)
     month = rng.randrange(12)
@@ -232,7 +250,10 @@ def _report(
         if n == plant_at and plant is not None:
             paragraphs.insert(rng.randrange(len(paragraphs) + 1), plant[0])
         for paragraph in paragraphs:
+            planted_here = plant is not None and paragraph == plant[0]
             paragraph = _vary(paragraph, rng)
+            if freshen is not None and not planted_here:
+                paragraph = freshen(paragraph)
             body.append((_rename(paragraph, origin.names, council), style.size, False))
     pages = _layout(cover, body, style)
     m = len(pages)
@@ -263,6 +284,101 @@ def _vary(paragraph: str, rng: random.Random) -> str:
     if len(sentences) >= 3 and rng.random() < 0.6:
         del sentences[rng.randrange(1, len(sentences))]
     return " ".join(sentences)
+
+
+WORD = re.compile(r"[A-Za-z][a-z]+(?:-[a-z]+)*|\d[\d,.]*\d|\d")
+COMMON = 120  # the sample's most frequent words (the, and, council, ...) are never swapped
+SWAP = 0.3  # the chance that a content word is swapped
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The sample's words by kind (lower case or capitalised, by length and ending), for
+    swapping a word for another that reads as the same kind of word."""
+
+    common: frozenset[str]
+    by_kind: dict[tuple[bool, int, str], tuple[str, ...]]
+    by_band: dict[tuple[bool, int], tuple[str, ...]]  # when a kind has no other word
+
+    @classmethod
+    def of(cls, sources: list[Source]) -> Vocabulary:
+        counts: Counter[str] = Counter()
+        for source in sources:
+            for section in source.sections:
+                for paragraph in section.paragraphs:
+                    counts.update(w for w in WORD.findall(paragraph) if w[0].isalpha())
+        common = frozenset(w.lower() for w, _ in counts.most_common(COMMON))
+        by_kind: dict[tuple[bool, int, str], set[str]] = {}
+        by_band: dict[tuple[bool, int], set[str]] = {}
+        for word in counts:
+            if word.lower() not in common:
+                by_kind.setdefault(_kind(word), set()).add(word)
+                by_band.setdefault(_kind(word)[:2], set()).add(word)
+        return cls(
+            common,
+            {k: tuple(sorted(v)) for k, v in by_kind.items() if len(v) > 1},
+            {k: tuple(sorted(v)) for k, v in by_band.items() if len(v) > 1},
+        )
+
+    def freshen(self, rng: random.Random, paragraph: str) -> str:
+        """`paragraph` with new sentences (as the ingest splits them, bullets apart): every
+        one has at least one word or number changed, and two may swap their second clauses."""
+        spans = sentence_spans(paragraph)
+        if not spans:
+            return paragraph
+        sentences = [self._sentence(rng, paragraph[start:end]) for start, end in spans]
+        if len(sentences) >= 2 and rng.random() < 0.5:
+            a, b = rng.sample(range(len(sentences)), 2)
+            sentences[a], sentences[b] = _swap_clauses(sentences[a], sentences[b])
+        out, last = [], 0
+        for (start, end), sentence in zip(spans, sentences):
+            out += [paragraph[last:start], sentence]
+            last = end
+        return "".join(out) + paragraph[last:]
+
+    def _sentence(self, rng: random.Random, sentence: str) -> str:
+        spots = [m for m in WORD.finditer(sentence) if m.group().lower() not in self.common]
+        if not spots:
+            return sentence
+        forced = rng.randrange(len(spots))  # at least one change, so no sentence repeats
+        out, last = [], 0
+        for n, match in enumerate(spots):
+            if n != forced and rng.random() >= SWAP:
+                continue
+            out += [sentence[last : match.start()], self._other(rng, match.group())]
+            last = match.end()
+        return "".join(out) + sentence[last:]
+
+    def _other(self, rng: random.Random, word: str) -> str:
+        if word[0].isdigit():  # another number of as many digits, separators kept
+            digits = [c for c in word if c.isdigit()]
+            first = str(rng.randrange(1, 10)) if digits[0] != "0" else "0"
+            new = first + "".join(str(rng.randrange(10)) for _ in digits[1:])
+            if new == "".join(digits):  # another number, never the same one
+                new = new[:-1] + str((int(new[-1]) + 1) % 10)
+            changed = iter(new)
+            return "".join(next(changed) if c.isdigit() else c for c in word)
+        choices = self.by_kind.get(_kind(word)) or self.by_band.get(_kind(word)[:2]) or (word,)
+        pick = rng.randrange(len(choices))
+        if choices[pick] == word:  # another word, never the same one
+            pick = (pick + 1) % len(choices)
+        return choices[pick]
+
+
+def _kind(word: str) -> tuple[bool, int, str]:
+    """Capitalised or not, a length band, and the last two letters (-ed, -ly, -ng, -es...)."""
+    return (word[0].isupper(), min(len(word) // 3, 4), word[-2:].lower())
+
+
+def _swap_clauses(a: str, b: str) -> tuple[str, str]:
+    """Two sentences that trade what follows their first comma (each keeps its own end)."""
+    if ", " not in a or ", " not in b:
+        return a, b
+    head_a, tail_a = a.split(", ", 1)
+    head_b, tail_b = b.split(", ", 1)
+    end_a, end_b = a[-1] if a[-1] in ".!?" else "", b[-1] if b[-1] in ".!?" else ""
+    tail_a, tail_b = tail_a.rstrip(".!?"), tail_b.rstrip(".!?")
+    return f"{head_a}, {tail_b}{end_a}", f"{head_b}, {tail_a}{end_b}"
 
 
 def _rename(text: str, names: tuple[str, ...], council: Council) -> str:
@@ -303,8 +419,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--fresh", action="store_true", help="new sentences in every report (cold benchmark)"
+    )
     args = parser.parse_args()
-    made, planted = generate(args.out, args.count, args.seed)
+    made, planted = generate(args.out, args.count, args.seed, args.fresh)
     pages = sum(g.pages for g in made)
     print(f"{len(made)} reports, {pages} pages, {len(planted)} planted passages in {args.out}")
 

@@ -12,6 +12,7 @@ measures the approximate index's recall against exact search and the planted pas
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import sys
@@ -23,7 +24,7 @@ import numpy as np
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import ingest_paths
-from peerchat.index.embedding import MiniLMEmbedder
+from peerchat.index.embedding import embedder_for
 
 TOPICS = (
     ("narrow priorities", "focus on a narrower set of priorities"),
@@ -42,9 +43,15 @@ REPEATS = 40
 
 
 def measure_ingest(reports: Path, index_dir: Path) -> dict:
+    """A full ingest of `reports` into `index_dir` with the real model, by the backend of
+    PEERCHAT_EMBED_BACKEND. CPU seconds count the parse worker processes too; the load
+    average beside them says how much the machine's other work may have slowed the wall
+    clock."""
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
-    embedder = MiniLMEmbedder()
+    embedder = embedder_for(Settings.from_env())
     loaded = time.monotonic()
+    cpu_before = _cpu_s()
     stages: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -52,11 +59,13 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
 
     summary = ingest_paths([reports], index_dir, embedder, progress=progress)
     finished = time.monotonic()
+    cpu = _cpu_s() - cpu_before
     seconds = finished - loaded
     marks = [stages.get(s, finished) for s in ("reading", "embedding", "indexing")] + [finished]
     generation = index_dir / (index_dir / "CURRENT").read_text().strip()
     texts = summary.passages + int(len(np.load(generation / "sentence_spans.npy", mmap_mode="r")))
     return {
+        "embedder": embedder.name,
         "reports": summary.reports,
         "pages": summary.pages,
         "passages": summary.passages,
@@ -69,6 +78,9 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
         "embed_s": round(marks[2] - marks[1], 1),
         "index_build_s": round(marks[3] - marks[2], 1),
         "pages_per_s": round(summary.pages / seconds, 1),
+        "cpu_s": round(cpu, 1),
+        "pages_per_cpu_s": round(summary.pages / cpu, 2) if cpu else None,
+        "load1": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "index_mb": round(_size(generation) / 2**20, 1),
         "caches_mb": round(
             sum(_size(index_dir / n) for n in ("embed-cache.sqlite", "parse-cache.sqlite")) / 2**20,
@@ -81,7 +93,7 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
 
 def measure_query(index_dir: Path, corpus: Path) -> dict:
     started = time.monotonic()
-    embedder = MiniLMEmbedder()
+    embedder = embedder_for(Settings.from_env())
     model_loaded = time.monotonic()
     assistant = Assistant.load(Settings(index_dir=index_dir), embedder)
     loaded = time.monotonic()
@@ -237,6 +249,13 @@ def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process and its finished children (parse workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_rss_mb() -> float:

@@ -1,12 +1,19 @@
 """`make bench`: this project against the tutorial baseline on the dev questions, then the
 synthetic corpus at each size; writes benchmarks/RESULTS.md (and results.json beside it).
 
-    python -m benchmarks.run [--sizes 100,1000,5000] [--work benchmarks/.work]
+    python -m benchmarks.run [--sizes 100,1000,5000] [--cold-sizes 100,1000]
+                             [--work benchmarks/.work] [--cold-only]
 
 Every measurement runs in its own process (see measure.py). Each size is ingested into a
 fresh index folder; the largest may start from the embedding cache of the size before it
 (`--reuse-cache`, on by default for 5,000 and said so in the table): the generated reports
 recombine the same sections, so most of their sentences were embedded there already.
+
+The cold benchmark (`--cold-sizes`; `make bench-cold` runs it alone) ingests reports made
+with `generate --fresh`, whose sentences are all new, into an empty index folder (nothing
+cached), then the same files again into another empty folder holding only the first's
+embedding cache (the cached figure), then builds the tutorial pipeline's index of the same
+files (benchmarks/baseline.py). The embedding backend is PEERCHAT_EMBED_BACKEND's.
 """
 
 from __future__ import annotations
@@ -33,6 +40,10 @@ SEED = 7
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--cold-sizes", default="100,1000")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the cold benchmark (keeps the rest)"
+    )
     parser.add_argument("--work", type=Path, default=BENCH / ".work")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument(
@@ -55,12 +66,19 @@ def main() -> int:
     # Every step runs this checkout's code, even with the package installed from another.
     os.environ["PYTHONPATH"] = str(ROOT)
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    cold_sizes = [int(s) for s in args.cold_sizes.split(",") if s]
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     saved = args.out.parent / "results.json"
-    results: dict = json.loads(saved.read_text()) if saved.exists() and args.keep else {}
-    results.update(machine=machine(), started=time.strftime("%Y-%m-%d %H:%M UTC"))
+    keep = args.keep or args.cold_only
+    results: dict = json.loads(saved.read_text()) if saved.exists() and keep else {}
     commit = git_commit()
+    if args.cold_only:
+        results["cold"] = cold(work, cold_sizes, commit, results.get("cold", {}), saved, results)
+        args.out.write_text(render(results), encoding="utf-8")
+        print(args.out.read_text(encoding="utf-8"))
+        return 0
+    results.update(machine=machine(), started=time.strftime("%Y-%m-%d %H:%M UTC"))
 
     log("dev questions: this project")
     results["ours"] = ours(work)
@@ -97,11 +115,45 @@ def main() -> int:
             results["ann"] = measure_ann(index_dir)
         previous_index = index_dir
         (args.out.parent / "results.json").write_text(json.dumps(results, indent=2))
+    if cold_sizes:
+        results["cold"] = cold(work, cold_sizes, commit, {}, saved, results)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC")
     (args.out.parent / "results.json").write_text(json.dumps(results, indent=2))
     args.out.write_text(render(results), encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0
+
+
+def cold(work: Path, sizes: list[int], commit: str, done: dict, saved: Path, results: dict) -> dict:
+    """Cold, cached and tutorial-pipeline ingest of never-seen reports at each size (each
+    size's figures are saved as soon as they are measured)."""
+    corpus = work / "corpus-fresh"
+    generate(corpus, max(sizes), fresh=True)
+    for size in sizes:
+        folder = subset(corpus, size, work / f"fresh-{size}")
+        cold_dir, cached_dir = work / f"cold-index-{size}", work / f"cached-index-{size}"
+        for folder_ in (cold_dir, cached_dir):
+            shutil.rmtree(folder_, ignore_errors=True)
+            folder_.mkdir(parents=True)
+        log(f"{size} never-seen reports: cold ingest")
+        row = {"cold": measure("ingest", folder, cold_dir)}
+        shutil.copy(cold_dir / "embed-cache.sqlite", cached_dir / "embed-cache.sqlite")
+        log(f"{size} never-seen reports: the same files with their embeddings cached")
+        row["cached"] = measure("ingest", folder, cached_dir)
+        log(f"{size} never-seen reports: the tutorial pipeline")
+        baseline_dir = work / f"baseline-index-{size}"
+        shutil.rmtree(baseline_dir, ignore_errors=True)
+        out = run(
+            [PYTHON, "-m", "benchmarks.baseline", "build", str(folder), str(baseline_dir)],
+            os.environ,
+        )
+        row["baseline"] = json.loads(out.strip().splitlines()[-1])
+        row["measured"] = time.strftime("%Y-%m-%d %H:%M UTC")
+        row["commit"] = commit
+        done[str(size)] = row
+        results["cold"] = done
+        saved.write_text(json.dumps(results, indent=2))
+    return done
 
 
 def ours(work: Path) -> dict:
@@ -130,25 +182,14 @@ def score(command: list[str], env: dict) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def generate(corpus: Path, count: int) -> None:
+def generate(corpus: Path, count: int, fresh: bool = False) -> None:
     listed = corpus / "reports.jsonl"
     if listed.exists() and len(listed.read_text().splitlines()) >= count:
         return
-    log(f"generating {count} reports")
+    log(f"generating {count} {'never-seen ' if fresh else ''}reports")
     shutil.rmtree(corpus, ignore_errors=True)
-    run(
-        [
-            PYTHON,
-            "-m",
-            "benchmarks.generate",
-            str(corpus),
-            "--count",
-            str(count),
-            "--seed",
-            str(SEED),
-        ],
-        os.environ,
-    )
+    command = [PYTHON, "-m", "benchmarks.generate", str(corpus), "--count", str(count)]
+    run(command + ["--seed", str(SEED)] + (["--fresh"] if fresh else []), os.environ)
 
 
 def subset(corpus: Path, size: int, folder: Path) -> Path:
@@ -314,6 +355,7 @@ def render(r: dict) -> str:
                     f"| {name} | {m.get('build_s', '–')} | {m['p50_ms']} | {m['p95_ms']} | "
                     f"{m.get('recall@10', 1.0)} |"
                 )
+    lines += render_cold(r.get("cold") or {})
     lines += [
         "",
         "Notes:",
@@ -334,6 +376,80 @@ def render(r: dict) -> str:
         "names the programme.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_cold(cold: dict) -> list[str]:
+    """The cold benchmark's table (empty when it has not run)."""
+    if not cold:
+        return []
+    sizes = dict(sorted(cold.items(), key=lambda item: int(item[0])))
+    lines = [
+        "",
+        "## Never-seen reports: cold and cached ingest, and the tutorial pipeline",
+        "",
+        "Reports made by `benchmarks/generate.py --fresh` (seed 7): as above, but every "
+        "sentence is new (words swapped from the sample's vocabulary, numbers and names "
+        "changed, clauses recombined), so the embedding cache hides nothing. **Cold**: an "
+        "empty index folder (no embedding or parse cache). **Cached**: the same files into "
+        "another empty folder that holds only the cold run's embedding cache (files are "
+        "read again, nothing is embedded). **Tutorial**: `benchmarks/baseline.py build` on "
+        "the same files in the same run (pypdf, 1,000-character chunks, MiniLM through "
+        "`SentenceTransformer.encode` with its defaults, torch). Pages/s exclude loading the "
+        "model, for all three. The machine's 2 cores are shared with other work: CPU "
+        "seconds (the ingest's parse workers included) and the 1-minute load average at "
+        "the start and end of each run are given beside the wall clock.",
+        "",
+        "| | " + " | ".join(f"{s} reports" for s in sizes) + " |",
+        "|---" * (len(sizes) + 1) + "|",
+    ]
+
+    def row(label: str, get) -> None:
+        cells = []
+        for s in sizes.values():
+            try:
+                value = get(s)
+            except (KeyError, TypeError, ZeroDivisionError):
+                value = None
+            cells.append("–" if value is None else str(value))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("measured (UTC), commit", lambda s: f"{s['measured']}, {s['commit']}")
+    row("embedder", lambda s: s["cold"]["embedder"])
+    row("pages", lambda s: s["cold"]["pages"])
+    row(
+        "texts / embedded afresh (cold)",
+        lambda s: f"{s['cold']['texts']} / {s['cold']['embedded_fresh']}",
+    )
+    for key, label in (("cold", "cold"), ("cached", "cached")):
+        row(
+            f"{label}: ingest s (reading, embedding)",
+            lambda s, k=key: f"{s[k]['ingest_s']} ({s[k]['read_s']}, {s[k]['embed_s']})",
+        )
+        row(f"**{label}: pages/s**", lambda s, k=key: s[k]["pages_per_s"])
+        row(
+            f"{label}: CPU s, pages per CPU-s",
+            lambda s, k=key: f"{s[k]['cpu_s']}, {s[k]['pages_per_cpu_s']}",
+        )
+        row(f"{label}: load at start → end", lambda s, k=key: "{} → {}".format(*s[k]["load1"]))
+        row(f"{label}: peak RSS MB", lambda s, k=key: s[k]["peak_rss_mb"])
+    row(
+        "tutorial: ingest s (reading)",
+        lambda s: f"{s['baseline']['ingest_s']} ({s['baseline']['parse_s']})",
+    )
+    row("**tutorial: pages/s**", lambda s: s["baseline"]["pages_per_s"])
+    row(
+        "tutorial: CPU s, pages per CPU-s",
+        lambda s: f"{s['baseline']['cpu_s']}, {s['baseline']['pages_per_cpu_s']}",
+    )
+    row("tutorial: load at start → end", lambda s: "{} → {}".format(*s["baseline"]["load1"]))
+    row(
+        "**cold ÷ tutorial** (pages/s; per CPU-s)",
+        lambda s: "{:.2f}; {:.2f}".format(
+            s["cold"]["pages_per_s"] / s["baseline"]["pages_per_s"],
+            s["cold"]["pages_per_cpu_s"] / s["baseline"]["pages_per_cpu_s"],
+        ),
+    )
+    return lines
 
 
 if __name__ == "__main__":
