@@ -15,7 +15,10 @@ import numpy as np
 
 from peerchat.index.embedding.embedders import Embedder
 
-BATCH = 512  # texts per model call: the model sorts them by length, so less padding
+# Texts per model call. The embedder cuts them into batches by token length, so the more
+# it sees at once the less it pads: over the sample's sentences, batches of 32 cut from
+# groups of 512 hold 1.12 tokens for each real one, from 2,048 (all of them) 1.04.
+BATCH = 2048
 
 
 class EmbeddingCache:
