@@ -356,6 +356,7 @@ def render(r: dict) -> str:
                     f"{m.get('recall@10', 1.0)} |"
                 )
     lines += render_cold(r.get("cold") or {})
+    lines += render_backends(BENCH / "backends.json")
     lines += [
         "",
         "Notes:",
@@ -376,6 +377,38 @@ def render(r: dict) -> str:
         "names the programme.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_backends(path: Path) -> list[str]:
+    """The embedding backends' speed and answer figures (benchmarks/backends.json, written
+    from `make bench-embed` and the scorer's runs, with the commands and the load)."""
+    if not path.exists():
+        return []
+    b = json.loads(path.read_text(encoding="utf-8"))
+    lines = ["", "## Embedding backends", "", *b["intro"], ""]
+    batches = b["batches"]
+    lines += [
+        "| backend | " + " | ".join(f"batch {x}" for x in batches) + " | load (1 min) |",
+        "|---" * (len(batches) + 2) + "|",
+    ]
+    for name, row in b["speed"].items():
+        cells = [str(row["per_cpu_s"].get(x, "–")) for x in batches]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {row['load']} |")
+    lines += ["", *b["speed_notes"], ""]
+    figures = b["answer_figures"]
+    keys = b["answer_keys"]
+    lines += [
+        "| backend | questions | " + " | ".join(keys) + " |",
+        "|---" * (len(keys) + 2) + "|",
+    ]
+    for row in figures:
+        lines.append(
+            f"| {row['backend']} | {row['file']} | "
+            + " | ".join(str(row.get(k, "–")) for k in keys)
+            + " |"
+        )
+    lines += ["", *b["answer_notes"]]
+    return lines
 
 
 def render_cold(cold: dict) -> list[str]:

@@ -30,9 +30,11 @@ class Embedder(Protocol):
 
 
 MINILM = "all-MiniLM-L6-v2"
-# Sentences per model call. Measured (benchmarks/embed_speed.py, RESULTS.md): with the
-# batches cut by token length, 32 is the fastest of 32/64/128 for every backend here.
-BATCH_SIZE = 32
+# Sentences per model call, cut by token length. Measured with 2 threads on the sample's
+# sentences (benchmarks/RESULTS.md, "Embedding backends"): 128 embedded the most sentences
+# per CPU-second for torch (49 against 41 at 64 and 27 at 32) and int8 (74, 73, 68); one
+# thread prefers smaller batches, but two threads synchronise once a batch.
+BATCH_SIZE = 128
 
 
 def minilm_name(backend: str) -> str:
