@@ -20,7 +20,7 @@ from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+LIBRARY_PAGE = str(ROOT / "app_pages" / "1_Library.py")
 TEXTS = Path(__file__).resolve().parent / "data" / "text"
 BEDFORD = (TEXTS / "bedford-borough-cpc-action-plan-2024.txt").read_bytes()
 LAMBETH = (TEXTS / "lambeth-cpc-feedback-2016.md").read_bytes()

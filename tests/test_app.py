@@ -14,7 +14,7 @@ from peerchat.core.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+LIBRARY_PAGE = str(ROOT / "app_pages" / "1_Library.py")
 
 
 @pytest.fixture

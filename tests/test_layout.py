@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGES = sorted(
-    [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "peerchat" / "cli").glob("*.py")]
+    [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "peerchat" / "cli").glob("*.py")]
 )
 ROOMS = ("embedding", "store", "search", "register", "answer", "build")
 

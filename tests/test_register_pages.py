@@ -17,7 +17,7 @@ def page(sample_index: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(ROOT)
 
     def load(name: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=60)
+        at = AppTest.from_file(str(ROOT / "app_pages" / name), default_timeout=60)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
