@@ -738,7 +738,7 @@ def understood_markdown(seen: Understood) -> str:
         elif n == 1:
             where = f"the library's one council, {seen.councils[0]}"
     elif seen.scope == "chosen":
-        where = "the councils chosen in the sidebar: " + join_names(list(seen.councils))
+        where = join_names(list(seen.councils)) + " only, as chosen"
     else:
         where = join_names(list(seen.councils))
     types = join_names([_plural(t) for t in seen.report_types]) or "all report types"
