@@ -18,8 +18,8 @@ if assistant is not None:
         pages = sum(row["pages"] for row in rows)
         passages = sum(row["passages"] for row in rows)
         st.caption(
-            f"{len(rows)} reports, {pages} pages, {passages} passages. "
-            "Reports are read from the reports folder."
+            f"{ui.counted(len(rows), 'report')}, {ui.counted(pages, 'page')}, "
+            f"{ui.counted(passages, 'passage')}. Reports are read from the reports folder."
         )
         st.dataframe(
             rows,

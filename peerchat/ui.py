@@ -165,7 +165,7 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
             "add some on the Library page."
         )
         return
-    st.caption(f"The reports folder holds {_count(len(files), 'report file')}.")
+    st.caption(f"The reports folder holds {counted(len(files), 'report file')}.")
     # The label and key never change with the folder: a button whose label changed between
     # the page being drawn and the click is another button to Streamlit, and the click
     # would be lost.
@@ -201,26 +201,29 @@ def ingest_message(summary: IngestSummary) -> str:
     if summary.ingested:
         n = len(summary.ingested)
         changes.append(
-            f"{_count(n, 'new or changed report')} {'was' if n == 1 else 'were'} read into "
+            f"{counted(n, 'new or changed report')} {'was' if n == 1 else 'were'} read into "
             "the library"
         )
     if summary.removed:
         n = len(summary.removed)
         changes.append(
-            f"{_count(n, 'report')} no longer in the folder {'was' if n == 1 else 'were'} taken out"
+            f"{counted(n, 'report')} no longer in the folder {'was' if n == 1 else 'were'} taken out"
         )
     done = "Done: " + (
         "; ".join(changes) if changes else "nothing had changed in the reports folder"
     )
     if summary.skipped:
-        done += f"; {_count(len(summary.skipped), 'file')} could not be read (below)"
-    holds = f"The library {'now holds' if changes else 'holds'} {_count(summary.reports, 'report')}"
+        done += f"; {counted(len(summary.skipped), 'file')} could not be read (below)"
+    holds = (
+        f"The library {'now holds' if changes else 'holds'} {counted(summary.reports, 'report')}"
+    )
     if summary.reports:
         holds += f" ({summary.pages:,} pages)"
     return escape_markdown(f"{done}. {holds}.")
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """The count with its noun: 1 report, 2 reports."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
@@ -732,7 +735,7 @@ def understood_markdown(seen: Understood) -> str:
     all years" (escaped Markdown)."""
     if seen.scope == "all":
         n = len(seen.councils)
-        where = f"all {_count(n, 'council')} in the library"
+        where = f"all {counted(n, 'council')} in the library"
         if 1 < n <= LISTED_COUNCILS:
             where += ": " + join_names(list(seen.councils))
         elif n == 1:

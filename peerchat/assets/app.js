@@ -22,10 +22,13 @@
     return wrapper && wrapper.querySelector("summary");
   }
 
-  // Opening a source reruns the app, which draws its printed page; the chat page keeps
-  // itself scrolled to the bottom as it grows. So the source is scrolled to again as the
-  // page changes, for a few seconds, until the person scrolls or types themselves.
+  // Opening a source reruns the app, which draws its printed page. The chat page keeps
+  // itself scrolled to the bottom while its content grows, and lets go only when it is
+  // scrolled while its size holds still. So the source is scrolled to as the page changes
+  // and again once it has settled (twice: the first settles what "still" is), for a few
+  // seconds, unless the person scrolls or types meanwhile.
   let pendingScroll = null;
+  let settled = null;
   function scrollToSource(behavior) {
     if (!pendingScroll) return;
     if (performance.now() > pendingScroll.until) {
@@ -33,11 +36,31 @@
       return;
     }
     const summary = sourceSummary(pendingScroll.key);
-    if (summary) summary.scrollIntoView({ block: "start", behavior: behavior || "auto" });
+    if (!summary) return;
+    // A wheel event on the scrolling element stops the pull to the bottom, as a person's
+    // scrolling does (Streamlit listens for it while it scrolls).
+    const scroller = summary.closest("[data-testid='stAppScrollToBottomContainer']");
+    if (scroller) scroller.dispatchEvent(new WheelEvent("wheel", { bubbles: false }));
+    summary.scrollIntoView({ block: "start", behavior: behavior || "auto" });
+  }
+  function scrollWhenSettled() {
+    if (!pendingScroll) return;
+    clearTimeout(settled);
+    settled = setTimeout(() => {
+      scrollToSource();
+      settled = setTimeout(scrollToSource, 250);
+    }, 200);
   }
   for (const type of ["wheel", "touchmove", "keydown"]) {
     document.addEventListener(type, () => (pendingScroll = null), { passive: true });
   }
+  document.addEventListener(
+    "load",
+    (event) => {
+      if (event.target.tagName === "IMG") scrollWhenSettled();
+    },
+    true
+  );
 
   function openSource(key) {
     const summary = sourceSummary(key);
@@ -45,8 +68,9 @@
     const details = summary.closest("details");
     if (details && !details.open) summary.click();
     summary.focus({ preventScroll: true });
-    pendingScroll = { key: key, until: performance.now() + 5000 };
+    pendingScroll = { key: key, until: performance.now() + 8000 };
     scrollToSource(reducedMotion.matches ? "auto" : "smooth");
+    scrollWhenSettled();
     return true;
   }
 
@@ -93,6 +117,7 @@
     nameSelectButtons();
   }
   new MutationObserver(() => {
+    scrollWhenSettled();
     if (!queued) {
       queued = true;
       requestAnimationFrame(tidy);
