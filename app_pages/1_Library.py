@@ -48,7 +48,7 @@ if assistant is not None:
     else:
         st.info("The library is empty: the administrator can add reports below.")
 
-st.subheader("Change the library")
+st.header("Change the library")
 admin = ui.admin_panel(settings)
 if admin is None:
     st.stop()

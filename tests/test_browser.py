@@ -236,6 +236,12 @@ def test_on_a_phone_an_opened_source_shows_its_page_across_the_screen(
     )
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
     kit.wait_for(chrome, lambda d: kit.source(d, "source-a0-1")["in_view"])
+    # The picture: the printed page, as the phone shows it.
+    chrome.execute_script(
+        "document.querySelector(arguments[0] + \" [data-testid='stImage']\")"
+        ".scrollIntoView({block: 'center'});",
+        kit.SOURCE,
+    )
     path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-phone.png"))
     assert path.stat().st_size > 10_000
 
