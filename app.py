@@ -54,7 +54,7 @@ def chat_page() -> None:
     if not exchanges and not question:
         _welcome()
     for i, exchange in enumerate(exchanges):
-        _show_exchange(exchange, assistant, settings, i, ui.history_of(exchanges[:i]))
+        _show_exchange(exchange, assistant, settings, i)
 
     if question and question.strip():
         with st.chat_message("user"):
@@ -94,11 +94,11 @@ def _answer(assistant, question: str, history, filters) -> Answer | None:
     return final[0] if final else None
 
 
-def _show_exchange(exchange: ui.Exchange, assistant, settings, position: int, history) -> None:
+def _show_exchange(exchange: ui.Exchange, assistant, settings, position: int) -> None:
     with st.chat_message("user"):
         st.markdown(ui.escape_markdown(exchange.answer.question))
     with st.chat_message("assistant"):
-        ui.show_answer(exchange, assistant, settings, f"a{position}", position, history)
+        ui.show_answer(exchange, assistant, settings, f"a{position}", position)
 
 
 def _welcome() -> None:

@@ -28,14 +28,13 @@ from peerchat.admin import (
     admin_mode,
 )
 from peerchat.core import logs
-from peerchat.core.councils import CouncilDirectory
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
 from peerchat.core.records import REPORT_TYPES, Answer, Citation, join_names
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant, generation_key
 from peerchat.index.build import IngestSummary
 from peerchat.index.embedding import Embedder, make_embedder
-from peerchat.index.search import Filters, Turn, understand
+from peerchat.index.search import Filters, Turn
 from peerchat.index.store import Library
 from peerchat.progress import LABELS, UNITS
 
@@ -611,27 +610,20 @@ def citation_label(c: Citation) -> str:
 
 
 def show_answer(
-    exchange: Exchange,
-    assistant: Assistant,
-    settings: Settings,
-    key: str,
-    position: int = 0,
-    history: Sequence[Turn] = (),
+    exchange: Exchange, assistant: Assistant, settings: Settings, key: str, position: int = 0
 ) -> None:
     """An answer as the chat shows it: what was searched (and any name guessed), the text,
     its other notices, then its numbered sources. `position` is the exchange's place in the
-    conversation and `history` the turns before it (a question asked again is asked after
-    the same turns)."""
+    conversation (a question asked again is asked after the same turns)."""
     answer = exchange.answer
-    seen = understood(
-        answer, exchange.filters, assistant.library.councils, assistant.councils, history
-    )
-    show_understood(seen, answer, exchange.filters, key, position)
+    seen = searched(answer, exchange.filters, assistant.library.councils)
+    if seen is not None:
+        show_searched(seen, answer, exchange.filters, key, position)
     if answer.found:
         st.markdown(answer_markdown(answer, key))
     else:
         st.info(answer_markdown(answer, key), icon=":material/search_off:")
-    for notice in seen.notices:
+    for notice in seen.notices if seen is not None else answer.notices:
         st.caption(escape_markdown(notice))
     if answer.citations:
         st.markdown(f"**Sources** ({len(answer.citations)})")
@@ -641,8 +633,6 @@ def show_answer(
 
 # --- what a question was understood as -------------------------------------------------------
 
-# The notice the answerer gives when it took a misspelt name for a council.
-GUESS = re.compile(r"^Taking '(?P<typed>.+)' as (?P<council>.+?)\.$")
 LISTED_COUNCILS = 8  # "all N councils" names them when there are at most this many
 PENDING = "pending_question"  # session state: an Ask for the next run to answer
 
@@ -665,55 +655,48 @@ def ask_next(question: str, filters: Filters | None = None, history: int | None 
 
 
 @dataclass(frozen=True)
-class Understood:
-    """What an answer searched: the councils (as the question named them or a follow-up
-    carried them, as chosen in the sidebar, or all of the library's), report types and
-    years, and the names it guessed from misspellings; `notices` are the answer's other
-    notices."""
+class Searched:
+    """What an answer searched, as the line above it says: the councils (as the question
+    named them or a follow-up carried them, as chosen, or all of the library's), report
+    types and years, names guessed from misspellings, and the answer's other notices."""
 
     councils: tuple[str, ...]
     scope: str  # "named" | "chosen" | "all"
-    report_types: tuple[str, ...]
-    years: str  # "" for all years
+    report_types: tuple[str, ...] = ()
+    years: str = ""  # "" for all years
+    missing: tuple[str, ...] = ()  # named, but with no report in the library
     guesses: tuple[tuple[str, str], ...] = ()  # (as typed, council taken)
+    follow_up: bool = False
+    across: bool = False  # answered council by council
     notices: tuple[str, ...] = ()
 
 
-def understood(
-    answer: Answer,
-    filters: Filters,
-    library_councils: Sequence[str],
-    directory: CouncilDirectory,
-    history: Sequence[Turn] = (),
-) -> Understood:
-    """What `answer`, asked under `filters` after `history`, searched: the question read
-    again by the answerer's own `understand`, with the sidebar's filters over it as the
-    answerer applies them (the sidebar's report types and years win; a council the
-    question names narrows the sidebar's)."""
-    query = understand(answer.question, directory, list(history))
-    guesses, notices = [], []
-    for notice in answer.notices:
-        m = GUESS.match(notice)
-        if m:
-            guesses.append((m.group("typed"), m.group("council")))
-        else:
-            notices.append(notice)
-    named = tuple(c.name for c in query.councils)
-    if named:
-        chosen = tuple(c for c in named if c in filters.councils)
-        councils, scope = chosen or named, "named"
-    elif filters.councils:
-        councils, scope = tuple(filters.councils), "chosen"
+def searched(answer: Answer, filters: Filters, library_councils: Sequence[str]) -> Searched | None:
+    """What `answer`, asked under `filters`, searched: from how the answerer read the
+    question (`Answer.understood`) and the date range of the filters. None when the
+    question was not read (an empty one)."""
+    u = answer.understood
+    if u is None:
+        return None
+    guessed = {f"Taking '{typed}' as {council}." for typed, council in u.guesses}
+    notices = tuple(n for n in answer.notices if n not in guessed)
+    if u.councils and set(u.councils) == set(filters.councils):
+        councils, scope = tuple(u.councils), "chosen"
+    elif u.councils:
+        councils, scope = tuple(u.councils), "named"
     else:
         councils, scope = tuple(library_councils), "all"
-    years = _years(filters) or join_names([str(y) for y in query.years])
-    return Understood(
+    years = _years(filters) or join_names([str(y) for y in sorted(u.years)])
+    return Searched(
         councils,
         scope,
-        tuple(filters.report_types or query.report_types),
+        tuple(u.report_types),
         years,
-        tuple(guesses),
-        tuple(notices),
+        tuple(u.missing),
+        tuple(u.guesses),
+        u.follow_up,
+        u.across,
+        notices,
     )
 
 
@@ -730,7 +713,7 @@ def _years(filters: Filters) -> str:
     return ""
 
 
-def understood_markdown(seen: Understood) -> str:
+def searched_markdown(seen: Searched) -> str:
     """One line, e.g. "**Searched** Lambeth London Borough Council · all report types ·
     all years" (escaped Markdown)."""
     if seen.scope == "all":
@@ -744,22 +727,27 @@ def understood_markdown(seen: Understood) -> str:
         where = join_names(list(seen.councils)) + " only, as chosen"
     else:
         where = join_names(list(seen.councils))
+    if seen.follow_up and seen.scope == "named":
+        where += ", following on from the question before"
     types = join_names([_plural(t) for t in seen.report_types]) or "all report types"
     years = seen.years or "all years"
-    return "**Searched** " + escape_markdown(f"{where} · {types} · {years}")
+    line = f"{where} · {types} · {years}"
+    if seen.missing:
+        line += f" · no report for {join_names(list(seen.missing))} in the library"
+    return "**Searched** " + escape_markdown(line)
 
 
 def _plural(report_type: str) -> str:
     return report_type + "s"
 
 
-def show_understood(
-    seen: Understood, answer: Answer, filters: Filters, key: str, position: int
+def show_searched(
+    seen: Searched, answer: Answer, filters: Filters, key: str, position: int
 ) -> None:
     """Above an answer: what it searched; each guessed name, with a button to ask again
     without it; for a question that named no council, a button per council its sources
     come from, to ask again about that council alone."""
-    st.caption(understood_markdown(seen))
+    st.caption(searched_markdown(seen))
     for i, (typed, council) in enumerate(seen.guesses):
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.caption(escape_markdown(f"Taking '{typed}' as {council}."), width="content")
@@ -771,7 +759,7 @@ def show_understood(
                 on_click=ask_next,
                 args=(without_name(answer.question, typed), filters, position),
             )
-    if seen.scope != "all" or answer.aggregate or not answer.found:
+    if seen.scope != "all" or seen.across or not answer.found:
         return
     cited = _cited_councils(answer, seen.councils)
     if len(cited) < 2:

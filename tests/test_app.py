@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from peerchat import ui
-from peerchat.core.records import Answer, Citation
+from peerchat.core.records import Answer, Citation, Understood
 from peerchat.index.search import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,18 +261,13 @@ def test_a_vague_question_says_what_it_covered_and_offers_to_narrow(app_env: Pat
 
 def test_a_guessed_name_is_shown_and_can_be_taken_back(app_env: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
-    guessed = Answer(
-        "what did lambth say about scrutiny?",
-        True,
-        "Scrutiny is valued.",
-        councils=("Lambeth London Borough Council",),
-        notices=("Taking 'lambth' as Lambeth London Borough Council.", "Another notice."),
-    )
-    at.session_state["exchanges"] = [ui.Exchange(guessed, Filters())]
-    at.run()
+    answer = _ask(at, "what did lambth say about scrutiny?")
+    assert answer.understood.guesses == (("lambth", "Lambeth London Borough Council"),)
     captions = [c.value.replace("\\", "") for c in at.chat_message[1].caption]
-    assert "Taking 'lambth' as Lambeth London Borough Council." in captions
-    assert captions[-1] == "Another notice.", "the other notices stay under the answer"
+    assert captions[:2] == [
+        "**Searched** Lambeth London Borough Council · all report types · all years",
+        "Taking 'lambth' as Lambeth London Borough Council.",
+    ], captions
     assert captions.count("Taking 'lambth' as Lambeth London Borough Council.") == 1
     back = at.button(key="unguess-a0-0")
     assert back.label == "Ask again without Lambeth London Borough Council"
@@ -280,48 +275,45 @@ def test_a_guessed_name_is_shown_and_can_be_taken_back(app_env: Path) -> None:
     assert not at.exception
     again = at.session_state["exchanges"][-1].answer
     assert again.question == "what did say about scrutiny?"
-    assert len(at.session_state["exchanges"]) == 2
+    assert again.understood.councils == () and again.understood.guesses == ()
+    assert _understood_line(at, 3).startswith("**Searched** all 6 councils in the library")
 
 
-def test_understood_reads_the_question_and_the_filters(assistant) -> None:
-    councils = assistant.library.councils
-    directory = assistant.councils
+def test_the_searched_line_reads_how_the_answer_understood_the_question() -> None:
+    councils = ["A Council", "B Council", "C Council"]
 
-    def seen(question: str, filters: Filters | None = None) -> ui.Understood:
-        answer = Answer(question, True, "x")
-        return ui.understood(answer, filters or Filters(), councils, directory)
+    def line(understood: Understood, filters: Filters | None = None) -> str:
+        answer = Answer("q", True, "x", understood=understood)
+        seen = ui.searched(answer, filters or Filters(), councils)
+        return ui.searched_markdown(seen).replace("\\", "")
 
-    all_ = seen("what about finances?")
-    assert (all_.scope, all_.councils, all_.report_types, all_.years) == (
-        "all",
-        tuple(councils),
-        (),
-        "",
+    assert line(Understood()) == (
+        "**Searched** all 3 councils in the library: A Council, B Council and C Council · "
+        "all report types · all years"
     )
-    named = seen("what did Cambridge say about housing in its 2017 report?")
-    assert (named.scope, named.councils, named.years) == (
-        "named",
-        ("Cambridge City Council",),
-        "2017",
+    named = Understood(councils=("B Council",), report_types=("action plan",), years=(2017,))
+    assert line(named) == "**Searched** B Council · action plans · 2017"
+    chosen = Filters(councils=("A Council",), date_from="2017-01-01", date_to="2018-12-31")
+    assert line(Understood(councils=("A Council",)), chosen) == (
+        "**Searched** A Council only, as chosen · all report types · 2017 to 2018"
     )
-    typed = seen("what did Lambeth's action plan say?", Filters(date_from="2018-01-01"))
-    assert typed.report_types == ("action plan",) and typed.years == "from 2018"
-    assert ui.understood_markdown(typed) == (
-        "**Searched** Lambeth London Borough Council · action plans · from 2018"
+    assert line(Understood(councils=("A Council",), follow_up=True)) == (
+        "**Searched** A Council, following on from the question before · all report types · "
+        "all years"
     )
-    chosen = seen(
-        "what about finances?",
-        Filters(councils=("Cambridge City Council",), date_from="2017-01-01", date_to="2018-12-31"),
+    assert line(Understood(missing=("Z Council",)), Filters(date_from="2019-01-01")).endswith(
+        " · from 2019 · no report for Z Council in the library"
     )
-    assert ui.understood_markdown(chosen) == (
-        "**Searched** Cambridge City Council only, as chosen · all report types · 2017 to 2018"
+    guessed = Answer(
+        "q",
+        True,
+        "x",
+        notices=("Taking 'a' as A Council.", "Other."),
+        understood=Understood(councils=("A Council",), guesses=(("a", "A Council"),)),
     )
-    # A council the question names narrows the sidebar's choice, as the answerer does.
-    both = seen(
-        "what did Cambridge say?",
-        Filters(councils=("Cambridge City Council", "Lambeth London Borough Council")),
-    )
-    assert (both.scope, both.councils) == ("named", ("Cambridge City Council",))
+    seen = ui.searched(guessed, Filters(), councils)
+    assert seen.guesses == (("a", "A Council"),) and seen.notices == ("Other.",)
+    assert ui.searched(Answer("", False, "Ask a question."), Filters(), councils) is None
 
 
 def test_a_guessed_name_comes_out_of_the_question_asked_again() -> None:
