@@ -24,6 +24,7 @@ from peerchat.index.answer.structured import (
 )
 from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
@@ -61,6 +62,7 @@ COMMITTED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+MAX_TOPIC_RECOMMENDATIONS = 8  # recommendations listed for "X's recommendations on Y"
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
 SIGNPOST_QUESTION = re.compile(
@@ -122,7 +124,11 @@ def answer_question(
     resolved = tuple(c.name for c in present)
 
     def finish(answer: Answer) -> Answer:
-        return replace(answer, understood=_understood(query, present, missing, filters))
+        # The turn this answer leaves carries the topic it was about, context included.
+        topic = f"{query.topic} {query.context}".strip()
+        return replace(
+            answer, topic=topic, understood=_understood(query, present, missing, filters)
+        )
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
@@ -225,6 +231,16 @@ def _answer_structured(
         recs = key or recs
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
+    if intent.recommendations_on and resolved and not intent.signposts:
+        # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
+        matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
+        if matched:
+            best = matched[0][1]
+            recs = [r for r, score in matched if score >= best - cal.quote_margin]
+            recs = sorted(recs[:MAX_TOPIC_RECOMMENDATIONS], key=lambda r: (r.report_id, r.start))
+            return recommendations_answer(
+                library, query.question, recs, query.topic, resolved, on_topic=True
+            )
     signposts = [s for s in register.signposts if s.report_id in in_scope]
     carried_signposts = [s for s in signposts if s.id in query.items]
     if carried_signposts and _still_about(
@@ -455,23 +471,39 @@ def _expanded_terms(topic: str) -> set[str]:
 
 
 GENERIC_SHARE = 0.5  # a term in more than this share of passages says little
+SUBJECT_TERMS = 2  # at least this many of a question's rarest terms say what it is about
 
 
 def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
-    """Whether the question's subject is absent from the sentences in scope: it has
-    words of its own (not the reports' frame, not in most passages) and no sentence in
-    scope has any of them."""
+    """Whether the question's subject is absent from the sentences in scope: of its own
+    words (not the reports' frame, not in most passages), the rarest ones — what makes
+    the question about something — appear in no sentence in scope."""
     sentences = library.sentences
-    terms = _expanded_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    terms = _own_terms(query, library)
     if not terms:
         return False
     generic = float(np.log1p(1 / GENERIC_SHARE))
     weights = sentences.term_weights(terms)
-    specific = {t: w for t, w in weights.items() if t < 0 or w > generic}
+    # Rarest first, words the library knows before words it has never seen (a word no
+    # report uses may be the question's own paraphrase, or a subject none discusses).
+    ranked = sorted(
+        ((t >= 0, w, t) for t, w in weights.items() if t < 0 or w > generic), reverse=True
+    )
+    specific = [(w, t) for _, w, t in ranked[: max(SUBJECT_TERMS, (len(ranked) + 1) // 2)]]
     if not specific:
         return False
-    matched = sentences.matched_weight(rows, {t: w for t, w in specific.items() if t >= 0})
-    return not bool((matched > 0).any())
+    known = {t: w for w, t in specific if t >= 0}
+    if not known:
+        return True
+    return not bool((sentences.matched_weight(rows, known) > 0).any())
+
+
+def _own_terms(query: Query, library: Library) -> set[str]:
+    """The question's own topic terms: not the reports' frame, not an action-plan column."""
+    terms = overlap_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    if query.intent.plan_column:
+        terms -= COLUMN_TERMS
+    return {t for t in terms if not t.isdigit()}
 
 
 def _search_text(query: Query, library: Library) -> str:
