@@ -31,26 +31,22 @@ from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
 from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
-from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
+from peerchat.index.store.sentences import (
+    CAUSE,
+    DATE,
+    MONEY,
+    NUMBER,
+    OK,
+    PERSON,
+    RECOMMENDATION,
+    SIGNPOST,
+)
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
-# "How much will it save?" is answered by a sum of money.
 MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
     r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\bhow much\b|£",
-    re.IGNORECASE,
-)
-MONEY = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", re.IGNORECASE)
-# "Why ...?" is answered by a sentence that gives a cause or a consequence.
-CAUSE = re.compile(
-    r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
-    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason)\b",
-    re.IGNORECASE,
-)
-DATE_IN = re.compile(
-    r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
-    r"october|november|december)\b|\b(months?|years?|weeks?)\b",
     re.IGNORECASE,
 )
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
@@ -443,14 +439,11 @@ def _score_sentences(
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
         if MONEY_QUESTION.search(query.question):
-            money = np.asarray([bool(MONEY.search(library.sentence_text(int(r)))) for r in rows])
-            scores += cal.number_match_bonus * money
+            scores += cal.number_match_bonus * sentences.has(rows, MONEY)
     elif query.intent.why:
-        causal = np.asarray([bool(CAUSE.search(library.sentence_text(int(r)))) for r in rows])
-        scores += cal.cause_bonus * causal * (0.5 + shares)
+        scores += cal.cause_bonus * sentences.has(rows, CAUSE) * (0.5 + shares)
     elif query.intent.when and not query.intent.visit_date:
-        dated = np.asarray([bool(DATE_IN.search(library.sentence_text(int(r)))) for r in rows])
-        scores += cal.date_bonus * dated * (0.5 + shares)
+        scores += cal.date_bonus * sentences.has(rows, DATE) * (0.5 + shares)
     return rows, scores
 
 
