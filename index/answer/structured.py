@@ -72,6 +72,20 @@ def row_action(library: Library, row: ActionRow) -> ActionRow:
     )
 
 
+def row_text(library: Library, row: ActionRow) -> str:
+    """An action-plan row as plain text with its column names (what a language model is
+    given for it, and what its sentences are checked against)."""
+    row = row_action(library, row)
+    parts = [
+        f"Recommendation {row.ref}: {row.recommendation}",
+        f"Action: {row.action}" if row.action else "",
+        f"Cabinet sponsor: {row.sponsor}" if row.sponsor else "",
+        f"Lead: {row.lead}" if row.lead else "",
+        f"When: {'; '.join(row.dates)}" if row.dates else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
 def _linked_refs(text: str) -> list[str]:
     """The recommendation numbers an action names ("linked to Recommendations 1, 2 and 4")."""
     refs: list[str] = []
@@ -85,6 +99,7 @@ def action_answer(
 ) -> Answer:
     """One action-plan row written out: the recommendation, then what was asked first
     (lead, sponsor or dates), then the action."""
+    printed = row  # as the row's own cells print it (what its passage holds)
     row = row_action(library, row)
     chunk_row = library.chunks.rows_of_ids([row.chunk_id]).get(row.chunk_id)
     report = library.reports[row.report_id]
@@ -105,22 +120,43 @@ def action_answer(
     asked = [k for k in ("lead", "sponsor", "due") if getattr(intent, k)]
     for key in asked + [k for k in ("due", "lead", "sponsor") if k not in asked]:
         lines.append(fields[key])
-    if row.action:
-        lines.append(f"- **Action:** {row.action} [1]")
-    quotes = tuple(q for q in (row.recommendation, row.action) if q)
-    citations = (
-        (citation_for(chunk, 1, 1.0, quotes, chunk.first_page),) if chunk is not None else ()
+    quotes = tuple(
+        q for q in (printed.recommendation, printed.action) if q and chunk and q in chunk.text
     )
+    citations = [citation_for(chunk, 1, 1.0, quotes, chunk.first_page)] if chunk is not None else []
+    # A shared action runs on through the other rows' cells: each is a source of it.
+    for other in _group(library, row):
+        if other.id == row.id or not other.action.strip():
+            continue
+        other_row = library.chunks.rows_of_ids([other.chunk_id]).get(other.chunk_id)
+        if other_row is None:
+            continue
+        part = library.chunks[other_row]
+        quoted = (other.action,) if other.action in part.text else ()
+        citations.append(citation_for(part, len(citations) + 1, 1.0, quoted, part.first_page))
+    if row.action:
+        markers = "".join(f"[{c.n}]" for c in citations) or "[1]"
+        lines.append(f"- **Action:** {row.action} {markers}")
     return Answer(
         question,
         True,
         "\n".join(lines),
-        citations,
+        tuple(citations),
         tuple(report.councils),
         (),
         topic,
         items=(row.id,),
     )
+
+
+def _group(library: Library, row: ActionRow) -> list[ActionRow]:
+    """The rows that share `row`'s action cell (just `row` when it has its own)."""
+    owner = row.shared_with or row.ref
+    return [
+        a
+        for a in library.register.actions
+        if a.report_id == row.report_id and (a.ref == owner or a.shared_with == owner)
+    ] or [row]
 
 
 def _shared_label(library: Library, row: ActionRow) -> str:
@@ -203,11 +239,12 @@ def signposts_answer(
         if row is None:
             continue
         chunk: Chunk = library.chunks[row]
+        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         if s.chunk_id not in numbers:
             numbers[s.chunk_id] = len(numbers) + 1
-            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, (s.text,), s.page))
+            shown = (what,) if what in chunk.text else ()
+            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, shown, s.page))
         n = numbers[s.chunk_id]
-        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         link = f" More: {', '.join(s.links)}" if s.links else ""
         report = library.reports[s.report_id]
         lines.append(
