@@ -385,7 +385,11 @@ def render_backends(path: Path) -> list[str]:
     if not path.exists():
         return []
     b = json.loads(path.read_text(encoding="utf-8"))
-    lines = ["", "## Embedding backends", "", *b["intro"], ""]
+
+    def paragraphs(items: list[str]) -> list[str]:
+        return [line for item in items for line in (item, "")]
+
+    lines = ["", "## Embedding backends", "", *paragraphs(b["intro"])]
     batches = b["batches"]
     lines += [
         "| backend | " + " | ".join(f"batch {x}" for x in batches) + " | load (1 min) |",
@@ -394,7 +398,7 @@ def render_backends(path: Path) -> list[str]:
     for name, row in b["speed"].items():
         cells = [str(row["per_cpu_s"].get(x, "–")) for x in batches]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {row['load']} |")
-    lines += ["", *b["speed_notes"], ""]
+    lines += ["", *paragraphs(b["speed_notes"])]
     figures = b["answer_figures"]
     keys = b["answer_keys"]
     lines += [
@@ -407,7 +411,7 @@ def render_backends(path: Path) -> list[str]:
             + " | ".join(str(row.get(k, "–")) for k in keys)
             + " |"
         )
-    lines += ["", *b["answer_notes"]]
+    lines += ["", *paragraphs(b["answer_notes"])[:-1]]
     return lines
 
 
