@@ -594,31 +594,58 @@ def page_png(path: str, mtime: float, page: int, quotes: tuple[str, ...], passag
 
 
 def model_settings_panel(settings: Settings) -> Settings:
-    """A sidebar panel for an optional OpenAI-compatible model (this session only).
+    """A sidebar panel for the optional language model (this session only).
 
-    Blank fields keep the server's settings (PEERCHAT_LLM_*); with no model the answers
-    are extractive. Returns the settings to answer with.
+    The endpoints and models are the administrator's (PEERCHAT_LLM_BASE_URL and
+    PEERCHAT_LLM_MODEL, and the PEERCHAT_LLM_ALLOWED_* lists): a visitor chooses among
+    them and never types a URL. The server's key is never put in a widget; a visitor may
+    give their own, used only with the allowed endpoint chosen. Returns the settings to
+    answer with (extractive when no model is chosen or none is set up).
     """
+    endpoints, models = settings.llm_endpoints, settings.llm_models
     with st.sidebar.expander("Language model (optional)"):
+        if not endpoints or not models:
+            st.caption(
+                "Answers quote the reports. The administrator can let a language model "
+                "write them (PEERCHAT_LLM_BASE_URL and PEERCHAT_LLM_MODEL)."
+            )
+            return settings.llm_choice("", "")
         st.caption(
-            "Answers are extractive unless a model is set. A model's answer keeps only "
-            "sentences its cited passages support."
+            "A model's answer keeps only sentences its cited passages support. "
+            "Choose none to have answers quote the reports."
         )
-        base_url = st.text_input(
-            "Endpoint (OpenAI-compatible)",
-            value=settings.llm_base_url,
-            placeholder="http://localhost:8080/v1",
-            key="llm_base_url",
+        options = ["", *endpoints]
+        state = st.session_state
+        # Only the choices offered can be chosen, whatever the session state holds.
+        if state.get("llm_endpoint") not in options:
+            state.pop("llm_endpoint", None)
+        if state.get("llm_model") not in models:
+            state.pop("llm_model", None)
+        endpoint = st.selectbox(
+            "Endpoint",
+            options,
+            index=1 if settings.llm_enabled else 0,
+            format_func=lambda url: url or "None: quote the reports",
+            key="llm_endpoint",
         )
-        model = st.text_input("Model", value=settings.llm_model, key="llm_model")
-        api_key = st.text_input(
-            "API key", value=settings.llm_api_key, type="password", key="llm_api_key"
+        model = st.selectbox("Model", models, key="llm_model", disabled=not endpoint)
+        own_key = st.text_input(
+            "Your API key (optional)",
+            type="password",
+            key="llm_visitor_key",
+            disabled=not endpoint,
+            help="Used only with the endpoint chosen above. Blank: the server's own "
+            "arrangement with its endpoint.",
         )
-    chosen = settings.with_(
-        llm_base_url=base_url.strip(), llm_model=model.strip(), llm_api_key=api_key.strip()
-    )
+    try:
+        chosen = settings.llm_choice(endpoint or "", model or "", own_key.strip())
+    except PeerchatError as exc:
+        st.sidebar.error(str(exc))
+        chosen = settings.llm_choice("", "")
     if chosen.llm_enabled:
-        st.sidebar.caption(f"Answers written by {chosen.llm_model}, checked against sources.")
+        st.sidebar.caption(
+            escape_markdown(f"Answers written by {chosen.llm_model}, checked against sources.")
+        )
     return chosen
 
 

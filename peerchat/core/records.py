@@ -77,8 +77,9 @@ class Report:
 
     @property
     def council(self) -> str:
-        """The councils as one display string ("A and B" for a joint report)."""
-        return join_names(self.councils)
+        """The councils as one display string ("A and B" for a joint report;
+        "council not recognised (FILE)" when none was found in it)."""
+        return council_label(self.councils, self.source)
 
     def page_at(self, offset: int) -> int:
         """The 1-based page on which the character at `offset` was printed."""
@@ -118,7 +119,7 @@ class Chunk:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
     @property
     def pages(self) -> str:
@@ -168,6 +169,13 @@ class Answer:
     aggregate: bool = False  # answered across reports, council by council
 
 
+def council_label(councils: tuple[str, ...] | list[str], source: str) -> str:
+    """The councils of a report (or of something read from it) as one display string:
+    "A", "A and B", or "council not recognised (FILE)" when no council name was found in
+    the file, so an answer never shows an empty name."""
+    return join_names(councils) or f"council not recognised ({source})"
+
+
 def join_names(names: tuple[str, ...] | list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     names = list(names)
@@ -207,7 +215,7 @@ class Recommendation:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,7 @@ class Signpost:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
 
 @dataclass(frozen=True)
@@ -267,4 +275,4 @@ class ActionRow:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
