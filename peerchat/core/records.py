@@ -167,6 +167,7 @@ class Answer:
     notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
     topic: str = ""  # what was searched for (a follow-up may borrow it)
     aggregate: bool = False  # answered across reports, council by council
+    items: tuple[str, ...] = ()  # ids of the register items (rows, recommendations, signposts) used
 
 
 def council_label(councils: tuple[str, ...] | list[str], source: str) -> str:
