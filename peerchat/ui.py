@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,12 +23,15 @@ from peerchat import manage
 from peerchat.admin import (
     HOW_TO_ENABLE,
     Admin,
+    Throttle,
+    TooManyAttempts,
     admin_by_password,
     admin_by_sign_in,
     admin_mode,
 )
 from peerchat.core import logs
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
+from peerchat.core.logs import event
 from peerchat.core.records import REPORT_TYPES, Answer, Citation
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant, generation_key
@@ -228,6 +232,26 @@ def _forget_admin() -> None:
     st.session_state.pop(ADMIN_KEY, None)
 
 
+@st.cache_resource(show_spinner=False)
+def password_throttle() -> Throttle:
+    """Wrong administrator passwords of every session and client (one per server)."""
+    return Throttle()
+
+
+def session_id() -> str:
+    """A random id for this browser session, for the logs (never the user's identity)."""
+    return st.session_state.setdefault("session_id", uuid.uuid4().hex[:12])
+
+
+def _client() -> str:
+    """Where the session connects from, as far as the server can tell."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare mode, tests)
+        address = None
+    return address if isinstance(address, str) and address else "local"
+
+
 def _sign_in_with_password(settings: Settings) -> None:
     with st.form("admin-sign-in", clear_on_submit=True):
         st.markdown("Adding or removing reports needs the administrator.")
@@ -235,13 +259,33 @@ def _sign_in_with_password(settings: Settings) -> None:
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
     if not submitted:
         return
+    session, client = session_id(), _client()
+    # Guesses are slowed per session and per client: a reload is a new session.
+    keys = (f"session:{session}", f"client:{client}")
     try:
-        st.session_state[ADMIN_KEY] = admin_by_password(settings, attempt)
+        st.session_state[ADMIN_KEY] = admin_by_password(
+            settings, attempt, password_throttle(), keys
+        )
+    except TooManyAttempts as exc:
+        event(log, "admin_sign_in_delayed", logging.WARNING, session=session, client=client)
+        st.error(
+            f"Too many wrong passwords: wait {max(1, round(exc.seconds))} seconds "
+            "before trying again."
+        )
+        return
     except NotAuthorised:
         # Neither the attempt nor the password is ever shown or logged.
-        log.warning("administrator sign-in refused: wrong password")
+        event(
+            log,
+            "admin_sign_in_refused",
+            logging.WARNING,
+            session=session,
+            client=client,
+            reason="wrong password",
+        )
         st.error("That is not the administrator password.")
         return
+    event(log, "admin_signed_in", session=session, client=client)
     st.rerun()
 
 

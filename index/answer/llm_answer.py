@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer, Citation
-from peerchat.core.text import count_tokens
+from peerchat.core.text import ADDRESSED_TO_AI, count_tokens
 from peerchat.index.answer.extractive import answer_question
 from peerchat.index.answer.guard import Guard, Source
 from peerchat.index.answer.llm import ChatClient, Message
@@ -41,14 +41,9 @@ ANSWER_TOKENS = 600  # asked of the model; the prompt budget does not include th
 REWRITE_TOKENS = 80
 TEMPERATURE = 0.1
 MIN_TRIMMED_TOKENS = 30  # a cut passage shorter than this is left out
-# Text in a report that addresses an AI model rather than a reader.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(instructions?|prompts?|rules|"
-    r"directions)\b|\bsystem prompt\b|\byour (instructions|prompt|rules)\b|"
-    r"\b(you are now|act as|pretend to be)\b[^.\n]{0,40}\b(ai|assistant|model|chatbot|bot)\b|"
-    r"\b(reveal|print|repeat|show)\b[^.\n]{0,30}\b(prompt|instructions)\b",
-    re.IGNORECASE,
-)
+# Text in a report that addresses an AI model rather than a reader (one definition,
+# shared with the extractive answer).
+INSTRUCTION_LIKE = ADDRESSED_TO_AI
 REFUSAL = re.compile(
     r"^\W*(the reports do not say|i('m| am) sorry|i cannot|i can't|i am unable|"
     r"as an ai|i do not have)",

@@ -8,6 +8,16 @@ from collections.abc import Callable
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
+# Text in a report that addresses an AI model rather than a reader ("Ignore previous
+# instructions and ..."): withheld from a language model's prompt and from extractive
+# answers alike.
+ADDRESSED_TO_AI = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(instructions?|prompts?|rules|"
+    r"directions)\b|\bsystem prompt\b|\byour (instructions|prompt|rules)\b|"
+    r"\b(you are now|act as|pretend to be)\b[^.\n]{0,40}\b(ai|assistant|model|chatbot|bot)\b|"
+    r"\b(reveal|print|repeat|show)\b[^.\n]{0,30}\b(prompt|instructions)\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
