@@ -434,8 +434,8 @@ def test_extractive_answers_withhold_sentences_addressed_to_an_ai(tmp_path):
     """Issue 14, item 5: a report sentence addressed to an AI model is not quoted by the
     extractive answer either (the same pattern the model path uses), and the answer says so."""
     from peerchat.core.settings import Settings
-    from peerchat.index.build import ingest_paths
     from peerchat.index.answer.llm_answer import INSTRUCTION_LIKE
+    from peerchat.index.build import ingest_paths
 
     folder = tmp_path / "reports"
     folder.mkdir()
