@@ -195,7 +195,9 @@ def ingest_paths(
     could be read and the library would not change, no generation is written. Files are
     read in `workers` processes (0: one per core); an interrupted ingest resumes from the
     parse and embedding caches. While another ingest holds the index, wait (calling
-    `on_wait` first) or, without `wait`, raise IngestRunning.
+    `on_wait` first) or, without `wait`, raise IngestRunning. An index that cannot be
+    written (permissions, a read-only or full disk) is IndexUnwritable, naming the file
+    and what to do; the live generation is left as it was.
     """
     try:
         return _ingest(
