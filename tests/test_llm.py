@@ -558,6 +558,16 @@ DISTORTIONS = [
         "under the heading of a council the passage cited is not about",
     ),
     (
+        "words added beyond the passage",
+        ASKED,
+        lambda cite: (
+            f"{ENGAGED}, and this doubled resident satisfaction across the whole borough "
+            f"{cite(ENGAGED)}."
+        ),
+        "doubled",
+        "adding more than a few words to the passage cited",
+    ),
+    (
         "a need made an achievement",
         ASKED,
         lambda cite: (
