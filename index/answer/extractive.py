@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
-from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
+from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
 from peerchat.index.answer.structured import (
     action_answer,
@@ -121,6 +121,10 @@ def answer_question(
     missing = tuple(c for c in query.councils if c.name not in covered)
     resolved = tuple(c.name for c in present)
 
+    def finish(answer: Answer) -> Answer:
+        understood = _understood(query, present, missing, filters)
+        return replace(_withheld(answer), understood=understood)
+
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
     if COMMITTED.search(query.question) and present and not query.report_types:
@@ -142,7 +146,7 @@ def answer_question(
         if not mentions.any() or OWN_REPORT.search(query.question):
             # Asked about its own peer challenge: other councils' reports naming it (say,
             # as a peer's employer) are no answer.
-            return _not_covered(query, missing, library)
+            return finish(_not_covered(query, missing, library))
         mask &= mentions
         notices.append(
             f"There is no report for {join_names([c.name for c in missing])} in the library; "
@@ -153,12 +157,12 @@ def answer_question(
             f"There is no report for {join_names([c.name for c in missing])} in the library."
         )
     if not mask.any():
-        return _nothing_matches(query, resolved, filters, library)
+        return finish(_nothing_matches(query, resolved, filters, library))
 
     if query.intent.visit_date and present and not query.aggregate:
         dated = _answer_when(library, query, mask, resolved)
         if dated is not None:
-            return _withheld(dated)
+            return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
     if query.aggregate:
@@ -169,7 +173,7 @@ def answer_question(
         )
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
-    return _withheld(answer)
+    return finish(answer)
 
 
 def _withheld(answer: Answer) -> Answer:
@@ -211,6 +215,24 @@ def _withheld(answer: Answer) -> Answer:
         )
     return replace(
         answer, found=found, text=text, citations=citations, notices=answer.notices + (notice,)
+    )
+
+
+def _understood(
+    query: Query,
+    present: tuple[Council, ...],
+    missing: tuple[Council, ...],
+    filters: Filters | None,
+) -> Understood:
+    base = filters or Filters()
+    return Understood(
+        councils=tuple(c.name for c in present) or base.councils,
+        missing=tuple(c.name for c in missing),
+        report_types=base.report_types or query.report_types,
+        years=base.years or query.years,
+        guesses=query.guesses,
+        follow_up=query.follow_up,
+        across=query.aggregate,
     )
 
 
@@ -408,7 +430,12 @@ def _score_sentences(
     scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
-    weights = sentences.term_weights(_expanded_terms(_topic_without_councils(query, library)))
+    terms = _expanded_terms(_topic_without_councils(query, library))
+    if query.intent.plan_column:
+        # "Which cabinet member sponsors ..." names a column, not the subject: every row of
+        # an action plan has a "Cabinet Sponsor/s" cell.
+        terms = (terms - COLUMN_TERMS) or terms
+    weights = sentences.term_weights(terms)
     total = sum(weights.values())
     matched = sentences.matched_weight(rows, weights)
     if total > 0:
@@ -687,10 +714,16 @@ def _with_neighbours(library: Library, chosen: list[Evidence]) -> list[Evidence]
             and after < len(spans)
             and spans[after, 0] == ev.chunk_row
             and after not in taken
+            and not _flagged(library, ev.sentence, PERSON)
+            and _flagged(library, after, OK)
         ):
             out.append(_evidence(library, after, ev.score))
             taken.add(after)
     return out
+
+
+def _flagged(library: Library, sentence: int, flag: int) -> bool:
+    return bool(library.sentences.has(np.asarray([sentence]), flag)[0])
 
 
 def _adjacent(library: Library, sentence: int, ev: Evidence) -> bool:
