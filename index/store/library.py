@@ -92,7 +92,7 @@ class Library:
         lexical_dir = generation / "lexical"
         if len(chunks):
             for path in sorted(lexical_dir.glob("*.npy")):
-                mapped.open(path)  # checked and watched; bm25s maps it itself
+                mapped.watch(path)  # checked and watched; bm25s maps it itself
             try:
                 lexical = LexicalIndex.load(lexical_dir)
             except (RuntimeError, OSError, ValueError, KeyError) as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,18 +27,36 @@ def expected_size(path: Path) -> tuple[int, tuple[int, ...], np.dtype]:
         return _header(fh)
 
 
+HEADER = re.compile(
+    r"\{\s*'descr':\s*'(?P<descr>[^']+)',\s*'fortran_order':\s*False,\s*"
+    r"'shape':\s*\((?P<shape>[\d,\s]*)\),?\s*\}"
+)
+
+
 def _header(fh: BinaryIO) -> tuple[int, tuple[int, ...], np.dtype]:
+    """Read the `.npy` header at the start of `fh` without `ast` (numpy parses it with
+    ast.literal_eval, which CPython 3.11 does not make safe across threads: the server
+    loads a generation in the background while requests are answered)."""
+    magic = fh.read(8)
+    if len(magic) < 8 or magic[:6] != b"\x93NUMPY":
+        raise ValueError("not an array file (no .npy header)")
+    size_bytes = 2 if magic[6] == 1 else 4
+    raw = fh.read(size_bytes)
+    if len(raw) < size_bytes:
+        raise ValueError("not an array file (its header is cut short)")
+    length = int.from_bytes(raw, "little")
+    text = fh.read(length)
+    if len(text) < length:
+        raise ValueError("not an array file (its header is cut short)")
+    match = HEADER.search(text.decode("latin-1"))
+    if match is None:
+        raise ValueError("not an array file (its header cannot be read)")
     try:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-    except (ValueError, EOFError, SyntaxError) as exc:
+        dtype = np.dtype(match["descr"])
+    except TypeError as exc:
         raise ValueError(f"not an array file ({exc})") from exc
-    if dtype.hasobject:
-        raise ValueError("not an array of numbers")
-    return fh.tell() + math.prod(shape) * dtype.itemsize, tuple(shape), dtype
+    shape = tuple(int(n) for n in match["shape"].replace(",", " ").split())
+    return 8 + size_bytes + length + math.prod(shape) * dtype.itemsize, shape, dtype
 
 
 class MappedFiles:
@@ -50,6 +69,25 @@ class MappedFiles:
     def open(self, path: Path) -> np.ndarray:
         """`path` memory-mapped read-only, once its length agrees with its header;
         IndexDamaged (naming the file) otherwise."""
+        fh, expected, shape, dtype = self._checked(path)
+        try:
+            offset = expected - math.prod(shape) * dtype.itemsize
+            if math.prod(shape) == 0:
+                array = np.zeros(shape, dtype=dtype)
+            else:
+                array = np.memmap(fh, dtype=dtype, mode="r", offset=offset, shape=shape)
+        except (ValueError, OSError) as exc:
+            fh.close()
+            raise IndexDamaged(self.index_dir, path, str(exc)) from exc
+        self._files.append((path, fh, expected))
+        return array
+
+    def watch(self, path: Path) -> None:
+        """Check `path` as `open` does and watch it, for a file another library maps."""
+        fh, expected, _, _ = self._checked(path)
+        self._files.append((path, fh, expected))
+
+    def _checked(self, path: Path) -> tuple[BinaryIO, int, tuple[int, ...], np.dtype]:
         try:
             fh = open(path, "rb")  # noqa: SIM115 - held open while the map is in use
         except FileNotFoundError as exc:
@@ -60,15 +98,13 @@ class MappedFiles:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 raise ValueError("it is empty")
-            expected, _, _ = _header(fh)
+            expected, shape, dtype = _header(fh)
             if size != expected:
                 raise ValueError(f"it has {size:,} bytes where its header needs {expected:,}")
-            array = np.load(path, mmap_mode="r")
         except (ValueError, OSError) as exc:
             fh.close()
             raise IndexDamaged(self.index_dir, path, str(exc)) from exc
-        self._files.append((path, fh, expected))
-        return array
+        return fh, expected, shape, dtype
 
     def check(self) -> None:
         """IndexDamaged when a mapped file is no longer the length it had when mapped."""
