@@ -72,6 +72,20 @@ def row_action(library: Library, row: ActionRow) -> ActionRow:
     )
 
 
+def row_text(library: Library, row: ActionRow) -> str:
+    """An action-plan row as plain text with its column names (what a language model is
+    given for it, and what its sentences are checked against)."""
+    row = row_action(library, row)
+    parts = [
+        f"Recommendation {row.ref}: {row.recommendation}",
+        f"Action: {row.action}" if row.action else "",
+        f"Cabinet sponsor: {row.sponsor}" if row.sponsor else "",
+        f"Lead: {row.lead}" if row.lead else "",
+        f"When: {'; '.join(row.dates)}" if row.dates else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
 def _linked_refs(text: str) -> list[str]:
     """The recommendation numbers an action names ("linked to Recommendations 1, 2 and 4")."""
     refs: list[str] = []
@@ -85,6 +99,7 @@ def action_answer(
 ) -> Answer:
     """One action-plan row written out: the recommendation, then what was asked first
     (lead, sponsor or dates), then the action."""
+    printed = row  # as the row's own cells print it (what its passage holds)
     row = row_action(library, row)
     chunk_row = library.chunks.rows_of_ids([row.chunk_id]).get(row.chunk_id)
     report = library.reports[row.report_id]
@@ -107,7 +122,9 @@ def action_answer(
         lines.append(fields[key])
     if row.action:
         lines.append(f"- **Action:** {row.action} [1]")
-    quotes = tuple(q for q in (row.recommendation, row.action) if q)
+    quotes = tuple(
+        q for q in (printed.recommendation, printed.action) if q and chunk and q in chunk.text
+    )
     citations = (
         (citation_for(chunk, 1, 1.0, quotes, chunk.first_page),) if chunk is not None else ()
     )
@@ -136,9 +153,15 @@ def _shared_label(library: Library, row: ActionRow) -> str:
 
 
 def recommendations_answer(
-    library: Library, question: str, recs: Sequence[Recommendation], topic: str, councils
+    library: Library,
+    question: str,
+    recs: Sequence[Recommendation],
+    topic: str,
+    councils: tuple[str, ...],
+    on_topic: bool = False,
 ) -> Answer:
-    """A council's recommendations, listed report by report, each citing its passage."""
+    """A council's recommendations (all its key ones, or those on the question's topic),
+    listed report by report, each citing its passage."""
     numbers: dict[str, int] = {}
     lines: list[str] = []
     citations: list[Citation] = []
@@ -151,6 +174,8 @@ def recommendations_answer(
         kind = "key recommendations" if any(r.key for r in items) else "recommendations"
         if report.report_type == "action plan":
             kind = "recommendations in the action plan"
+        if on_topic:
+            kind = "recommendations on this" if len(items) > 1 else "recommendation on this"
         lines.append(
             f"**{report.council}** ({report.report_type}, {report.date or 'undated'}): "
             f"{len(items)} {kind}:"
@@ -195,11 +220,12 @@ def signposts_answer(
         if row is None:
             continue
         chunk: Chunk = library.chunks[row]
+        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         if s.chunk_id not in numbers:
             numbers[s.chunk_id] = len(numbers) + 1
-            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, (s.text,), s.page))
+            shown = (what,) if what in chunk.text else ()
+            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, shown, s.page))
         n = numbers[s.chunk_id]
-        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         link = f" More: {', '.join(s.links)}" if s.links else ""
         report = library.reports[s.report_id]
         lines.append(
