@@ -185,9 +185,11 @@ def answer_question(
     elif query.aggregate:
         answer = _answer_across_reports(library, query, vectors, mask, resolved, cal)
     else:
-        answer = _answer_structured(library, query, vectors, mask, resolved, cal) or _answer_single(
-            library, query, vectors, mask, resolved, cal
-        )
+        structured = _answer_structured(library, query, vectors, mask, resolved, cal)
+        if structured is not None:
+            answer = _with_further_sources(library, query, structured, vectors, mask)
+        else:
+            answer = _answer_single(library, query, vectors, mask, resolved, cal)
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return finish(answer)
@@ -658,7 +660,7 @@ def _answer_single(
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
     if structured is not None:
-        return structured
+        return _with_further_sources(library, query, structured, vectors, mask)
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
         if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - cal.quote_margin):
@@ -1090,6 +1092,26 @@ def _compose(
     return Answer(
         query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic
     )
+
+
+def _with_further_sources(
+    library: Library, query: Query, answer: Answer, vectors: np.ndarray, mask: np.ndarray
+) -> Answer:
+    """A structured answer with the best further passages as sources after its own (as a
+    passage answer has), for an officer who wants to read round it."""
+    if len(answer.citations) >= MAX_CITATIONS:
+        return answer
+    cited = {c.chunk_id for c in answer.citations}
+    rows = rank_passages(
+        library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
+    )[0]
+    further = [int(r) for r in rows if library.chunks[int(r)].id not in cited]
+    dense = _cosines(library, vectors[0], further)
+    citations = list(answer.citations)
+    for row in further[: MAX_CITATIONS - len(citations)]:
+        chunk = library.chunks[row]
+        citations.append(citation_for(chunk, len(citations) + 1, dense.get(row, 0.0)))
+    return replace(answer, citations=tuple(citations))
 
 
 def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int, float]:

@@ -120,24 +120,43 @@ def action_answer(
     asked = [k for k in ("lead", "sponsor", "due") if getattr(intent, k)]
     for key in asked + [k for k in ("due", "lead", "sponsor") if k not in asked]:
         lines.append(fields[key])
-    if row.action:
-        lines.append(f"- **Action:** {row.action} [1]")
     quotes = tuple(
         q for q in (printed.recommendation, printed.action) if q and chunk and q in chunk.text
     )
-    citations = (
-        (citation_for(chunk, 1, 1.0, quotes, chunk.first_page),) if chunk is not None else ()
-    )
+    citations = [citation_for(chunk, 1, 1.0, quotes, chunk.first_page)] if chunk is not None else []
+    # A shared action runs on through the other rows' cells: each is a source of it.
+    for other in _group(library, row):
+        if other.id == row.id or not other.action.strip():
+            continue
+        other_row = library.chunks.rows_of_ids([other.chunk_id]).get(other.chunk_id)
+        if other_row is None:
+            continue
+        part = library.chunks[other_row]
+        quoted = (other.action,) if other.action in part.text else ()
+        citations.append(citation_for(part, len(citations) + 1, 1.0, quoted, part.first_page))
+    if row.action:
+        markers = "".join(f"[{c.n}]" for c in citations) or "[1]"
+        lines.append(f"- **Action:** {row.action} {markers}")
     return Answer(
         question,
         True,
         "\n".join(lines),
-        citations,
+        tuple(citations),
         tuple(report.councils),
         (),
         topic,
         items=(row.id,),
     )
+
+
+def _group(library: Library, row: ActionRow) -> list[ActionRow]:
+    """The rows that share `row`'s action cell (just `row` when it has its own)."""
+    owner = row.shared_with or row.ref
+    return [
+        a
+        for a in library.register.actions
+        if a.report_id == row.report_id and (a.ref == owner or a.shared_with == owner)
+    ] or [row]
 
 
 def _shared_label(library: Library, row: ActionRow) -> str:
