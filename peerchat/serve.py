@@ -602,3 +602,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """http.server's own access lines would go to stderr unstructured: `_reply` logs."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        """http.server's one error it does not answer: a read or a write of the request
+        that took longer than `serve_timeout` (the connection is closed). One log line."""
+        if format.startswith("Request timed out"):
+            event(
+                log,
+                "request_timed_out",
+                path=getattr(self, "path", ""),
+                seconds=self.server.settings.serve_timeout,
+            )

@@ -354,6 +354,47 @@ def test_idle_and_half_sent_connections_do_not_stall_an_answer(guarded):
             sock.close()
 
 
+def _read_to_the_end(sock: socket.socket) -> bytes:
+    """What the server sends before it closes the connection (a client that waits 30 s
+    for it fails: a server that never closes raises TimeoutError here)."""
+    out = b""
+    while chunk := sock.recv(4096):
+        out += chunk
+    return out
+
+
+def test_a_stalled_connection_is_closed_after_the_timeout(tmp_path, hash_embedder, caplog):
+    """The socket timeout: a connection that sends nothing, half a head, or a head and
+    half its body is closed after `serve_timeout`, and the one worker is free again."""
+    settings, live, _ = _setup(tmp_path, hash_embedder)
+    settings = settings.with_(serve_threads=1, serve_queue=1, serve_timeout=0.3)
+    live.settings = settings
+    caplog.set_level(logging.INFO, logger="peerchat")
+    with _serving(settings, live) as server:
+        host, port = server.server_address[:2]
+        served = Served(server, live, settings.index_dir, tmp_path)
+        silent = socket.create_connection((host, port), timeout=30)
+        half_head = socket.create_connection((host, port), timeout=30)
+        half_head.sendall(b"POST /ask HTTP/1.1\r\nContent-Le")
+        half_body = socket.create_connection((host, port), timeout=30)
+        half_body.sendall(
+            b"POST /ask HTTP/1.1\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"question": "What'
+        )
+        try:
+            assert _read_to_the_end(silent) == b""
+            assert _read_to_the_end(half_head) == b""
+            # The head was whole, so a worker read the body: it gave up, and is free.
+            assert _read_to_the_end(half_body) == b""
+        finally:
+            for sock in (silent, half_head, half_body):
+                sock.close()
+        status, reply = served.ask(LAMBETH_QUESTION)
+        assert status == 200 and reply["found"] is True, "the one worker is free"
+    timed_out = [r for r in caplog.records if r.getMessage() == "request_timed_out"]
+    assert [r.fields["path"] for r in timed_out] == ["/ask"], "one line for the body"
+
+
 def test_beyond_the_queue_requests_get_503_at_once(tmp_path, hash_embedder):
     gate = threading.Event()
     entered = threading.Semaphore(0)
