@@ -240,3 +240,21 @@ def test_a_malformed_conversation_line_is_asked_as_text_or_alone(minilm_runner, 
     )
     assert result.exit_code == 0, result.stderr
     assert len([x for x in result.stdout.splitlines() if x.strip()]) == 1
+
+
+# Latency: a question is embedded on one thread; a batch uses them all.
+
+
+def test_a_question_is_embedded_on_one_thread_and_the_setting_restored(minilm, monkeypatch):
+    import torch
+
+    seen = []
+    encode = minilm._encode
+    monkeypatch.setattr(
+        minilm, "_encode", lambda texts: seen.append(torch.get_num_threads()) or encode(texts)
+    )
+    before = torch.get_num_threads()
+    one = minilm.embed(["Which councils were told to narrow their priorities?"])
+    batch = minilm.embed(["Which councils were told to narrow their priorities?"] + ["a"] * 10)
+    assert seen[0] == 1 and seen[1] == before and torch.get_num_threads() == before
+    assert float(one[0] @ batch[0]) > 0.9999
