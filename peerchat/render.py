@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peerchat.core.dates import display_date
 from peerchat.core.records import Answer, Citation, Recommendation, Signpost, join_names
 from peerchat.index.store import Library
 
@@ -41,7 +42,7 @@ def answer_dict(a: Answer) -> dict[str, Any]:
 def format_citation(c: Citation, with_text: bool = False) -> str:
     """`[n] Council — Title (type, date), section, p. N` and optionally the passage."""
     head = (
-        f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {c.date or 'undated'}), "
+        f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {display_date(c.date)}), "
         f"{c.section or 'no section'}, p. {c.page} — {c.source}"
     )
     if not with_text:

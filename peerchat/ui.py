@@ -27,6 +27,7 @@ from peerchat.admin import (
     admin_mode,
 )
 from peerchat.core import logs
+from peerchat.core.dates import display_date
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
 from peerchat.core.records import REPORT_TYPES, Answer, Citation
 from peerchat.core.settings import Settings
@@ -507,7 +508,7 @@ def passage_excerpt(text: str, quotes: Sequence[str], context: int = 1) -> str:
 def citation_label(c: Citation) -> str:
     """The one-line label of a source: `[n] Council · type, date · p. N`."""
     return escape_markdown(
-        f"[{c.n}] {c.council} · {c.report_type}, {c.date or 'undated'} · p. {c.page}"
+        f"[{c.n}] {c.council} · {c.report_type}, {display_date(c.date)} · p. {c.page}"
     )
 
 
@@ -538,7 +539,7 @@ def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: st
     with source:
         text_side, page_side = st.columns([2, 3], gap="medium") if pdf else (st.container(), None)
         with text_side:
-            details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
+            details = [c.title, c.report_type, display_date(c.date), c.section or "no section"]
             st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
             excerpt = passage_excerpt(c.text, c.quotes)
             whole = excerpt == c.text or st.toggle("Whole passage", key=f"whole-{key}")

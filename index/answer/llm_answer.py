@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from peerchat.core.dates import display_date
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer, Citation
 from peerchat.core.text import count_tokens
@@ -268,7 +269,7 @@ def _fit(citation: Citation, n: int, text: str, budget: int) -> tuple[str, str] 
 
 
 def _render(citation: Citation, n: int, text: str) -> str:
-    report = f"{citation.report_type}, {citation.date or 'undated'}"
+    report = f"{citation.report_type}, {display_date(citation.date)}"
     return (
         f'<passage n="{n}" council="{_attr(citation.council)}" report="{_attr(report)}" '
         f'section="{_attr(citation.section)}" page="{citation.page}">\n'

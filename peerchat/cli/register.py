@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from peerchat.cli.options import friendly, index_option, open_library, resolve_councils
+from peerchat.core.dates import display_date
 
 CSV_COLUMNS = (
     "council", "report", "date", "number", "key", "section", "page", "themes", "text",
@@ -56,7 +57,7 @@ def recommendations(
         return
     current = None
     for rec, row in zip(recs, rows, strict=True):
-        heading = f"{rec.council} — {rec.report_type}, {rec.date or 'undated'} ({rec.source})"
+        heading = f"{rec.council} — {rec.report_type}, {display_date(rec.date)} ({rec.source})"
         if heading != current:
             if current is not None:
                 click.echo()
