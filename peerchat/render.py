@@ -92,6 +92,7 @@ def recommendation_dict(rec: Recommendation, library: Library | None = None) -> 
         "report_type": rec.report_type,
         "date": rec.date,
         "number": rec.number,
+        "label": rec.label,
         "key": rec.key,
         "section": rec.section,
         "page": rec.page,
@@ -99,6 +100,10 @@ def recommendation_dict(rec: Recommendation, library: Library | None = None) -> 
         "text": rec.text,
         "source": rec.source,
         "origin": rec.origin,
+        "also": "; ".join(
+            f"{section}, p. {page}"
+            for section, page in zip(rec.also_sections, rec.also_pages, strict=True)
+        ),
         "chunk_id": rec.chunk_id,
         "id": rec.id,
     }
@@ -113,6 +118,8 @@ def signpost_dict(s: Signpost) -> dict[str, Any]:
         "text": s.text,
         "section": s.section,
         "recommendation": s.recommendation,
+        "recommendation_id": s.recommendation_id,
+        "match": s.match,
         "links": list(s.links),
         "page": s.page,
         "source": s.source,
