@@ -106,7 +106,7 @@ shown_themes = [chosen_theme] if chosen_theme else list(theme_names())
 shown_councils = sorted({c for r in recs for c in r.councils})
 st.altair_chart(
     theme_chart(counts, shown_themes, shown_councils, register.councils),
-    use_container_width=True,
+    width="stretch",
 )
 st.caption(
     "A recommendation can carry more than one theme; a joint report counts for each council."

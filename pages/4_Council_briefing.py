@@ -32,7 +32,7 @@ word.download_button(
     file_name=f"briefing-{slug}.docx",
     mime=DOCX,
     icon=":material/description:",
-    use_container_width=True,
+    width="stretch",
 )
 markdown.download_button(
     "Download Markdown",
@@ -40,7 +40,7 @@ markdown.download_button(
     file_name=f"briefing-{slug}.md",
     mime="text/markdown",
     icon=":material/download:",
-    use_container_width=True,
+    width="stretch",
 )
 
 st.caption(ui.escape_markdown(briefing.reports_line))
