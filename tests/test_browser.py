@@ -19,6 +19,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # selenium is a dev extra; the tests skip without a browser anyway
+    By = None
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,8 +210,15 @@ def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
     assert path.stat().st_size > 10_000
 
 
+def _vega_drawn(driver) -> bool:
+    """Every chart on the page has drawn its marks (Vega renders into a canvas or svg)."""
+    charts = driver.find_elements(By.CSS_SELECTOR, f"{MAIN} [data-testid='stVegaLiteChart']")
+    return bool(charts) and all(
+        c.find_elements(By.CSS_SELECTOR, "canvas, svg.marks") for c in charts
+    )
+
+
 def test_recommendations_page(server: str, browser, tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 40)
@@ -214,13 +226,92 @@ def test_recommendations_page(server: str, browser, tmp_path: Path) -> None:
 
     def loaded(driver) -> bool:
         body = driver.find_element(By.CSS_SELECTOR, MAIN).text
-        charts = driver.find_elements(By.CSS_SELECTOR, f"{MAIN} [data-testid='stVegaLiteChart']")
-        return "Recommendations" in body and bool(charts)
+        return "Recommendations by theme and council" in body and _vega_drawn(driver)
 
     wait.until(loaded)
-    body = browser.find_element(By.CSS_SELECTOR, MAIN).text
-    assert "Lambeth London Borough Council" in body or "Central Bedfordshire" in body, body[:500]
-    time.sleep(1.0)  # let the chart finish drawing before the picture (not a wait for the app)
+    main = browser.find_element(By.CSS_SELECTOR, MAIN)
+    button = main.find_element(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
+    assert button.is_displayed() and "Download CSV" in button.text
+    table = main.find_element(By.CSS_SELECTOR, ".st-key-wide-only [data-testid='stDataFrame']")
+    assert table.is_displayed(), "a wide screen gets the table"
+    cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
+    assert not cards.is_displayed(), "... and not the phone's cards"
+    # The chart, legend included, fits the page: nothing runs off the right edge.
+    chart = main.find_element(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']")
+    right = chart.rect["x"] + chart.rect["width"]
+    assert right <= browser.execute_script("return document.documentElement.clientWidth")
+    widest = browser.execute_script(
+        "return Math.max(...[...arguments[0].querySelectorAll('canvas, svg')]"
+        ".map(e => e.getBoundingClientRect().right));",
+        chart,
+    )
+    assert widest <= right + 1, "the chart's drawing stays inside its box"
     path = _screenshot_path(tmp_path, "screenshot-recommendations.png")
     browser.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_briefing_page(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 40)
+    browser.get(server.rstrip("/") + "/Council_briefing")
+
+    def loaded(driver) -> bool:
+        body = driver.find_element(By.CSS_SELECTOR, MAIN).text
+        return "Recommendations and actions (20)" in body and "Sources" in body
+
+    wait.until(loaded)
+    main = browser.find_element(By.CSS_SELECTOR, MAIN)
+    labels = [
+        b.text
+        for b in main.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
+    ]
+    assert any("Download Word" in t for t in labels) and any("Markdown" in t for t in labels), (
+        labels
+    )
+    assert "Portfolio Holder for Finance" in main.text
+    assert "shared with 5–7" in main.text
+    path = _screenshot_path(tmp_path, "screenshot-briefing.png")
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_register_pages_on_a_phone(server: str, browser, tmp_path: Path) -> None:
+    """At 412 x 915 (a common Android phone) the Recommendations page shows each
+    recommendation's text in stacked cards, and the briefing's council picker is on the
+    page (the sidebar is folded away on a phone)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 40)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 412, "height": 915, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        browser.get(server.rstrip("/") + "/Recommendations")
+        wait.until(
+            lambda d: "Recommendations by theme" in d.find_element(By.CSS_SELECTOR, MAIN).text
+        )
+        main = browser.find_element(By.CSS_SELECTOR, MAIN)
+        cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
+        assert cards.is_displayed(), "a phone gets the cards"
+        table = main.find_element(By.CSS_SELECTOR, ".st-key-wide-only")
+        assert not table.is_displayed(), "... not the wide table"
+        text = cards.text
+        for words in ("Set out a clear narrative for the Council's role in the borough",
+                      "Develop a capital strategy, underpinned by a clear understanding"):  # fmt: skip
+            assert words in text, words
+        assert cards.rect["width"] <= 412
+        path = _screenshot_path(tmp_path, "screenshot-recommendations-phone.png")
+        browser.save_screenshot(str(path))
+
+        browser.get(server.rstrip("/") + "/Council_briefing")
+        wait.until(
+            lambda d: "Recommendations and actions" in d.find_element(By.CSS_SELECTOR, MAIN).text
+        )
+        main = browser.find_element(By.CSS_SELECTOR, MAIN)
+        picker = main.find_element(By.CSS_SELECTOR, "[data-testid='stSelectbox']")
+        assert picker.is_displayed() and "Bedford Borough Council" in picker.text
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
