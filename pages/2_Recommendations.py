@@ -18,6 +18,7 @@ from peerchat.render import recommendation_dict
 ALL_THEMES = "All themes"
 CSV_COLUMNS = ("council", "report", "date", "label", "key", "section", "page", "themes", "text")
 
+st.set_page_config(page_title="Recommendations", layout="wide")  # room for the table
 st.title("Recommendations")
 settings = ui.settings()
 library = ui.require_index(settings).library
@@ -72,10 +73,10 @@ with st.container(key="wide-only"):
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        column_order=("council", "date", "label", "themes", "text", "section", "page"),
+        column_order=("council", "label", "text", "date", "themes", "section", "page"),
         column_config={
             "council": st.column_config.TextColumn("Council", width="medium"),
-            "date": st.column_config.TextColumn("Date", width="small"),
+            "date": st.column_config.TextColumn("Date", width="medium"),
             "label": st.column_config.TextColumn("Recommendation", width="medium"),
             "themes": st.column_config.TextColumn("Themes", width="medium"),
             "text": st.column_config.TextColumn("Text", width="large"),

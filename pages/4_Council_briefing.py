@@ -8,11 +8,13 @@ import re
 import streamlit as st
 
 from peerchat import ui
+from peerchat.charts import BRIEFING_TABLE_CSS
 from peerchat.index.register import briefing_markdown, council_briefing, findings
 from peerchat.word import briefing_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+st.set_page_config(page_title="Council briefing", layout="wide")  # room for the table
 st.title("Council briefing")
 settings = ui.settings()
 library = ui.require_index(settings).library
@@ -50,8 +52,9 @@ for note in briefing.notes:
 st.subheader(briefing.table_title)
 if briefing.rows:
     # A static table wraps every cell, so the whole action can be read (plain text:
-    # Streamlit shows it as written).
-    st.table(
+    # Streamlit shows it as written); constant CSS gives the long columns the room.
+    st.html(BRIEFING_TABLE_CSS)
+    st.container(key="briefing-table").table(
         [
             {
                 "Recommendation": f"{row.label}: {row.recommendation.text}",

@@ -27,6 +27,21 @@ NARROW_SCREEN_CSS = """<style>
 @media (min-width: 641px) { .st-key-narrow-only { display: none; } }
 </style>"""
 
+# The briefing's table on a wide screen: the recommendation and the action get the room,
+# the short cells (sponsor, lead, due, source) wrap within theirs.
+BRIEFING_TABLE_CSS = """<style>
+@media (min-width: 641px) {
+  .st-key-briefing-table table { table-layout: fixed; width: 100%; }
+  .st-key-briefing-table td { overflow-wrap: anywhere; }
+  .st-key-briefing-table th:nth-last-child(6) { width: 24%; }
+  .st-key-briefing-table th:nth-last-child(5) { width: 40%; }
+  .st-key-briefing-table th:nth-last-child(4),
+  .st-key-briefing-table th:nth-last-child(3) { width: 11%; }
+  .st-key-briefing-table th:nth-last-child(2) { width: 8%; }
+  .st-key-briefing-table th:nth-last-child(1) { width: 6%; }
+}
+</style>"""
+
 
 def theme_chart(
     counts: Mapping[tuple[str, str], int],

@@ -236,6 +236,17 @@ def test_recommendations_page(server: str, browser, tmp_path: Path) -> None:
     assert table.is_displayed(), "a wide screen gets the table"
     cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
     assert not cards.is_displayed(), "... and not the phone's cards"
+    # Selecting a row opens the recommendation in full (its checkbox: the grid's first
+    # column, first row under the header).
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).move_to_element_with_offset(
+        table, -table.rect["width"] / 2 + 18, -table.rect["height"] / 2 + 54
+    ).click().perform()
+    wait.until(lambda d: "Ensure the approach to developing the Corporate Plan maximises "
+               "engagement internally and with partners and communities." in
+               d.find_element(By.CSS_SELECTOR, MAIN).text)  # fmt: skip
+    main = browser.find_element(By.CSS_SELECTOR, MAIN)
     # The chart, legend included, fits the page: nothing runs off the right edge.
     chart = main.find_element(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']")
     right = chart.rect["x"] + chart.rect["width"]
@@ -259,7 +270,7 @@ def test_briefing_page(server: str, browser, tmp_path: Path) -> None:
 
     def loaded(driver) -> bool:
         body = driver.find_element(By.CSS_SELECTOR, MAIN).text
-        return "Recommendations and actions (20)" in body and "Sources" in body
+        return "Portfolio Holder for Finance" in body and "\nSources\n" in body
 
     wait.until(loaded)
     main = browser.find_element(By.CSS_SELECTOR, MAIN)
@@ -312,6 +323,9 @@ def test_register_pages_on_a_phone(server: str, browser, tmp_path: Path) -> None
         )
         main = browser.find_element(By.CSS_SELECTOR, MAIN)
         picker = main.find_element(By.CSS_SELECTOR, "[data-testid='stSelectbox']")
-        assert picker.is_displayed() and "Bedford Borough Council" in picker.text
+        assert picker.is_displayed() and picker.rect["width"] <= 412
+        assert "Bedford Borough Council" in picker.get_attribute("innerText") + " ".join(
+            i.get_attribute("value") or "" for i in picker.find_elements(By.CSS_SELECTOR, "input")
+        )
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
