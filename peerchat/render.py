@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from peerchat.core.dates import display_date
-from peerchat.core.records import Answer, Citation, Recommendation, Signpost, join_names
+from peerchat.core.records import (
+    Answer,
+    Citation,
+    Recommendation,
+    Signpost,
+    Understood,
+    join_names,
+)
 from peerchat.index.store import Library
 
 
@@ -36,6 +43,20 @@ def answer_dict(a: Answer) -> dict[str, Any]:
         "citations": [citation_dict(c) for c in a.citations],
         "councils": list(a.councils),
         "notices": list(a.notices),
+        **({"understood": understood_dict(a.understood)} if a.understood else {}),
+    }
+
+
+def understood_dict(u: Understood) -> dict[str, Any]:
+    """How the question was read, as JSON."""
+    return {
+        "councils": list(u.councils),
+        "missing": list(u.missing),
+        "report_types": list(u.report_types),
+        "years": list(u.years),
+        "guesses": [{"written": w, "council": c} for w, c in u.guesses],
+        "follow_up": u.follow_up,
+        "across": u.across,
     }
 
 

@@ -62,9 +62,10 @@ def test_cross_council_question_is_answered_council_by_council(assistant):
     cited = {c.council for c in answer.citations}
     for name in ("Lambeth", "Central Bedfordshire", "Cambridge", "Bromsgrove", "Bedford Borough"):
         assert any(name in c for c in cited), (name, cited)
-    assert len(answer.citations) == len(cited), "one passage per report"
+    per_council = [sum(c.council == name for c in answer.citations) for name in cited]
+    assert max(per_council) <= 2, "at most two passages per report (a close second quote)"
     lines = [line for line in answer.text.splitlines() if line.startswith("- **")]
-    assert len(lines) == len(answer.citations)
+    assert len(lines) == len(cited), "one line per report"
     _check_citations(answer)
 
 

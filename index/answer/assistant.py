@@ -85,6 +85,15 @@ class Assistant:
         self._log_answer(result, started)
         return result
 
+    def answer_after(
+        self, question: str, earlier: Iterable[str] = (), filters: Filters | None = None
+    ) -> Answer:
+        """The answer to `question` asked after `earlier` questions of one conversation."""
+        history: list[Turn] = []
+        for q in earlier:
+            history.append(Turn.from_answer(self.answer(q, history, filters)))
+        return self.answer(question, history, filters)
+
     def answer_stream(
         self,
         question: str,

@@ -16,19 +16,36 @@ import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.dates import display_date
-from peerchat.core.records import Answer, Chunk, Citation, Report, join_names
+from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
 from peerchat.core.text import spaced_words, word_overlap
+from peerchat.index.answer.structured import (
+    action_answer,
+    recommendations_answer,
+    signposts_answer,
+)
 from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
-from peerchat.index.search.query import Query, Turn, strip_councils, understand
+from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
+from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
+# "Why ...?" is answered by a sentence that gives a cause or a consequence.
+CAUSE = re.compile(
+    r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
+    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason)\b",
+    re.IGNORECASE,
+)
+DATE_IN = re.compile(
+    r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)\b|\b(months?|years?|weeks?)\b",
+    re.IGNORECASE,
+)
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
 NUMBER_QUESTION = re.compile(
     r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b",
@@ -99,14 +116,17 @@ def answer_question(
     """Answer `question` from the library; see the module docstring."""
     if not question or not question.strip():
         return Answer(question, False, "Ask a question about the reports in the library.")
-    query = understand(question, directory, history)
+    query = understand(question, directory, history, library.councils)
     covered = set(library.councils)
     present = tuple(c for c in query.councils if c.name in covered)
     missing = tuple(c for c in query.councils if c.name not in covered)
     resolved = tuple(c.name for c in present)
 
+    def finish(answer: Answer) -> Answer:
+        return replace(answer, understood=_understood(query, present, missing, filters))
+
     mask = mask_for(library, _with_question_filters(filters, present, query))
-    notices: list[str] = []
+    notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
     if COMMITTED.search(query.question) and present and not query.report_types:
         without_plan = [
             c.name
@@ -126,7 +146,7 @@ def answer_question(
         if not mentions.any() or OWN_REPORT.search(query.question):
             # Asked about its own peer challenge: other councils' reports naming it (say,
             # as a peer's employer) are no answer.
-            return _not_covered(query, missing, library)
+            return finish(_not_covered(query, missing, library))
         mask &= mentions
         notices.append(
             f"There is no report for {join_names([c.name for c in missing])} in the library; "
@@ -137,29 +157,159 @@ def answer_question(
             f"There is no report for {join_names([c.name for c in missing])} in the library."
         )
     if not mask.any():
-        return _nothing_matches(query, resolved, filters, library)
+        return finish(_nothing_matches(query, resolved, filters, library))
 
-    if WHEN.search(query.question) and present and not query.aggregate:
+    if query.intent.visit_date and present and not query.aggregate:
         dated = _answer_when(library, query, mask, resolved)
         if dated is not None:
-            return dated
-    vectors = _topic_vectors(embedder, _topic_without_councils(query, library) or query.topic)
-    calibration = embedder.calibration
+            return finish(dated)
+    vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
+    cal = embedder.calibration
     if query.aggregate:
-        answer = _answer_across_reports(library, query, vectors, mask, resolved, calibration)
+        answer = _answer_across_reports(library, query, vectors, mask, resolved, cal)
     else:
-        answer = _answer_single(library, query, vectors, mask, resolved, calibration)
+        answer = _answer_structured(library, query, vectors, mask, resolved, cal) or _answer_single(
+            library, query, vectors, mask, resolved, cal
+        )
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
-    return answer
+    return finish(answer)
 
 
-def _topic_vectors(embedder: Embedder, topic: str) -> np.ndarray:
-    """The topic's vector, and one per alternative of an "A or B" topic (rows)."""
+def _understood(
+    query: Query,
+    present: tuple[Council, ...],
+    missing: tuple[Council, ...],
+    filters: Filters | None,
+) -> Understood:
+    base = filters or Filters()
+    return Understood(
+        councils=tuple(c.name for c in present) or base.councils,
+        missing=tuple(c.name for c in missing),
+        report_types=base.report_types or query.report_types,
+        years=base.years or query.years,
+        guesses=query.guesses,
+        follow_up=query.follow_up,
+        across=query.aggregate,
+    )
+
+
+def _answer_structured(
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    resolved: tuple[str, ...],
+    cal: Calibration,
+) -> Answer | None:
+    """An answer from the register when the question asks for what it holds: an action
+    plan's row, a council's recommendations, signposted practice. None: answer from
+    the passages."""
+    register = library.register
+    in_scope = {library.report_ids[p] for p in np.unique(library.report_of_row[mask])}
+    intent = query.intent
+    topic = _topic_without_councils(query, library)
+    rows = [a for a in register.actions if a.report_id in in_scope]
+    if rows:
+        carried = [a for a in rows if a.id in query.items]
+        numbered = [a for a in rows if intent.numbered and a.ref == str(intent.numbered)]
+        row = None
+        if numbered:
+            row = numbered[0]
+        elif carried and _still_about(library, query, vectors, mask, [carried[0].chunk_id], cal):
+            row = carried[0]
+        if row is not None:
+            return action_answer(library, query.question, row, intent, query.topic, resolved)
+    if intent.recommendations and resolved and not intent.signposts:
+        recs = [r for r in register.recommendations if r.report_id in in_scope]
+        key = [r for r in recs if r.key]
+        recs = key or recs
+        if recs:
+            return recommendations_answer(library, query.question, recs, query.topic, resolved)
+    signposts = [s for s in register.signposts if s.report_id in in_scope]
+    carried_signposts = [s for s in signposts if s.id in query.items]
+    if carried_signposts and _still_about(
+        library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal
+    ):
+        return signposts_answer(library, query.question, carried_signposts, query.topic, True)
+    if intent.signposts and signposts:
+        if bare(topic, SIGNPOST_TERMS):
+            return signposts_answer(library, query.question, signposts, query.topic, False)
+        chosen = _best_signposts(library, query, vectors, mask, signposts, cal)
+        if chosen:
+            return signposts_answer(library, query.question, chosen, query.topic, True)
+    return None
+
+
+def _still_about(
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    chunk_ids: list[str],
+    cal: Calibration,
+) -> bool:
+    """Whether a follow-up is still about the item the conversation is on: it asks only
+    for the item's columns ("who leads on that?"), or the item's passage answers it about
+    as well as any passage in scope."""
+    if not _new_topic(query):
+        return True
+    rows, scores = _score_sentences(library, query, vectors, mask, cal)
+    if len(rows) == 0:
+        return False
+    wanted = set(library.chunks.rows_of_ids(chunk_ids).values())
+    own = np.asarray([int(library.sentences.spans[r, 0]) in wanted for r in rows])
+    return bool(own.any()) and float(scores[own].max()) >= float(scores.max()) - cal.quote_margin
+
+
+def _new_topic(query: Query) -> bool:
+    """Whether a follow-up brings a subject of its own beyond asking about the item the
+    conversation is on ("who leads on that?", "and by when?")."""
+    return not bare(query.question, COLUMN_TERMS, FRAME_TERMS)
+
+
+def _best_signposts(
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    signposts: list,
+    cal: Calibration,
+) -> list:
+    """Signposts whose sentences (or name) best match the question, best first."""
+    wanted = library.chunks.rows_of_ids([s.chunk_id for s in signposts])
+    sp_mask = np.zeros_like(mask)
+    sp_mask[list(wanted.values())] = True
+    found, scores = _score_sentences(library, query, vectors, sp_mask & mask, cal)
+    best: dict[str, float] = {}
+    spans = library.sentences.spans
+    names = overlap_terms(query.question)
+    for i in np.argsort(-scores):
+        chunk = library.chunks[int(spans[found[i], 0])]
+        at = chunk.start + int(spans[found[i], 1])
+        for s in signposts:
+            if s.chunk_id == chunk.id and s.start <= at < max(s.end, s.start + 1):
+                named = len(names & overlap_terms(s.name)) / max(1, len(overlap_terms(s.name)))
+                score = float(scores[i]) + 0.3 * named
+                best[s.id] = max(best.get(s.id, -1.0), score)
+    if not best:
+        return []
+    top = max(best.values())
+    if top < cal.signpost_floor:
+        return []
+    chosen = [s for s in signposts if best.get(s.id, -1.0) >= top - cal.quote_margin]
+    return sorted(chosen, key=lambda s: -best[s.id])[:3]
+
+
+def _topic_vectors(embedder: Embedder, topic: str, context: str = "") -> np.ndarray:
+    """The topic's vector, one per alternative of an "A or B" topic, and one of the topic
+    in the context of the turn a follow-up leans on (rows; a sentence scores its best)."""
     parts = [p.strip() for p in re.split(r"\s*\b(?:or|and/or)\b\s*", topic) if p.strip()]
     texts = [topic]
     if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
         texts += parts
+    if context:
+        texts.append(f"{topic} {context}")
     return embedder.embed(texts)
 
 
@@ -229,7 +379,7 @@ def _score_sentences(
     sentences = library.sentences
     passages = np.flatnonzero(mask)
     if len(passages) > SENTENCE_SCOPE:
-        topic = _topic_without_councils(query, library) or query.topic
+        topic = _search_text(query, library)
         passages = rank_passages(library, vectors[0], topic, mask, SENTENCE_SCOPE)[0]
     rows = sentences.rows_of(np.sort(passages))
     rows = rows[sentences.has(rows, OK) > 0]
@@ -238,7 +388,12 @@ def _score_sentences(
     scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
-    weights = sentences.term_weights(overlap_terms(_topic_without_councils(query, library)))
+    terms = _expanded_terms(_topic_without_councils(query, library))
+    if query.intent.plan_column:
+        # "Which cabinet member sponsors ..." names a column, not the subject: every row of
+        # an action plan has a "Cabinet Sponsor/s" cell.
+        terms = (terms - COLUMN_TERMS) or terms
+    weights = sentences.term_weights(terms)
     total = sum(weights.values())
     matched = sentences.matched_weight(rows, weights)
     if total > 0:
@@ -258,11 +413,71 @@ def _score_sentences(
         if SIGNPOSTED.search(query.question) and in_signpost.any():
             # "What was signposted ...": only the signposted examples answer it.
             scores = np.where(in_signpost > 0, scores, -1.0).astype(np.float32)
-    if PERSON_QUESTION.search(query.question):
-        scores += cal.person_bonus * sentences.has(rows, PERSON)
-    if NUMBER_QUESTION.search(query.question):
-        scores += cal.number_bonus * sentences.has(rows, NUMBER)
+    # A question for a person, a figure or a date prefers sentences that give one, most of
+    # all those that also share the question's words ("which of them came from the police").
+    shares = (matched > 0).astype(np.float32) if total > 0 else np.zeros(len(rows), np.float32)
+    if query.intent.person or PERSON_QUESTION.search(query.question):
+        scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
+    if query.intent.figure or NUMBER_QUESTION.search(query.question):
+        scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
+    elif query.intent.why:
+        causal = np.asarray([bool(CAUSE.search(library.sentence_text(int(r)))) for r in rows])
+        scores += cal.cause_bonus * causal * (0.5 + shares)
+    elif query.intent.when and not query.intent.visit_date:
+        dated = np.asarray([bool(DATE_IN.search(library.sentence_text(int(r)))) for r in rows])
+        scores += cal.date_bonus * dated * (0.5 + shares)
     return rows, scores
+
+
+# How the reports write what officers ask: "Cllr" for a councillor, "CEX" for a chief
+# executive. A question's word brings its written forms into the lexical overlap.
+WRITTEN_AS = {
+    "councillor": "cllr",
+    "councillors": "cllr members",
+    "cllr": "councillor",
+    "politician": "cllr councillor leader",
+    "political": "cllr councillor leader",
+    "politicians": "members councillors",
+    "member": "cllr councillor",
+    "ceo": "chief executive",
+    "cex": "chief executive",
+    "lga": "local government association",
+    "money": "financial finance budget",
+    "finances": "financial finance budget",
+    "staff": "workforce employees",
+    "residents": "residents community",
+}
+
+
+def _expanded_terms(topic: str) -> set[str]:
+    words = topic.lower().split()
+    extra = " ".join(WRITTEN_AS[w] for w in words if w in WRITTEN_AS)
+    return overlap_terms(f"{topic} {extra}")
+
+
+GENERIC_SHARE = 0.5  # a term in more than this share of passages says little
+
+
+def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
+    """Whether the question's subject is absent from the sentences in scope: it has
+    words of its own (not the reports' frame, not in most passages) and no sentence in
+    scope has any of them."""
+    sentences = library.sentences
+    terms = _expanded_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    if not terms:
+        return False
+    generic = float(np.log1p(1 / GENERIC_SHARE))
+    weights = sentences.term_weights(terms)
+    specific = {t: w for t, w in weights.items() if t < 0 or w > generic}
+    if not specific:
+        return False
+    matched = sentences.matched_weight(rows, {t: w for t, w in specific.items() if t >= 0})
+    return not bool((matched > 0).any())
+
+
+def _search_text(query: Query, library: Library) -> str:
+    """What is searched for: the topic without council names, else the question."""
+    return _topic_without_councils(query, library) or query.question
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:
@@ -270,7 +485,10 @@ def _topic_without_councils(query: Query, library: Library) -> str:
     reports or, when none of the named councils has one, the passages naming them."""
     covered = set(library.councils)
     narrowed = [c for c in query.councils if c.name in covered] or list(query.councils)
-    return strip_councils(query.topic, narrowed)
+    out = strip_councils(query.topic, narrowed)
+    for typed, _ in query.guesses:
+        out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+    return " ".join(out.split())
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:
@@ -345,8 +563,13 @@ def _answer_single(
     floor = cal.named_floor if resolved else cal.single_floor
     if len(rows) == 0 or scores.max() < floor:
         return _reports_do_not_say(query, resolved)
+    if scores.max() < cal.absent_ceiling and _unmentioned(library, query, rows):
+        return _reports_do_not_say(query, resolved)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
+    structured = _evidence_item(library, query, rows, scores, order, cal)
+    if structured is not None:
+        return structured
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
         if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - cal.quote_margin):
@@ -357,11 +580,120 @@ def _answer_single(
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
+    chosen = _with_neighbours(library, chosen)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
-    extra = rank_passages(library, vectors[0], query.topic, mask, MAX_CITATIONS * 2)[0]
+    extra = rank_passages(
+        library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
+    )[0]
     extra_rows = [int(r) for r in extra]
     dense = _cosines(library, vectors[0], extra_rows)
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _evidence_item(
+    library: Library,
+    query: Query,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    order: np.ndarray,
+    cal: Calibration,
+) -> Answer | None:
+    """When the best evidence sits in a structured item, the item written out whole: an
+    action-plan row (with its sponsor, lead and dates) for a question an action plan
+    answers, or the signposted examples the best sentences belong to."""
+    spans = library.sentences.spans
+    top_chunk = library.chunks[int(spans[rows[order[0]], 0])]
+    register = library.register
+    if top_chunk.kind == "table row" and (
+        query.intent.plan_column or top_chunk.report_type == "action plan"
+    ):
+        row = next((a for a in register.actions if a.chunk_id == top_chunk.id), None)
+        if row is not None:
+            return action_answer(
+                library, query.question, row, query.intent, query.topic, tuple(row.councils)
+            )
+    best = float(scores[order[0]])
+    chosen: list = []
+    for i in order[:10]:
+        if scores[i] < best - cal.quote_margin:
+            break
+        chunk = library.chunks[int(spans[rows[i], 0])]
+        at = chunk.start + int(spans[rows[i], 1])
+        item = next(
+            (
+                s
+                for s in register.signposts
+                if s.chunk_id == chunk.id and s.start <= at < max(s.end, s.start + 1)
+            ),
+            None,
+        )
+        if item is None:
+            if i == order[0]:
+                return None
+            continue
+        if item not in chosen:
+            chosen.append(item)
+    if not chosen:
+        return None
+    return signposts_answer(library, query.question, chosen[:3], query.topic, True)
+
+
+# A sentence that leans on the one before it ("This is seen as ...", "However, it ...").
+LEANS_ON_PREVIOUS = re.compile(
+    r"^\W*(this|these|that|those|it|its|they|their|such|he|she|however|but|also|"
+    r"as a result|in addition|furthermore|therefore|this is|both)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_neighbours(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """A quote that leans on the sentence before it ("This risks ...") gets the sentences
+    it leans on first (two at most, from the same passage or the one before it in the
+    same report); a short heading-like quote (a recommendation's title) gets the
+    sentence after it."""
+    out: list[Evidence] = []
+    taken = {ev.sentence for ev in chosen}
+    spans = library.sentences.spans
+    for ev in chosen:
+        lead_in: list[Evidence] = []
+        current = ev
+        while len(lead_in) < 2 and LEANS_ON_PREVIOUS.match(current.text):
+            before = current.sentence - 1
+            if before < 0 or before in taken or not _adjacent(library, before, current):
+                break
+            current = _evidence(library, before, ev.score)
+            lead_in.insert(0, current)
+            taken.add(before)
+        out += lead_in
+        out.append(ev)
+        after = ev.sentence + 1
+        if (
+            (len(ev.text.split()) < 14 and not ev.text.rstrip().endswith((".", ":")))
+            and after < len(spans)
+            and spans[after, 0] == ev.chunk_row
+            and after not in taken
+            and not _flagged(library, ev.sentence, PERSON)
+            and _flagged(library, after, OK)
+        ):
+            out.append(_evidence(library, after, ev.score))
+            taken.add(after)
+    return out
+
+
+def _flagged(library: Library, sentence: int, flag: int) -> bool:
+    return bool(library.sentences.has(np.asarray([sentence]), flag)[0])
+
+
+def _adjacent(library: Library, sentence: int, ev: Evidence) -> bool:
+    """Whether `sentence` is read just before `ev`: in its passage, or ending the passage
+    before it in the same report and section."""
+    row = int(library.sentences.spans[sentence, 0])
+    if row == ev.chunk_row:
+        return True
+    if row != ev.chunk_row - 1:
+        return False
+    here, there = library.chunks[ev.chunk_row], library.chunks[row]
+    return here.report_id == there.report_id and here.section == there.section
 
 
 def _with_list_items(library: Library, chosen: list[Evidence]) -> list[Evidence]:
@@ -463,18 +795,42 @@ def _answer_across_reports(
     cal: Calibration,
 ) -> Answer:
     rows, scores = _score_sentences(library, query, vectors, mask, cal)
+    if len(rows) and scores.max() < cal.absent_ceiling and _unmentioned(library, query, rows):
+        in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
+        return _reports_do_not_say(query, resolved, scope=len(in_scope))
     spans = library.sentences.spans
     best_by_report: dict[int, Evidence] = {}
+    seconds: dict[int, Evidence] = {}
     for i in np.argsort(-scores):
         if scores[i] < cal.aggregate_floor:
             break
         report = int(library.report_of_row[spans[rows[i], 0]])
         if report not in best_by_report:
             best_by_report[report] = _evidence(library, rows[i], scores[i])
+        elif (
+            report not in seconds and scores[i] >= best_by_report[report].score - cal.second_margin
+        ):
+            ev = _evidence(library, rows[i], scores[i])
+            if word_overlap(ev.text, best_by_report[report].text, spaced_words) <= SAME_QUOTE:
+                seconds[report] = ev
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
-    best = sorted(best_by_report.values(), key=lambda e: -e.score)
+    stance = {r: _stance(library, ev) for r, ev in best_by_report.items()}
+    wanted = "praised" if query.intent.praised and not query.intent.told else "told"
+    first = (
+        {"told": 0, "mentioned": 1, "praised": 2}
+        if wanted == "told"
+        else {"praised": 0, "mentioned": 1, "told": 2}
+    )
+    order = sorted(best_by_report, key=lambda r: (first[stance[r]], -best_by_report[r].score))
+    best = [best_by_report[r] for r in order]
     quoted, unquoted = best[:MAX_REPORTS_QUOTED], best[MAX_REPORTS_QUOTED:]
-    chosen = _with_signpost_headings(library, quoted)
+    quoted_reports = order[:MAX_REPORTS_QUOTED]
+    with_seconds = [
+        ev
+        for r, e in zip(quoted_reports, quoted)
+        for ev in ([e, seconds[r]] if r in seconds else [e])
+    ]
+    chosen = _with_signpost_headings(library, with_seconds)
     answer = _compose(library, query, chosen, [], {}, resolved, per_report=True)
     if not chosen:
         return _reports_do_not_say(query, resolved, scope=len(in_scope))
@@ -505,6 +861,31 @@ def _answer_across_reports(
         answer.topic,
         aggregate=True,
     )
+
+
+CRITICISM = re.compile(
+    r"\b(need(s|ed)? to|should|must|lack\w*|limited|not yet|not clear|unclear|inconsisten\w*|"
+    r"weak\w*|poor\w*|concern\w*|risk\w*|would benefit|consider|could be|more could|"
+    r"however|too many|too much|insufficient|gaps?|frustrat\w*|difficult\w*|challeng\w*)\b",
+    re.IGNORECASE,
+)
+PRAISE = re.compile(
+    r"\b(strong\w*|good|well|positive\w*|effective\w*|impressive|excellent|commend\w*|"
+    r"committed|success\w*|proud|respected|valued|clear|robust|innovative|notable|"
+    r"particularly|real strength|strength\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _stance(library: Library, ev: Evidence) -> str:
+    """ "told" (a recommendation, or a passage finding fault), "praised", or "mentioned"."""
+    if ev.label or library.sentences.has(np.asarray([ev.sentence]), RECOMMENDATION)[0]:
+        return "told"
+    if CRITICISM.search(ev.text):
+        return "told"
+    if PRAISE.search(ev.text):
+        return "praised"
+    return "mentioned"
 
 
 def _aggregate_lead(query: Query, found: int, scope: int) -> str:

@@ -27,9 +27,17 @@ class Calibration:
     overlap_weight: float  # times the (rarity-weighted) share of the question's terms it has
     recommendation_bonus: float  # it states a recommendation, asked what was recommended
     number_bonus: float  # it gives a figure, asked "how many"
+    number_match_bonus: float  # ... and shares a word of the question ("hours", "people")
     person_bonus: float  # it names a person, asked "who"
+    person_match_bonus: float  # ... and shares a word of the question ("police", "Leader")
+    date_bonus: float  # it gives a date or a span of time, asked "when" (not the visit)
+    cause_bonus: float  # it gives a cause or a consequence, asked "why"
     signpost_bonus: float  # it is in a signposted example, asked for examples
+    signpost_floor: float  # the best signpost's score, asked for signposted examples
     quote_margin: float  # further quotes must score this close to the best
+    second_margin: float  # a report's second quote in a cross-report answer, likewise
+    absent_ceiling: float  # below this, a question whose own words no sentence has is
+    # answered "the reports do not say" (the subject is not in them)
 
     # The guard of a language model's answer (index/answer/guard.py). A passage supports a
     # sentence with the mean of its word coverage and its closest sentence's cosine.
@@ -55,9 +63,16 @@ MINILM_L6_V2 = Calibration(
     overlap_weight=0.25,
     recommendation_bonus=0.10,
     number_bonus=0.05,
-    person_bonus=0.10,
+    number_match_bonus=0.10,
+    person_bonus=0.08,
+    person_match_bonus=0.12,
+    date_bonus=0.08,
+    cause_bonus=0.06,
     signpost_bonus=0.10,
-    quote_margin=0.06,
+    signpost_floor=0.40,
+    quote_margin=0.10,
+    second_margin=0.05,
+    absent_ceiling=0.70,
     support_floor=0.5,
     min_coverage=0.4,
     attach_floor=0.75,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer
+from peerchat.index.search.intent import COLUMN_TERMS, Intent, read_intent
+from peerchat.index.store.lexical import overlap_terms
 
 # The longest question read (Settings.max_question_chars may ask for less); `understand`
 # cuts to it too, for callers that do not go through `clean_question`.
@@ -40,7 +42,7 @@ FRAME = re.compile(
 )
 # "What did the peer team say about ...": the frame of a question about what a report says.
 SAYS = re.compile(
-    r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(?:[\w'’]+\s+){0,4}?"
+    r"^\s*(what|how)\s+(did|does|do|has|have|had|was|is)\s+(?:[\w'’]+\s+){0,4}"
     r"(say|said|says|mean|meant|find|found|think|thought|recommend|recommended|"
     r"note|noted|conclude|concluded|suggest|suggested|tell|told|write|wrote|report|reported|"
     r"show|shows|showed|cover|covers|covered|describe|describes|described)"
@@ -112,6 +114,10 @@ class Query:
     aggregate: bool
     count: bool
     follow_up: bool = False
+    intent: Intent = Intent()
+    items: tuple[str, ...] = ()  # register items the conversation was about (a follow-up)
+    guesses: tuple[tuple[str, str], ...] = ()  # (as written, council taken) for typos
+    context: str = ""  # the topic of the turn a follow-up leans on, when it has its own
 
 
 @dataclass(frozen=True)
@@ -122,11 +128,20 @@ class Turn:
     topic: str
     councils: tuple[str, ...]  # canonical names
     aggregate: bool = False
+    found: bool = True
+    items: tuple[str, ...] = ()  # register items the answer was built from
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Turn:
         """The turn an answered question leaves in the conversation."""
-        return cls(answer.question, answer.topic, answer.councils, answer.aggregate)
+        return cls(
+            answer.question,
+            answer.topic,
+            answer.councils,
+            answer.aggregate,
+            answer.found,
+            answer.items,
+        )
 
 
 @dataclass(frozen=True)
@@ -170,12 +185,18 @@ def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> Asked:
 
 
 def understand(
-    question: str, directory: CouncilDirectory, history: list[Turn] | tuple[Turn, ...] = ()
+    question: str,
+    directory: CouncilDirectory,
+    history: list[Turn] | tuple[Turn, ...] = (),
+    covered: tuple[str, ...] | list[str] = (),
 ) -> Query:
     """Read councils, years, report types and intent from `question`, resolving a
-    follow-up against the last turn of `history`."""
+    follow-up against `history`. `covered` names the councils with reports, which a
+    misspelt lower-case name may be taken for (the guess is recorded)."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    councils = tuple(directory.find(text, fuzzy=True))
+    mentions = directory.mentions(text, fuzzy=True, prefer=covered)
+    councils = tuple(m.council for m in mentions)
+    guesses = tuple((m.typed, m.council.name) for m in mentions if m.guessed)
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         text = text.lower()  # a question in capitals: the model reads lower case better
@@ -189,10 +210,27 @@ def understand(
     else:
         topic = SAYS.sub("", text)
     topic = " ".join(SIGNPOST_FRAME.sub(" ", topic).split()).strip(" ,.?") or topic
-    query = Query(text, topic or text, councils, years, types, aggregate, bool(COUNT.search(text)))
+    topic = OPENING.sub("", topic)
+    if not aggregate:
+        with_reports = [c for c in councils if c.name in covered] or list(councils)
+        named = strip_councils(topic, with_reports)
+        for typed, _ in guesses:
+            named = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", named, flags=re.I)
+        topic = " ".join(named.split())
+    query = Query(
+        text,
+        topic,
+        councils,
+        years,
+        types,
+        aggregate,
+        bool(COUNT.search(text)),
+        intent=read_intent(text, strip_councils(topic, councils)),
+        guesses=guesses,
+    )
     if not history:
         return query
-    return _resolve_follow_up(query, history[-1], directory)
+    return _resolve_follow_up(query, history, directory)
 
 
 def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
@@ -206,41 +244,81 @@ def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
-def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) -> Query:
+def _resolve_follow_up(
+    query: Query, history: list[Turn] | tuple[Turn, ...], directory: CouncilDirectory
+) -> Query:
+    """A follow-up read against the conversation: "and Cambridge?" keeps the topic and
+    changes the council; "who leads on that?" keeps the councils and what the last
+    answer was about; "how does that compare with Lambeth?" adds a council."""
     text = query.question
+    last = history[-1]
+    # What "it" or "that" refers to: the last turn that found something (a turn about a
+    # council with no report does not end the thread).
+    anchor = next((t for t in reversed(history) if t.found), last)
     if SWAP.search(text) and not query.years:
         # "and in 2017?": in a follow-up a bare year chooses the reports.
         years = tuple(sorted({int(y) for y in REPORT_YEAR.findall(text)}))
         query = replace(query, years=years)
-    rest = strip_councils(text, query.councils)
-    leftover = FILLER.sub(" ", rest).split()
-    # "and Cambridge?" / "what about Lambeth?": same topic, other councils.
-    if query.councils and (SWAP.search(text) or len(leftover) <= 1):
-        return Query(
-            text,
-            last.topic,
-            query.councils,
-            query.years,
-            query.report_types,
+    own = own_terms(query.topic)
+    pointing = bool(POINTING.search(text))
+    named = {c.name for c in query.councils}
+    if query.councils and pointing and COMPARING.search(text) and anchor.councils:
+        # "how does that compare with Lambeth?": the topic across both.
+        earlier = tuple(c for c in (directory.lookup(n) for n in anchor.councils) if c)
+        both = tuple({c.code: c for c in (*earlier, *query.councils)}.values())
+        return replace(
+            query,
+            topic=anchor.topic,
+            councils=both,
+            aggregate=True,
+            count=False,
+            follow_up=True,
+            intent=read_intent(anchor.question, anchor.topic),
+        )
+    if (
+        query.councils
+        and not own
+        and (anchor.aggregate or not named <= set(anchor.councils) | set(last.councils))
+    ):
+        # "and Cambridge?", "what exactly was Lambeth told?": the same question elsewhere.
+        return replace(
+            query,
+            topic=last.topic,
             aggregate=last.aggregate,
             count=False,
             follow_up=True,
+            intent=read_intent(last.question, last.topic),
         )
-    # "what did they commit to?": new topic, the councils of the last turn.
-    if not query.councils and last.councils and PRONOUN.search(text) and not query.aggregate:
-        carried = tuple(c for c in (directory.lookup(n) for n in last.councils) if c)
-        return Query(
-            text,
-            f"{text} {' '.join(c.short for c in carried)}",
-            carried,
-            query.years,
-            query.report_types,
-            aggregate=len(carried) > 1 and last.aggregate,
+    if (
+        anchor.councils
+        and not query.aggregate
+        and (not named or named <= set(anchor.councils))
+        and (pointing or not own or len(text.split()) <= 5)
+    ):
+        # "who leads on that?", "which of them came from the police?": the councils and
+        # items of the turn it follows; the topic gains that turn's.
+        carried = query.councils or tuple(
+            c for c in (directory.lookup(n) for n in anchor.councils) if c
+        )
+        # A follow-up with a subject of its own ("how many people did they talk to?")
+        # searches for it, with the earlier topic only as context; one without ("who
+        # leads on that?") searches for the earlier topic too.
+        if own - COLUMN_TERMS:
+            topic, context = query.topic, anchor.topic
+        else:
+            topic, context = f"{query.topic} {anchor.topic}".strip(), ""
+        return replace(
+            query,
+            topic=topic,
+            context=context,
+            councils=carried,
+            aggregate=len(carried) > 1 and anchor.aggregate,
             count=False,
             follow_up=True,
+            items=anchor.items,
         )
     # "and in 2017?" / "and their action plan?": same topic and councils, new filters.
-    if not query.councils and len(leftover) <= 2 and (query.years or query.report_types):
+    if not query.councils and len(own) <= 2 and (query.years or query.report_types):
         carried = tuple(c for c in (directory.lookup(n) for n in last.councils) if c)
         return Query(
             text,
@@ -255,6 +333,52 @@ def _resolve_follow_up(query: Query, last: Turn, directory: CouncilDirectory) ->
     return query
 
 
+POINTING = re.compile(
+    r"\b(that|this|those|these|it|its|they|them|their|there|he|she|his|her|him|the same|"
+    r"which of)\b",
+    re.IGNORECASE,
+)
+COMPARING = re.compile(r"\b(compare\w*|similar|same|differ\w*|versus|vs|like)\b", re.I)
+# Words of the reports' own frame and of conversation, which say nothing about a
+# question's subject.
+FRAME_TERMS = overlap_terms(
+    "peer peers team teams report reports challenge challenges corporate council councils "
+    "borough district city county authority lga cpc feedback comment comments commented "
+    "anything something mention mentioned mentions found findings main key say says said "
+    "think thought view views note noted discuss discussed discussion cover covered "
+    "recommend recommended recommendation recommendations advice advised suggest "
+    "suggested look looked review reviewed visit exactly question also instead similar "
+    "compare compared comparison same differ different like about tell more please then "
+    "again okay right fine thanks service services"
+)
+
+
+def own_terms(topic: str) -> frozenset[str]:
+    """The terms of a question's topic beyond the reports' frame and conversation."""
+    return overlap_terms(topic) - FRAME_TERMS
+
+
+# Conversational openings that carry no topic: "ok never mind -", "right, back to X -".
+OPENING = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|right|fine|so|and|also|then|well|hmm|thanks|great|never mind|"
+    r"sorry|now|what about|how about|back to [\w' ]{1,40}?)\b[\s,.;:!-]*)+(?:[-–—:,]\s*)?",
+    re.IGNORECASE,
+)
+
+
+# A question that leans on the one before: a pronoun, or a short elliptical follow-up
+# ("by when?", "and the sponsor?", "how often do they meet?").
+LEANS_BACK = re.compile(
+    r"^\W*(and|so|ok|okay|right|fine|also|then|but)\b|\b(that|this|those|these|it|its|they|"
+    r"them|their|there|he|she|his|her|which of)\b",
+    re.IGNORECASE,
+)
+
+
+def _leans_back(text: str) -> bool:
+    return bool(PRONOUN.search(text) or LEANS_BACK.search(text)) or len(text.split()) <= 4
+
+
 def strip_councils(text: str, councils: tuple[Council, ...] | list[Council]) -> str:
     """`text` without the names of `councils` (a search already narrowed to them need not
     look for their names, which every passage of theirs shares)."""
@@ -262,4 +386,12 @@ def strip_councils(text: str, councils: tuple[Council, ...] | list[Council]) -> 
     for council in councils:
         for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
             out = re.sub(r"\b" + re.escape(name) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+    return " ".join(out.split())
+
+
+def strip_mentions(text: str, query: Query) -> str:
+    """`text` without the councils' names and the misspellings taken for them."""
+    out = strip_councils(text, query.councils)
+    for typed, _ in query.guesses:
+        out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
     return " ".join(out.split())

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 @friendly
 @answering
 def ask(question: str, as_json: bool, assistant: Assistant, filters: Filters) -> None:
-    """Answer QUESTION with cited passages. QUESTION "-" reads one question per stdin line."""
+    """Answer QUESTION with cited passages. QUESTION "-" reads one question per stdin line;
+    with --json a line may be {"question": ..., "history": [earlier questions]}, one
+    conversation whose last answer is written."""
     from peerchat.render import answer_dict
 
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else [question]
@@ -38,7 +40,8 @@ def ask(question: str, as_json: bool, assistant: Assistant, filters: Filters) ->
         if question == "-" and not q.strip():
             continue
         if as_json:
-            result = assistant.answer(q, filters=filters)
+            asked, earlier = conversation_line(q) if question == "-" else (q, [])
+            result = assistant.answer_after(asked, earlier, filters)
             click.echo(json.dumps(answer_dict(result), ensure_ascii=False), nl=True)
             sys.stdout.flush()
         else:
@@ -144,3 +147,18 @@ def evaluate_command(questions: Path, index_dir: Path | None, rows: bool, k: int
         for result in results:
             click.echo(json.dumps(result))
     click.echo(json.dumps(figures))
+
+
+def conversation_line(line: str) -> tuple[str, list[str]]:
+    """A stdin line: a question, or {"question": ..., "history": [earlier questions]}."""
+    if line.lstrip().startswith("{"):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            return line, []
+        if isinstance(row, dict) and isinstance(row.get("question"), str):
+            history = row.get("history") or []
+            if not isinstance(history, list):
+                history = []
+            return row["question"], [h for h in history if isinstance(h, str)]
+    return line, []

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-__all__ = ["Council", "CouncilDirectory", "display_names"]
+__all__ = ["Council", "CouncilDirectory", "Mention", "display_names"]
 
 _CSV_PATH = Path(__file__).with_name("councils.csv")
 
@@ -341,6 +341,7 @@ class _Token:
     norm: str
     raw: str
     brk: bool  # sentence punctuation between this token and the previous one
+    pause: bool = False  # a comma or a dash between this token and the previous one
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -353,7 +354,8 @@ def _tokens(text: str) -> list[_Token]:
         if not norm:
             continue
         gap = text[last_end : m.start()]
-        out.append(_Token(norm, m.group(), bool(_BREAK_RE.search(gap))))
+        pause = "," in gap or " - " in f" {gap} " or "\u2013" in gap
+        out.append(_Token(norm, m.group(), bool(_BREAK_RE.search(gap)), pause))
         last_end = m.end()
     return out
 
@@ -501,28 +503,39 @@ class CouncilDirectory:
         """A copy of the normalised-name index (for inspection and tests)."""
         return dict(self._keys)
 
-    def find(self, text: str, fuzzy: bool = False) -> list[Council]:
+    def find(self, text: str, fuzzy: bool = False, prefer: Iterable[str] = ()) -> list[Council]:
         """Councils mentioned in ``text``, in order of first mention, each once.
 
         Matching is case-insensitive, on whole words, leftmost-longest, so
         "Central Bedfordshire" is not also "Bedford".  Place names that are
-        ordinary words ("reading", "rugby") only match when capitalised or
-        followed by Council/Borough/District.  With ``fuzzy=True`` a
-        capitalised name of 5+ letters with a single typo also matches.
+        ordinary words ("reading", "rugby") only match when capitalised, followed by
+        Council/Borough/District, or ending a clause ("and reading?").  A council's name
+        inside another proper noun ("the Greater Cambridge Partnership", "Cambridge
+        station") is not a mention of the council.  With ``fuzzy=True`` a capitalised
+        name of 5+ letters with a single typo also matches, and so does a lower-case one
+        when it is one of the councils named in ``prefer`` (those a library covers).
         """
+        return [m.council for m in self.mentions(text, fuzzy, prefer)]
+
+    def mentions(self, text: str, fuzzy: bool = False, prefer: Iterable[str] = ()) -> list[Mention]:
+        """Like :meth:`find`, with what was written for each council and whether it
+        was a guess (a typo taken as the nearest name)."""
+        preferred = frozenset(prefer)
         toks = _tokens(text)
-        found: dict[str, Council] = {}
+        found: dict[str, Mention] = {}
         i, n = 0, len(toks)
         while i < n:
             length, council = self._exact_at(toks, i)
+            guessed = False
             if fuzzy:
-                f_len, f_council = self._fuzzy_at(toks, i)
+                f_len, f_council = self._fuzzy_at(toks, i, preferred)
                 if f_len > length:
-                    length, council = f_len, f_council
-            if council is None:
+                    length, council, guessed = f_len, f_council, True
+            if council is None or _inside_other_name(toks, i, length):
                 i += 1
                 continue
-            found.setdefault(council.code, council)
+            typed = " ".join(t.raw for t in toks[i : i + length])
+            found.setdefault(council.code, Mention(council, typed, guessed))
             i += length
         return list(found.values())
 
@@ -542,7 +555,13 @@ class CouncilDirectory:
                 continue
             if key in _ORDINARY_WORD_KEYS:
                 first = toks[i].raw
-                if not first[:1].isupper() or (len(first) > 1 and first.isupper()):
+                # Lower case only as the object of a short follow-up: "what about
+                # hackney?", "and oxford?" (not "a local derby").
+                ends_clause = j == len(toks) or toks[j].brk or toks[j].pause
+                asked_about = i > 0 and toks[i - 1].norm in _ASKED_ABOUT
+                if (not first[:1].isupper() and not (ends_clause and asked_about)) or (
+                    len(first) > 1 and first.isupper()
+                ):
                     continue
             return j - i, council
         return 0, None
@@ -557,9 +576,12 @@ class CouncilDirectory:
             index.update({k: tuple(v) for k, v in built.items()})
         return index
 
-    def _fuzzy_at(self, toks: list[_Token], i: int) -> tuple[int, Council | None]:
+    def _fuzzy_at(
+        self, toks: list[_Token], i: int, preferred: frozenset[str] = frozenset()
+    ) -> tuple[int, Council | None]:
         first = toks[i]
-        if not first.raw[:1].isupper():
+        lower = not first.raw[:1].isupper()
+        if lower and not preferred:
             return 0, None
         index = self._fuzzy_index_get()
         end = self._span_limit(toks, i)
@@ -576,9 +598,84 @@ class CouncilDirectory:
                     if key[0] == cand[0] and _within_one_edit(cand, key):
                         council = self._fuzzy_keys[key]
                         hits[council.code] = council
+            if lower:
+                # Lower case: only a council the caller prefers (one with a report).
+                hits = {code: c for code, c in hits.items() if c.name in preferred}
             if len(hits) == 1:
                 return j - i, next(iter(hits.values()))
         return 0, None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A council named in a text: as written, and whether the name was a guess."""
+
+    council: Council
+    typed: str
+    guessed: bool = False
+
+
+# Nouns that make a place name part of another proper noun: "Cambridge Station" is not
+# Cambridge City Council, nor is "the Greater Cambridge Partnership".
+_OTHER_NOUNS: frozenset[str] = frozenset(
+    {
+        "partnership",
+        "station",
+        "airport",
+        "university",
+        "college",
+        "hospital",
+        "road",
+        "street",
+        "corridor",
+        "park",
+        "deal",
+        "trust",
+        "police",
+        "fire",
+        "water",
+        "science",
+        "biomedical",
+        "cathedral",
+        "school",
+        "schools",
+        "busway",
+        "line",
+        "railway",
+        "port",
+        "harbour",
+        "museum",
+        "hub",
+        "campus",
+        "cluster",
+        "growth",
+        "enterprise",
+        "lep",
+        "chamber",
+        "clinical",
+        "ccg",
+        "nhs",
+        "fc",
+        "united",
+        "rovers",
+        "athletic",
+    }
+)
+
+
+def _inside_other_name(toks: list[_Token], i: int, length: int) -> bool:
+    """Whether the name at toks[i:i+length] is part of another proper noun."""
+    if i > 0 and not toks[i].brk and toks[i - 1].norm == "greater":
+        return True
+    after = i + length
+    if after < len(toks) and toks[after].norm in _COMPASS and after + 1 < len(toks):
+        after += 1  # "Cambridge North station"
+    return after < len(toks) and not toks[after].brk and toks[after].norm in _OTHER_NOUNS
+
+
+_ASKED_ABOUT = frozenset({"about", "and", "for", "in", "at", "from", "of", "to", "with", "than"})
+
+_COMPASS = frozenset({"north", "south", "east", "west", "central", "city"})
 
 
 def _read_csv(path: Path) -> tuple[Council, ...]:

@@ -158,6 +158,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Understood:
+    """What a question was taken to ask, for showing above its answer."""
+
+    councils: tuple[str, ...] = ()  # councils searched; empty: every council in scope
+    missing: tuple[str, ...] = ()  # councils named that have no report in the library
+    report_types: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    guesses: tuple[tuple[str, str], ...] = ()  # (as written, council taken) for a typo
+    follow_up: bool = False  # read against the conversation before it
+    across: bool = False  # answered council by council
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer in Markdown whose every `[n]` is the `n` of one of its citations."""
 
@@ -169,6 +182,8 @@ class Answer:
     notices: tuple[str, ...] = field(default=())  # e.g. "2 unsupported sentences dropped"
     topic: str = ""  # what was searched for (a follow-up may borrow it)
     aggregate: bool = False  # answered across reports, council by council
+    items: tuple[str, ...] = ()  # ids of the register items (rows, recommendations, signposts) used
+    understood: Understood | None = None  # how the question was read (None: not read)
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:

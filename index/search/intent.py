@@ -1,0 +1,183 @@
+"""What a question asks for: the kind of answer, read from its wording.
+
+The kinds follow the structure of the reports, not particular questions: an action plan's
+columns (the action, its sponsor, its lead, its dates), the register (a council's list of
+recommendations), signposted practice, the report's own dates, and in prose a person, a
+figure, a date or a yes/no judgement. Cross-council questions also say which side they
+want: what councils were told to do, or what they were praised for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from peerchat.index.store.lexical import overlap_terms
+
+# Action-plan columns.
+LEAD = re.compile(
+    r"\b(who|which (officer|service|team|department|directorate|area|director|lead))\b"
+    r".{0,60}\b(lead|leads|leading|led|in charge|responsible|owns?|owning|accountable|"
+    r"deliver\w*|heads?|heading|runs?|running|charge)\b"
+    r"|\blead (service|officer|area|directorate)\b|\bwho('s| is)? (leading|in charge)\b"
+    r"|\bwho will\b|\bwho'?s (doing|delivering|responsible)\b",
+    re.IGNORECASE,
+)
+SPONSOR = re.compile(
+    r"\bsponsor\w*|\bportfolio holder\b|\bcabinet (member|lead|sponsor)\b"
+    r"|\bwhich (councillor|member|politician|cabinet)\b|\bpolitical (lead|owner|sponsor)\b",
+    re.IGNORECASE,
+)
+DUE = re.compile(
+    r"\bby when\b|\bwhen\b|\bdeadlines?\b|\btime ?scales?\b|\btime ?frames?\b|\btime ?lines?\b"
+    r"|\bdue\b|\bhow long\b|\bwhat date\b|\bwhich date\b|\bby what date\b|\bschedule[ds]?\b"
+    r"|\bfinish\w*\b|\bcompleted?\b|\bin place\b",
+    re.IGNORECASE,
+)
+ACTION = re.compile(
+    r"\b(commit\w*|pledge\w*|promis\w*|agree[ds]? to|actions?|plans? to|planning to|"
+    r"going to|will (it|they|the council|bedford|\w+ council) (do|deliver|put)|respon(d|se)\w*|"
+    r"do about|doing about|intend\w*|propos\w*)\b",
+    re.IGNORECASE,
+)
+# "Recommendation 12", "rec 3", "recommendations 5 to 7".
+NUMBERED = re.compile(r"\b(?:recommendation|rec|row|item)\.?\s*(?:no\.?\s*)?(\d{1,2})\b", re.I)
+
+# A list of a council's recommendations.
+RECOMMENDATIONS = re.compile(
+    r"\brecommendations?\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
+    r"|\bwhat (were|was) \w+ told\b",
+    re.IGNORECASE,
+)
+# Words a request for "the recommendations" (or "the signposts") may carry without
+# narrowing it to a topic.
+LIST_TERMS = overlap_terms(
+    "what which were was are is the me give list show tell name summary summarise "
+    "summarize rundown run down quick brief overview all main key top headline biggest "
+    "most important priority priorities recommendation recommendations recs made make "
+    "did do does get got given peer peers team challenge report reports feedback lga "
+    "council councils they them their told advised asked set out come came up there any "
+    "about please overall from for of on in to by with at as and or its it"
+)
+SIGNPOST_TERMS = overlap_terms(
+    "signpost signposts signposted good best practice example examples elsewhere learn "
+    "learning other councils doing done well"
+)
+# What a follow-up asks of the item before it, without naming a new subject.
+COLUMN_TERMS = overlap_terms(
+    "who lead leads leading sponsor sponsors sponsored when due deadline date dates long "
+    "timescale timeframe responsible charge owns owner cabinet member action actions plan "
+    "deliver delivering delivered finish finished complete completed"
+)
+
+
+def bare(topic: str, *words: frozenset[str], allowed: int = 0) -> bool:
+    """Whether `topic` has no more than `allowed` words beyond the list words (and any
+    further `words`)."""
+    rest = overlap_terms(topic) - LIST_TERMS
+    for more in words:
+        rest -= more
+    return len(rest) <= allowed
+
+
+SIGNPOSTS = re.compile(
+    r"\bsignpost\w*|\bgood practice\b|\bbest practice\b|\bpractice examples?\b"
+    r"|\bexamples? of\b|\bexamples?\b.{0,40}\b(elsewhere|councils?|doing|done)\b"
+    r"|\blearn(ing)? from\b|\bwho (else|has done|does)\b|\belsewhere\b",
+    re.IGNORECASE,
+)
+
+PERSON = re.compile(
+    r"^\W*(who|whom|whose)\b|\bwho (was|is|were|are|from|at|chairs?|leads?|led)\b"
+    r"|\bwhich (person|officer|peer|peers|member|councillor|people|of them)\b"
+    r"|\b(name|names) of\b|\bcontact\b",
+    re.IGNORECASE,
+)
+FIGURE = re.compile(
+    r"\bhow (many|much|long|often|big|large)\b|\bwhat (percentage|proportion|number|amount|"
+    r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b",
+    re.IGNORECASE,
+)
+WHEN = re.compile(r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b", re.I)
+# "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
+# a deadline or a launch is something the text says.
+VISIT = re.compile(
+    r"\b(visit\w*|peer challenge|peer review|peer team|on ?site|take place|took place|"
+    r"happen\w*|held|carried out|report (was )?(published|dated|written))\b",
+    re.IGNORECASE,
+)
+NOT_THE_VISIT = re.compile(
+    r"\b(follow[- ]?up|next|return\w*|revisit\w*|second|another|future|deadline|due|"
+    r"launch\w*|start\w*|complet\w*|finish\w*|deliver\w*|in place|set up|created|formed|"
+    r"established|founded|join\w*|since|expected|plan\w*|will|by when|review of)\b",
+    re.IGNORECASE,
+)
+WHY = re.compile(r"^\W*why\b|\bwhy (is|are|was|were|do|does|did|has|have)\b|\bwhat caused\b", re.I)
+YES_NO = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|should|will|would)\b", re.I
+)
+
+# Cross-council stance.
+TOLD = re.compile(
+    r"\b(told|advised|recommended|asked|encouraged|urged|needs? to|needed to|should|"
+    r"criticis\w*|challenged|weak\w*|problems?|issues?|concerns?|struggl\w*|lack\w*|"
+    r"improve|improving|fix|address)\b",
+    re.IGNORECASE,
+)
+PRAISED = re.compile(
+    r"\b(prais\w*|commend\w*|strengths?|strong|good at|did well|doing well|positive\w*|"
+    r"credit\w*|recognised for|excel\w*|impress\w*|success\w*|well regarded|applaud\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The kinds of answer a question asks for (several may hold at once)."""
+
+    lead: bool = False
+    sponsor: bool = False
+    due: bool = False
+    action: bool = False
+    numbered: int = 0  # "recommendation 12" -> 12
+    recommendations: bool = False  # the council's recommendations, no narrower topic
+    signposts: bool = False
+    person: bool = False
+    figure: bool = False
+    when: bool = False
+    why: bool = False
+    visit_date: bool = False
+    yes_no: bool = False
+    told: bool = False
+    praised: bool = False
+
+    @property
+    def plan_column(self) -> bool:
+        """Whether an action plan's columns answer it (sponsor, lead, dates, the action)."""
+        return self.lead or self.sponsor or self.due or self.action or bool(self.numbered)
+
+
+def read_intent(question: str, topic: str = "") -> Intent:
+    """The Intent of `question`; `topic` is what is left of it once councils and the
+    question's frame are removed (a list request leaves nothing else)."""
+    text = " ".join(question.split())
+    numbered = NUMBERED.search(text)
+    when = bool(WHEN.search(text))
+    told, praised = bool(TOLD.search(text)), bool(PRAISED.search(text))
+    return Intent(
+        lead=bool(LEAD.search(text)),
+        sponsor=bool(SPONSOR.search(text)),
+        due=bool(DUE.search(text)),
+        action=bool(ACTION.search(text)),
+        numbered=int(numbered.group(1)) if numbered else 0,
+        recommendations=bool(RECOMMENDATIONS.search(text)) and bare(topic or text),
+        signposts=bool(SIGNPOSTS.search(text)),
+        person=bool(PERSON.search(text)),
+        figure=bool(FIGURE.search(text)),
+        when=when,
+        why=bool(WHY.search(text)),
+        visit_date=when and bool(VISIT.search(text)) and not NOT_THE_VISIT.search(text),
+        yes_no=bool(YES_NO.search(text)),
+        told=told and not (praised and not re.search(r"\b(told|advised|recommended)\b", text)),
+        praised=praised,
+    )
