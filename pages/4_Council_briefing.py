@@ -14,6 +14,13 @@ from peerchat.word import briefing_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+
+def _breakable(owner: str) -> str:
+    """ "Chief Executive/Corporate Leadership Team" may wrap after each "/" (a zero-width
+    space), so a long owner stays in its narrow column."""
+    return owner.replace("/", "/\u200b")
+
+
 st.set_page_config(page_title="Council briefing", layout="wide")  # room for the table
 st.title("Council briefing")
 settings = ui.settings()
@@ -59,8 +66,8 @@ if briefing.rows:
             {
                 "Recommendation": f"{row.label}: {row.recommendation.text}",
                 "Action": row.action_text + (f" ({row.shared})" if row.shared else ""),
-                "Sponsor": row.sponsor or "—",
-                "Lead": row.lead or "—",
+                "Sponsor": _breakable(row.sponsor) or "—",
+                "Lead": _breakable(row.lead) or "—",
                 "Due": row.due or "—",
                 "Source": row.source,
             }

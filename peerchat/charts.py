@@ -32,7 +32,6 @@ NARROW_SCREEN_CSS = """<style>
 BRIEFING_TABLE_CSS = """<style>
 @media (min-width: 641px) {
   .st-key-briefing-table table { table-layout: fixed; width: 100%; }
-  .st-key-briefing-table td { overflow-wrap: anywhere; }
   .st-key-briefing-table th:nth-last-child(6) { width: 24%; }
   .st-key-briefing-table th:nth-last-child(5) { width: 40%; }
   .st-key-briefing-table th:nth-last-child(4),
