@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 
 BENCH_SIZES ?= 100,1000,5000
 
-.PHONY: install run test lint lint-imports bench bench-sample load screenshot test-llm browser clean-index
+.PHONY: install run test lint lint-imports bench bench-sample load screenshot a11y test-llm browser clean-index
 
 install: $(STAMP)
 
@@ -63,9 +63,17 @@ bench-sample: install
 load: install
 	$(BIN)/python scripts/load_test.py
 
+# The browser tests, saving docs/screenshot*.png (desktop and phone) as they go.
 screenshot: install
 	$(BIN)/peerchat ingest data/reports --quiet
 	PEERCHAT_SCREENSHOT_DIR=docs $(BIN)/python -m pytest tests/test_browser.py -q
+
+# axe-core 4 (tests/axe/) on every page at 1400x1000 and 412x915, also stretched to each
+# page's full height; a table of what it found goes to $(A11Y_REPORT).
+A11Y_REPORT ?= a11y-report.md
+a11y: install
+	$(BIN)/peerchat ingest data/reports --quiet
+	PEERCHAT_A11Y_REPORT=$(A11Y_REPORT) $(BIN)/python -m pytest tests/test_a11y.py -m a11y -q
 
 # A real llama.cpp server with a tiny model answers three dev questions end to end.
 test-llm: install

@@ -2,7 +2,9 @@
 `Assistant.answer_stream` as the CLI calls `answer`; the helpers live in peerchat/ui.py.
 
 Run with `make run` (or `streamlit run app.py`). The chat is the default page; every
-script in pages/ is a further page.
+script in app_pages/ is a further page. The folder is not called `pages/`: Streamlit runs a
+`pages/` folder's scripts by itself (without this file, so without the page menu and the
+wide layout) for a first visit to one of them after a restart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from peerchat import ui
 from peerchat.core.records import Answer
 from peerchat.export import conversation_markdown
 
+PAGES = "app_pages"  # the further pages, one script each
 EXAMPLES = (
     "Which councils were told to strengthen scrutiny?",
     "What did Lambeth commit to on scrutiny, and by when?",
@@ -42,20 +45,24 @@ def chat_page() -> None:
     typed = st.chat_input(
         "Ask about the peer challenge reports…", max_chars=settings.max_question_chars
     )
-    question = st.session_state.pop("pending_question", None) or typed
+    # An example, or an earlier question asked again (narrowed, or without a guessed name).
+    pending: ui.Ask = st.session_state.pop(ui.PENDING, None) or ui.Ask(typed or "")
+    question = pending.question
+    asked_under = pending.filters if pending.filters is not None else filters
+    history = exchanges if pending.history is None else exchanges[: pending.history]
 
     if not exchanges and not question:
         _welcome()
     for i, exchange in enumerate(exchanges):
-        _show_exchange(exchange, assistant, settings, f"a{i}")
+        _show_exchange(exchange, assistant, settings, i)
 
     if question and question.strip():
         with st.chat_message("user"):
             st.markdown(ui.escape_markdown(question))
         with st.chat_message("assistant"):
-            answer = _answer(assistant, question, ui.history_of(exchanges), filters)
+            answer = _answer(assistant, question, ui.history_of(history), asked_under)
         if answer is not None:
-            exchanges.append(ui.Exchange(answer, filters))
+            exchanges.append(ui.Exchange(answer, asked_under))
             # Drawn again from the history, so each source keeps its place (and an opened
             # source stays open) on later reruns.
             st.rerun()
@@ -87,11 +94,11 @@ def _answer(assistant, question: str, history, filters) -> Answer | None:
     return final[0] if final else None
 
 
-def _show_exchange(exchange: ui.Exchange, assistant, settings, key: str) -> None:
+def _show_exchange(exchange: ui.Exchange, assistant, settings, position: int) -> None:
     with st.chat_message("user"):
         st.markdown(ui.escape_markdown(exchange.answer.question))
     with st.chat_message("assistant"):
-        ui.show_answer(exchange, assistant, settings, key)
+        ui.show_answer(exchange, assistant, settings, f"a{position}", position)
 
 
 def _welcome() -> None:
@@ -107,14 +114,10 @@ def _welcome() -> None:
             st.button(
                 example,
                 key=f"example-{i}",
-                on_click=_ask_example,
+                on_click=ui.ask_next,
                 args=(example,),
                 icon=":material/chat_bubble:",
             )
-
-
-def _ask_example(question: str) -> None:
-    st.session_state["pending_question"] = question
 
 
 def _new_conversation() -> None:
@@ -150,13 +153,14 @@ def _conversation_controls(exchanges: list[ui.Exchange]) -> None:
 
 def _pages() -> list:
     chat = st.Page(chat_page, title="Ask", icon=":material/forum:", default=True)
-    folder = Path(__file__).resolve().parent / "pages"
-    return [chat, *(st.Page(f"pages/{p.name}") for p in sorted(folder.glob("*.py")))]
+    folder = Path(__file__).resolve().parent / PAGES
+    return [chat, *(st.Page(f"{PAGES}/{p.name}") for p in sorted(folder.glob("*.py")))]
 
 
 st.set_page_config(
     page_title="Peer Challenge Assistant", page_icon=":material/forum:", layout="wide"
 )
+ui.page_chrome()
 try:
     st.navigation(_pages()).run()
 except Exception:  # the last line of defence: a short message, never a traceback

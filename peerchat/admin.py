@@ -23,12 +23,6 @@ Mode = Literal["sign-in", "password", "none"]
 # The key an Admin is made with; only this module hands it out.
 _KEY = object()
 
-HOW_TO_ENABLE = (
-    "To let an administrator change it, set PEERCHAT_ADMIN_PASSWORD before starting the "
-    "app, or configure sign-in with an [auth] section in .streamlit/secrets.toml "
-    "(and PEERCHAT_ADMIN_EMAILS to name who may)."
-)
-
 
 @dataclass(frozen=True)
 class Admin:

@@ -2,7 +2,9 @@
 a user meets (no index, empty library, errors), the administrator's sign-in, answers with
 their sources, and filters. Changing the library itself is peerchat/manage.py.
 
-Report and model text is always shown escaped: nothing here uses `unsafe_allow_html`.
+Report and model text is always shown escaped: nothing here uses `unsafe_allow_html`. The
+one script the app runs in the browser (assets/app.js, put on every page by `page_chrome`)
+is fixed text that holds none of it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 
 from peerchat import manage
 from peerchat.admin import (
-    HOW_TO_ENABLE,
     Admin,
     admin_by_password,
     admin_by_sign_in,
@@ -29,9 +30,10 @@ from peerchat.admin import (
 from peerchat.core import logs
 from peerchat.core.dates import display_date
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
-from peerchat.core.records import REPORT_TYPES, Answer, Citation
+from peerchat.core.records import REPORT_TYPES, Answer, Citation, join_names
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant, generation_key
+from peerchat.index.build import IngestSummary
 from peerchat.index.embedding import Embedder, make_embedder
 from peerchat.index.search import Filters, Turn
 from peerchat.index.store import Library
@@ -39,7 +41,8 @@ from peerchat.progress import LABELS, UNITS
 
 log = logging.getLogger("peerchat.app")
 
-LIBRARY_PAGE = "pages/1_Library.py"
+LIBRARY_PAGE = "app_pages/1_Library.py"
+ASSETS = Path(__file__).resolve().parent / "assets"
 # Every ASCII character Markdown (or Streamlit's `:color[...]` / `$math$` extensions) treats
 # specially; a backslash makes each one literal.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=\"'])")
@@ -47,6 +50,26 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=\"'])")
 # directives cannot form.
 _ANSWER_SPECIAL = re.compile(r"([\\\[\]<>$:&`])")
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def page_chrome() -> None:
+    """The app's stylesheet and script (assets/app.css, assets/app.js) on the page: caption
+    contrast, the phone layout of a source's printed page, [n] links that open their
+    source, focus kept in the chat box, names for the select boxes' buttons. app.py calls
+    it before every page."""
+    st.html(f"<style>{_asset('app.css')}</style>")
+    st.html(
+        f'<span class="peerchat-script"></span><script>{_asset("app.js")}</script>',
+        unsafe_allow_javascript=True,
+    )
 
 
 # --- settings and the cached assistant -------------------------------------------------
@@ -87,11 +110,7 @@ def load_assistant(settings: Settings) -> Assistant:
 def open_assistant(settings: Settings) -> Assistant | None:
     """The assistant, or None after showing why there is none (no index, a broken one)."""
     try:
-        assistant = load_assistant(settings)
-        summary = st.session_state.pop("last_ingest", None)
-        if summary is not None:
-            st.toast(escape_markdown(summary.line()), icon=":material/check_circle:")
-        return assistant
+        return load_assistant(settings)
     except IndexMissing:
         show_no_index(settings)
     except IndexIncompatible as exc:
@@ -108,6 +127,7 @@ def require_index(settings: Settings, allow_empty: bool = False) -> Assistant:
     assistant = open_assistant(settings)
     if assistant is None:
         st.stop()
+    show_ingest_result()  # the index was just built from the no-index state
     if not assistant.library.stored and not allow_empty:
         st.info(
             "The library is empty: no report has been added yet. "
@@ -137,6 +157,7 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
     if admin is None:
         needs_admin(settings, "build the index here")
         return
+    show_ingest_result()
     files = manage.report_files(settings.reports_dir)
     if not files:
         st.warning(
@@ -144,7 +165,11 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
             "add some on the Library page."
         )
         return
-    if not st.button(f"{label} ({len(files)} files)", type="primary", icon=":material/build:"):
+    st.caption(f"The reports folder holds {counted(len(files), 'report file')}.")
+    # The label and key never change with the folder: a button whose label changed between
+    # the page being drawn and the click is another button to Streamlit, and the click
+    # would be lost.
+    if not st.button(label, key="build-index", type="primary", icon=":material/build:"):
         return
     bar = st.progress(0.0, text="Starting…")
     with user_errors("building the index"):
@@ -158,6 +183,48 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
         bar.empty()
         st.session_state["last_ingest"] = summary
         st.rerun()
+
+
+def show_ingest_result() -> None:
+    """What the last build or re-read (this session's) did, in plain words, once."""
+    summary = st.session_state.pop("last_ingest", None)
+    if summary is None:
+        return
+    st.success(ingest_message(summary), icon=":material/check_circle:")
+    for name, reason in summary.skipped:
+        st.warning(escape_markdown(f"{name} could not be read: {reason}."))
+
+
+def ingest_message(summary: IngestSummary) -> str:
+    """An ingest's summary for an officer: what changed and what the library now holds."""
+    changes = []
+    if summary.ingested:
+        n = len(summary.ingested)
+        changes.append(
+            f"{counted(n, 'new or changed report')} {'was' if n == 1 else 'were'} read into "
+            "the library"
+        )
+    if summary.removed:
+        n = len(summary.removed)
+        changes.append(
+            f"{counted(n, 'report')} no longer in the folder {'was' if n == 1 else 'were'} taken out"
+        )
+    done = "Done: " + (
+        "; ".join(changes) if changes else "nothing had changed in the reports folder"
+    )
+    if summary.skipped:
+        done += f"; {counted(len(summary.skipped), 'file')} could not be read (below)"
+    holds = (
+        f"The library {'now holds' if changes else 'holds'} {counted(summary.reports, 'report')}"
+    )
+    if summary.reports:
+        holds += f" ({summary.pages:,} pages)"
+    return escape_markdown(f"{done}. {holds}.")
+
+
+def counted(n: int, noun: str) -> str:
+    """The count with its noun: 1 report, 2 reports."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _rebuild_command(settings: Settings) -> str:
@@ -191,10 +258,28 @@ def current_admin(settings: Settings) -> Admin | None:
     return held if mode == "password" and isinstance(held, Admin) else None
 
 
+# For whoever runs the app, not for the officer reading the page: kept in a closed panel.
+HOW_TO_ENABLE = (
+    "Set `PEERCHAT_ADMIN_PASSWORD` before starting the app (the administrator then signs in "
+    "on the Library page with it), or configure sign-in through an identity provider with "
+    "an `[auth]` section in `.streamlit/secrets.toml` (and `PEERCHAT_ADMIN_EMAILS` to name "
+    "who may). The README says more under *Who may change the library*."
+)
+
+
+def _how_to_enable() -> None:
+    with st.expander("Setting up an administrator (for whoever runs this app)"):
+        st.markdown(HOW_TO_ENABLE)
+
+
 def needs_admin(settings: Settings, doing: str) -> None:
     """A note that only the administrator may do `doing`, and how to become one."""
     if admin_mode(settings, identity_provider()) == "none":
-        st.caption(f"An administrator could {doing}, but none is set up. {HOW_TO_ENABLE}")
+        st.caption(
+            f"An administrator could {doing}, but none is set up: whoever runs this app can "
+            "set one up."
+        )
+        _how_to_enable()
     else:
         st.caption(f"Sign in as the administrator on the Library page to {doing}.")
 
@@ -206,10 +291,12 @@ def admin_panel(settings: Settings) -> Admin | None:
     admin = current_admin(settings)
     if mode == "none":
         st.info(
-            "The library is read-only here: adding or removing reports and re-indexing "
-            "need an administrator. " + HOW_TO_ENABLE,
+            "The library is read-only here: adding or removing reports and re-reading the "
+            "reports folder need an administrator, and none is set up. Whoever runs this app "
+            "can set one up.",
             icon=":material/lock:",
         )
+        _how_to_enable()
         return None
     if admin is not None:
         st.caption(escape_markdown(f"Signed in as {admin.who}; you can change the library."))
@@ -414,16 +501,27 @@ def _md_code(text: str) -> str:
     return text.replace("`", "'")
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, key: str = "") -> str:
     """The answer's Markdown, made safe: its bullets and bold stay, but nothing a report
-    sentence contains can become a link, an image, HTML or math. `[n]` markers become
-    badges."""
+    sentence contains can become a link, an image, HTML or math. Each `[n]` of a citation
+    becomes a link to source n of the answer drawn under `key` (`#source-<key>-<n>`, the
+    key of its panel in `show_citation`), which assets/app.js opens."""
     body = _ANSWER_SPECIAL.sub(r"\\\1", answer.text)
-    numbers = {c.n for c in answer.citations}
-    return _MARKER.sub(
-        lambda m: f":blue-badge[{m.group(1)}]" if int(m.group(1)) in numbers else m.group(0),
-        body,
-    )
+    cited = {c.n: c for c in answer.citations}
+
+    def link(m: re.Match) -> str:
+        c = cited.get(int(m.group(1)))
+        if c is None:
+            return m.group(0)
+        title = _link_title(f"Open source {c.n}: {c.council}, page {c.page}")
+        return f'[\\[{c.n}\\]](#source-{key}-{c.n} "{title}")'
+
+    return _MARKER.sub(link, body)
+
+
+def _link_title(text: str) -> str:
+    """`text` as a Markdown link title: no quotes, backslashes or line breaks to end it."""
+    return " ".join(re.sub(r'["\\]', "", text).split())
 
 
 def highlighted_markdown(text: str, quotes: Sequence[str]) -> str:
@@ -512,21 +610,191 @@ def citation_label(c: Citation) -> str:
     )
 
 
-def show_answer(exchange: Exchange, assistant: Assistant, settings: Settings, key: str) -> None:
-    """An answer as the chat shows it: filters, text, notices, then its numbered sources."""
+def show_answer(
+    exchange: Exchange, assistant: Assistant, settings: Settings, key: str, position: int = 0
+) -> None:
+    """An answer as the chat shows it: what was searched (and any name guessed), the text,
+    its other notices, then its numbered sources. `position` is the exchange's place in the
+    conversation (a question asked again is asked after the same turns)."""
     answer = exchange.answer
-    if exchange.filters.active:
-        st.caption("Filtered: " + escape_markdown(exchange.filters.describe()))
+    seen = searched(answer, exchange.filters, assistant.library.councils)
+    if seen is not None:
+        show_searched(seen, answer, exchange.filters, key, position)
     if answer.found:
-        st.markdown(answer_markdown(answer))
+        st.markdown(answer_markdown(answer, key))
     else:
-        st.info(answer_markdown(answer), icon=":material/search_off:")
-    for notice in answer.notices:
+        st.info(answer_markdown(answer, key), icon=":material/search_off:")
+    for notice in seen.notices if seen is not None else answer.notices:
         st.caption(escape_markdown(notice))
     if answer.citations:
         st.markdown(f"**Sources** ({len(answer.citations)})")
         for citation in answer.citations:
             show_citation(citation, assistant, settings, f"{key}-{citation.n}")
+
+
+# --- what a question was understood as -------------------------------------------------------
+
+LISTED_COUNCILS = 8  # "all N councils" names them when there are at most this many
+PENDING = "pending_question"  # session state: an Ask for the next run to answer
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question to answer on the next run (an example, or an answer asked again).
+
+    `filters` None means the sidebar's; `history` is how many earlier exchanges it follows
+    (None: the whole conversation)."""
+
+    question: str
+    filters: Filters | None = None
+    history: int | None = None
+
+
+def ask_next(question: str, filters: Filters | None = None, history: int | None = None) -> None:
+    """Have the chat page answer `question` on its next run (a button's callback)."""
+    st.session_state[PENDING] = Ask(question, filters, history)
+
+
+@dataclass(frozen=True)
+class Searched:
+    """What an answer searched, as the line above it says: the councils (as the question
+    named them or a follow-up carried them, as chosen, or all of the library's), report
+    types and years, names guessed from misspellings, and the answer's other notices."""
+
+    councils: tuple[str, ...]
+    scope: str  # "named" | "chosen" | "all"
+    report_types: tuple[str, ...] = ()
+    years: str = ""  # "" for all years
+    missing: tuple[str, ...] = ()  # named, but with no report in the library
+    guesses: tuple[tuple[str, str], ...] = ()  # (as typed, council taken)
+    follow_up: bool = False
+    across: bool = False  # answered council by council
+    notices: tuple[str, ...] = ()
+
+
+def searched(answer: Answer, filters: Filters, library_councils: Sequence[str]) -> Searched | None:
+    """What `answer`, asked under `filters`, searched: from how the answerer read the
+    question (`Answer.understood`) and the date range of the filters. None when the
+    question was not read (an empty one)."""
+    u = answer.understood
+    if u is None:
+        return None
+    guessed = {f"Taking '{typed}' as {council}." for typed, council in u.guesses}
+    notices = tuple(n for n in answer.notices if n not in guessed)
+    if u.councils and set(u.councils) == set(filters.councils):
+        councils, scope = tuple(u.councils), "chosen"
+    elif u.councils:
+        councils, scope = tuple(u.councils), "named"
+    else:
+        councils, scope = tuple(library_councils), "all"
+    years = _years(filters) or join_names([str(y) for y in sorted(u.years)])
+    return Searched(
+        councils,
+        scope,
+        tuple(u.report_types),
+        years,
+        tuple(u.missing),
+        tuple(u.guesses),
+        u.follow_up,
+        u.across,
+        notices,
+    )
+
+
+def _years(filters: Filters) -> str:
+    if filters.years:
+        return join_names([str(y) for y in sorted(filters.years)])
+    start, end = filters.date_from[:4], filters.date_to[:4]
+    if start and end:
+        return start if start == end else f"{start} to {end}"
+    if start:
+        return f"from {start}"
+    if end:
+        return f"up to {end}"
+    return ""
+
+
+def searched_markdown(seen: Searched) -> str:
+    """One line, e.g. "**Searched** Lambeth London Borough Council · all report types ·
+    all years" (escaped Markdown)."""
+    if seen.scope == "all":
+        n = len(seen.councils)
+        where = f"all {counted(n, 'council')} in the library"
+        if 1 < n <= LISTED_COUNCILS:
+            where += ": " + join_names(list(seen.councils))
+        elif n == 1:
+            where = f"the library's one council, {seen.councils[0]}"
+    elif seen.scope == "chosen":
+        where = join_names(list(seen.councils)) + " only, as chosen"
+    else:
+        where = join_names(list(seen.councils))
+    if seen.follow_up and seen.scope == "named":
+        where += ", following on from the question before"
+    types = join_names([_plural(t) for t in seen.report_types]) or "all report types"
+    years = seen.years or "all years"
+    line = f"{where} · {types} · {years}"
+    if seen.missing:
+        line += f" · no report for {join_names(list(seen.missing))} in the library"
+    return "**Searched** " + escape_markdown(line)
+
+
+def _plural(report_type: str) -> str:
+    return report_type + "s"
+
+
+def show_searched(
+    seen: Searched, answer: Answer, filters: Filters, key: str, position: int
+) -> None:
+    """Above an answer: what it searched; each guessed name, with a button to ask again
+    without it; for a question that named no council, a button per council its sources
+    come from, to ask again about that council alone."""
+    st.caption(searched_markdown(seen))
+    for i, (typed, council) in enumerate(seen.guesses):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.caption(escape_markdown(f"Taking '{typed}' as {council}."), width="content")
+            st.button(
+                f"Ask again without {council}",
+                key=f"unguess-{key}-{i}",
+                type="tertiary",
+                icon=":material/undo:",
+                on_click=ask_next,
+                args=(without_name(answer.question, typed), filters, position),
+            )
+    if seen.scope != "all" or seen.across or not answer.found:
+        return
+    cited = _cited_councils(answer, seen.councils)
+    if len(cited) < 2:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption("Ask again about one council:", width="content")
+        for i, council in enumerate(cited):
+            st.button(
+                council,
+                key=f"narrow-{key}-{i}",
+                type="tertiary",
+                icon=":material/filter_alt:",
+                help=f"Ask this question again about {council} only",
+                on_click=ask_next,
+                args=(answer.question, replace(filters, councils=(council,)), position),
+            )
+
+
+def _cited_councils(answer: Answer, councils: Sequence[str]) -> list[str]:
+    """The councils (of `councils`) whose reports the answer's sources come from, in the
+    order first cited. A joint report's citation names each of its councils."""
+    out: list[str] = []
+    for c in answer.citations:
+        for name in councils:
+            if name in c.council and name not in out:
+                out.append(name)
+    return out
+
+
+def without_name(question: str, typed: str) -> str:
+    """`question` without the first `typed` (and a possessive 's after it)."""
+    pattern = re.compile(r"(?<!\w)" + re.escape(typed) + r"(?:['’]s)?(?!\w)", re.IGNORECASE)
+    text = " ".join(pattern.sub(" ", question, count=1).split())
+    return re.sub(r"\s+([?.,!;:])", r"\1", text)
 
 
 def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: str) -> None:
@@ -565,6 +833,7 @@ def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: st
                 st.image(
                     image,
                     caption=escape_markdown(f"{c.source}, page {c.page} as printed"),
+                    alt=f"Page {c.page} of {c.source} as printed, the quoted passage marked",
                     width="stretch",
                     output_format="PNG",
                 )

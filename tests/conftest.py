@@ -84,3 +84,68 @@ def folder(tmp_path: Path) -> Path:
     for name in ("lambeth-cpc-feedback-2016.md", "bedford-borough-cpc-action-plan-2024.txt"):
         shutil.copy(ROOT / "tests" / "data" / "text" / name, folder)
     return folder
+
+
+# --- the browser tests (tests/browser_kit.py) ------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The full accessibility sweep (marker a11y) runs only when asked for: `make a11y`."""
+    if "a11y" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="the full accessibility sweep runs with `make a11y`")
+    for item in items:
+        if item.get_closest_marker("a11y"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    """One headless Chromium for the module's browser tests."""
+    from tests import browser_kit as kit
+
+    if not kit.have_chromium():
+        pytest.skip(kit.INSTALL_HINT)
+    driver = kit.chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def app_index(request: pytest.FixtureRequest) -> Path:
+    """data/index when `make run` or `make screenshot` has built it from the five sample
+    reports with MiniLM (fast); otherwise the session's sample index."""
+    from peerchat.core.errors import PeerchatError
+    from peerchat.index.answer import generation_key
+    from peerchat.index.store import Library, current_generation, read_manifest
+
+    built = ROOT / "data" / "index"
+    if generation_key(built):
+        try:
+            Library.open(built)  # refuses an index from another version
+            manifest = read_manifest(current_generation(built))
+        except PeerchatError:
+            manifest = None
+        if manifest and manifest.reports == 5 and manifest.embedder == "all-MiniLM-L6-v2":
+            return built
+    return request.getfixturevalue("sample_index")
+
+
+@pytest.fixture(scope="module")
+def app_server(app_index: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`streamlit run app.py` over the sample reports, for the module's browser tests."""
+    from tests import browser_kit as kit
+
+    if not kit.have_chromium():
+        pytest.skip(kit.INSTALL_HINT)
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    server = kit.AppServer(
+        {"PEERCHAT_INDEX_DIR": str(app_index), "PEERCHAT_REPORTS_DIR": str(SAMPLE_REPORTS)}, log
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -20,7 +20,7 @@ from peerchat.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+LIBRARY_PAGE = str(ROOT / "app_pages" / "1_Library.py")
 TEXTS = Path(__file__).resolve().parent / "data" / "text"
 BEDFORD = (TEXTS / "bedford-borough-cpc-action-plan-2024.txt").read_bytes()
 LAMBETH = (TEXTS / "lambeth-cpc-feedback-2016.md").read_bytes()
@@ -135,8 +135,11 @@ def test_without_an_administrator_the_library_is_read_only(library_env: Settings
     assert _change_controls(at) == []
     assert not at.text_input, "no password to give"
     notice = at.info[0].value
-    assert "read-only" in notice
-    assert "PEERCHAT_ADMIN_PASSWORD" in notice and "[auth]" in notice
+    assert "read-only" in notice and "Whoever runs this app can set one up" in notice
+    assert "PEERCHAT" not in notice, "no server settings in the officer's message"
+    how = at.expander[0]
+    assert how.label == "Setting up an administrator (for whoever runs this app)"
+    assert "PEERCHAT_ADMIN_PASSWORD" in how.markdown[0].value and "[auth]" in how.markdown[0].value
 
 
 def test_the_password_opens_the_controls_and_they_work(
@@ -151,10 +154,11 @@ def test_the_password_opens_the_controls_and_they_work(
     assert "Signed in as administrator" in _shown(at)
     assert sorted(_change_controls(at)) == [
         "Add to the library",
-        "Re-read the reports folder (1 files)",
+        "Re-read the reports folder",
         "Remove from the library",
         "uploader",
     ]
+    assert "The reports folder holds 1 report file." in _shown(at)
 
     # Add a report by uploading it.
     at.file_uploader[0].set_value(("lambeth.md", LAMBETH, "text/markdown"))
@@ -167,26 +171,34 @@ def test_the_password_opens_the_controls_and_they_work(
     ]
     assert len(at.dataframe[0].value) == 2
 
-    # Remove one: it needs confirming, then it goes to the holding folder.
+    # Remove one: it needs confirming (the choice stays while the box is ticked), then its
+    # file is set aside.
     at.selectbox(key="remove_file").set_value("bedford.txt")
     _button(at, "Remove from the library").click().run()
-    assert any("tick the box" in w.value for w in at.warning)
+    assert any("Tick the box to confirm that bedford" in w.value for w in at.warning), _shown(at)
     assert (library_env.reports_dir / "bedford.txt").exists()
-    at.selectbox(key="remove_file").set_value("bedford.txt")
+    assert at.selectbox(key="remove_file").value == "bedford.txt", "the choice is kept"
     at.checkbox(key="remove_sure").check()
     _button(at, "Remove from the library").click().run()
     assert not at.exception
-    assert any("Removed bedford" in s.value for s in at.success), _shown(at)
+    removed = next(s.value for s in at.success if "Removed bedford" in s.value)
+    assert "whoever runs this app can put it back" in removed
+    assert str(library_env.removed_dir) not in removed.replace("\\", ""), "no server paths"
+    assert at.selectbox(key="remove_file").value is None, "the form starts afresh"
     assert [p.name for p in library_env.reports_dir.iterdir()] == ["lambeth.md"]
     assert (library_env.removed_dir / "bedford.txt").read_bytes() == BEDFORD
     assert list(at.dataframe[0].value["file"]) == ["lambeth.md"]
 
-    # A report copied into the folder by hand is read when the administrator asks.
+    # A report copied into the folder by hand is read on the first click (the page was
+    # drawn before the file arrived), and the page says so.
     (library_env.reports_dir / "bedford-copy.txt").write_bytes(BEDFORD)
-    at.run()
-    _button(at, "Re-read the reports folder (2 files)").click().run()
+    _button(at, "Re-read the reports folder").click().run()
     assert not at.exception
     assert sorted(at.dataframe[0].value["file"]) == ["bedford-copy.txt", "lambeth.md"]
+    assert [s.value for s in at.success] == [
+        "Done\\: 1 new or changed report was read into the library\\. "
+        "The library now holds 2 reports \\(2 pages\\)\\."
+    ]
 
     # Signing out closes the controls again.
     _button(at, "Sign out").click().run()

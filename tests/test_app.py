@@ -11,11 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from peerchat import ui
 from peerchat.core.dates import display_date
-from peerchat.core.records import Answer, Citation
+from peerchat.core.records import Answer, Citation, Understood
+from peerchat.index.search import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-LIBRARY_PAGE = str(ROOT / "pages" / "1_Library.py")
+LIBRARY_PAGE = str(ROOT / "app_pages" / "1_Library.py")
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_ask_shows_a_short_answer_with_numbered_sources(app_env: Path) -> None:
     assert messages[0].markdown[0].value == "which councils were told to narrow priorities"
     shown = messages[1].markdown[0].value
     assert "**Central Bedfordshire Council**" in shown
-    assert ":blue-badge[1]" in shown, "[1] in the answer is the first source"
+    assert '[\\[1\\]](#source-a0-1 "Open source 1: ' in shown, "[1] links to the first source"
     labels = _source_labels(at)
     assert len(labels) == len(answer.citations)
     for label, c in zip(labels, answer.citations):
@@ -93,7 +94,10 @@ def test_a_filter_narrows_the_councils_cited(app_env: Path) -> None:
     assert answer.citations
     assert {c.council for c in answer.citations} <= set(chosen)
     captions = [c.value.replace("\\", "") for c in at.chat_message[1].caption]
-    assert any(c.startswith("Filtered: councils: Lambeth London Borough Council") for c in captions)
+    assert captions[0] == (
+        "**Searched** Lambeth London Borough Council and Cambridge City Council only, as "
+        "chosen · all report types · all years"
+    ), captions
     # Filters stay until cleared.
     next(b for b in at.button if b.label == "Clear filters").click().run()
     assert at.multiselect(key="filter_councils").value == []
@@ -124,7 +128,8 @@ def test_no_index_says_how_to_build_one(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert any("No index yet" in i.value for i in at.info)
     assert any("make run" in m.value and "peerchat ingest" in m.value for m in at.markdown)
     assert not at.button, "only the administrator can build the index in the app"
-    assert any("PEERCHAT_ADMIN_PASSWORD" in c.value for c in at.caption)
+    assert any("whoever runs this app can set one up" in c.value for c in at.caption)
+    assert any("PEERCHAT_ADMIN_PASSWORD" in m.value for m in at.expander[0].markdown)
     assert not at.chat_input, "nothing to ask before there is an index"
 
 
@@ -164,11 +169,13 @@ def test_a_passage_cannot_inject_html_links_or_markup() -> None:
 def test_answer_text_keeps_its_bullets_but_not_links_or_html() -> None:
     c = Citation(1, "r:1:p1-1:0", "X", "T", "other", "", "", 1, "x.pdf", HOSTILE, 0.1)
     answer = Answer("q", True, f"- **X**: {HOSTILE} [1] [7]", citations=(c,))
-    md = ui.answer_markdown(answer)
+    md = ui.answer_markdown(answer, "a3")
     assert md.startswith("- **X**\\: Click \\<script\\>")
-    assert not re.search(r"(?<!\\)\]\(", md), "no link can form: every ] is escaped"
+    link = '[\\[1\\]](#source-a3-1 "Open source 1: X, page 1")'
+    assert md.endswith(link + " \\[7\\]"), "only cited numbers become links, to their source"
+    rest = md.replace(link, "")
+    assert not re.search(r"(?<!\\)\]\(", rest), "no other link can form: every ] is escaped"
     assert "\\$x\\$" in md
-    assert md.endswith(":blue-badge[1] \\[7\\]"), "only cited numbers become badges"
 
 
 def test_highlights_follow_the_quotes_and_line_breaks() -> None:
@@ -212,3 +219,137 @@ def test_the_model_panel_is_optional_and_per_session(app_env: Path) -> None:
     assert not at.exception
     assert answer.found and answer.citations
     assert any("quotes the passages instead" in n for n in answer.notices), answer.notices
+
+
+# --- what an answer searched ---------------------------------------------------------------
+
+
+def _understood_line(at: AppTest, message: int) -> str:
+    return at.chat_message[message].caption[0].value.replace("\\", "")
+
+
+def test_a_question_naming_a_council_says_it_searched_that_council(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _ask(at, "what did Lambeth say about scrutiny?")
+    assert _understood_line(at, 1) == (
+        "**Searched** Lambeth London Borough Council · all report types · all years"
+    )
+    assert not [b for b in at.button if b.key and b.key.startswith("narrow-")]
+
+
+def test_a_vague_question_says_what_it_covered_and_offers_to_narrow(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    answer = _ask(at, "what about finances?")
+    line = _understood_line(at, 1)
+    assert line.startswith("**Searched** all 6 councils in the library: Bedford Borough Council,")
+    assert line.endswith(" · all report types · all years")
+    offers = [b for b in at.button if b.key and b.key.startswith("narrow-a0-")]
+    cited = {name for c in answer.citations for name in c.council.split(" and ")}
+    assert offers and {b.label for b in offers} == cited, (offers, cited)
+
+    offers[0].click().run()
+    assert not at.exception
+    narrowed = at.session_state["exchanges"][-1]
+    assert narrowed.answer.question == "what about finances?"
+    assert narrowed.filters.councils == (offers[0].label,)
+    assert {c.council for c in narrowed.answer.citations} <= {
+        c.council for c in answer.citations if offers[0].label in c.council
+    }
+    assert _understood_line(at, 3) == (
+        f"**Searched** {offers[0].label} only, as chosen · all report types · all years"
+    )
+    assert not at.sidebar.multiselect(key="filter_councils").value, "the sidebar is untouched"
+
+
+def test_a_guessed_name_is_shown_and_can_be_taken_back(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    answer = _ask(at, "what did lambth say about scrutiny?")
+    assert answer.understood.guesses == (("lambth", "Lambeth London Borough Council"),)
+    captions = [c.value.replace("\\", "") for c in at.chat_message[1].caption]
+    assert captions[:2] == [
+        "**Searched** Lambeth London Borough Council · all report types · all years",
+        "Taking 'lambth' as Lambeth London Borough Council.",
+    ], captions
+    assert captions.count("Taking 'lambth' as Lambeth London Borough Council.") == 1
+    back = at.button(key="unguess-a0-0")
+    assert back.label == "Ask again without Lambeth London Borough Council"
+    back.click().run()
+    assert not at.exception
+    again = at.session_state["exchanges"][-1].answer
+    assert again.question == "what did say about scrutiny?"
+    assert again.understood.councils == () and again.understood.guesses == ()
+    assert _understood_line(at, 3).startswith("**Searched** all 6 councils in the library")
+
+
+def test_the_searched_line_reads_how_the_answer_understood_the_question() -> None:
+    councils = ["A Council", "B Council", "C Council"]
+
+    def line(understood: Understood, filters: Filters | None = None) -> str:
+        answer = Answer("q", True, "x", understood=understood)
+        seen = ui.searched(answer, filters or Filters(), councils)
+        return ui.searched_markdown(seen).replace("\\", "")
+
+    assert line(Understood()) == (
+        "**Searched** all 3 councils in the library: A Council, B Council and C Council · "
+        "all report types · all years"
+    )
+    named = Understood(councils=("B Council",), report_types=("action plan",), years=(2017,))
+    assert line(named) == "**Searched** B Council · action plans · 2017"
+    chosen = Filters(councils=("A Council",), date_from="2017-01-01", date_to="2018-12-31")
+    assert line(Understood(councils=("A Council",)), chosen) == (
+        "**Searched** A Council only, as chosen · all report types · 2017 to 2018"
+    )
+    assert line(Understood(councils=("A Council",), follow_up=True)) == (
+        "**Searched** A Council, following on from the question before · all report types · "
+        "all years"
+    )
+    assert line(Understood(missing=("Z Council",)), Filters(date_from="2019-01-01")).endswith(
+        " · from 2019 · no report for Z Council in the library"
+    )
+    guessed = Answer(
+        "q",
+        True,
+        "x",
+        notices=("Taking 'a' as A Council.", "Other."),
+        understood=Understood(councils=("A Council",), guesses=(("a", "A Council"),)),
+    )
+    seen = ui.searched(guessed, Filters(), councils)
+    assert seen.guesses == (("a", "A Council"),) and seen.notices == ("Other.",)
+    assert ui.searched(Answer("", False, "Ask a question."), Filters(), councils) is None
+
+
+def test_a_guessed_name_comes_out_of_the_question_asked_again() -> None:
+    assert ui.without_name("what did lambth say about scrutiny?", "lambth") == (
+        "what did say about scrutiny?"
+    )
+    assert ui.without_name("Lambth's action plan: what is in it?", "lambth") == (
+        "action plan: what is in it?"
+    )
+    assert ui.without_name("is cambrige in cambrige?", "cambrige") == "is in cambrige?"
+    assert ui.without_name("scrutiny in lambthorpe", "lambth") == "scrutiny in lambthorpe"
+
+
+def test_an_ingest_is_told_in_plain_words() -> None:
+    from peerchat.index.build import IngestSummary
+
+    read = IngestSummary(ingested=("a.pdf",), unchanged=("b.pdf",), reports=2, pages=20)
+    assert ui.ingest_message(read).replace("\\", "") == (
+        "Done: 1 new or changed report was read into the library. "
+        "The library now holds 2 reports (20 pages)."
+    )
+    same = IngestSummary(unchanged=("a.pdf", "b.pdf"), reports=2, pages=20)
+    assert ui.ingest_message(same).replace("\\", "") == (
+        "Done: nothing had changed in the reports folder. The library holds 2 reports (20 pages)."
+    )
+    mixed = IngestSummary(
+        ingested=("a.pdf", "c.pdf"),
+        removed=("b.pdf",),
+        skipped=(("d.pdf", "encrypted"),),
+        reports=2,
+        pages=9,
+    )
+    assert ui.ingest_message(mixed).replace("\\", "") == (
+        "Done: 2 new or changed reports were read into the library; 1 report no longer in "
+        "the folder was taken out; 1 file could not be read (below). "
+        "The library now holds 2 reports (9 pages)."
+    )

@@ -1,43 +1,29 @@
-"""The app in a real browser: `streamlit run app.py` driven by headless Chromium.
+"""The app in a real browser: `streamlit run app.py` driven by Debian's headless Chromium
+(tests/browser_kit.py), at 1400×1000 and, emulating a phone, 412×915.
 
-Ask the cross-council question, check the sources, open one at its printed page and save
-a screenshot ($PEERCHAT_SCREENSHOT_DIR/screenshot.png; `make screenshot` refreshes
-docs/screenshot.png).
+A bookmarked page opened first after a start; the first click on "Re-read the reports
+folder"; an answer's [2] opening source 2; a session with the keyboard alone; a source's
+printed page on a phone; axe-core on the answered page. `make screenshot` runs this file
+with PEERCHAT_SCREENSHOT_DIR=docs to refresh the screenshots in docs/.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-try:
-    from selenium.webdriver.common.by import By
-except ImportError:  # selenium is a dev extra; the tests skip without a browser anyway
-    By = None
+from tests import browser_kit as kit
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-INSTALL_HINT = (
-    "install chromium and chromium-driver (apt-get install -y chromium chromium-driver) "
-    "to run the browser test"
-)
 QUESTION = "which councils were told to narrow priorities"
+TITLE = "Peer Challenge Assistant"
 # Read at import: the test session's fixtures clear PEERCHAT_* variables.
-MAIN = "[data-testid='stMain']"  # the page body, not the sidebar
-SOURCE_LABEL = re.compile(r"\[\d+\] ")
 SCREENSHOT_DIR = os.environ.get("PEERCHAT_SCREENSHOT_DIR", "")
+TEXTS = Path(__file__).resolve().parent / "data" / "text"
 COUNCILS = (
     "Bedford Borough Council",
     "Bromsgrove District Council",
@@ -45,287 +31,325 @@ COUNCILS = (
     "Central Bedfordshire Council",
     "Lambeth London Borough Council",
 )
+PASSWORD = "a-test-administrator-password"
+WIDE = 1000  # the page body at 1400 px: 1100 px wide in the wide layout, 736 in the narrow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _shot(tmp_path: Path, name: str) -> Path:
+    return (Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path) / name
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
-            return reply.status == 200
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def index_dir(request: pytest.FixtureRequest) -> Path:
-    """data/index when `make screenshot` has just built it from the sample reports (fast);
-    otherwise the session's sample index."""
-    from peerchat.core.errors import PeerchatError
-    from peerchat.index.answer import generation_key
-    from peerchat.index.store import Library, current_generation, read_manifest
-
-    built = ROOT / "data" / "index"
-    if generation_key(built):
-        try:
-            library = Library.open(built)  # refuses an index from another version
-        except PeerchatError:
-            library = None
-        manifest = read_manifest(current_generation(built)) if library else None
-        if manifest and manifest.reports == 5 and manifest.embedder == "all-MiniLM-L6-v2":
-            return built
-    return request.getfixturevalue("sample_index")
-
-
-@pytest.fixture(scope="module")
-def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """`streamlit run app.py` on a free port, stopped (terminate, then kill) afterwards."""
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip(INSTALL_HINT)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERCHAT_")}
-    env.update(PEERCHAT_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1")
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    command += ["--server.fileWatcherType", "none"]
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log_file = log.open("wb")
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
-    try:
-        deadline = time.monotonic() + 30
-        while not _healthy(url):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited: {log.read_text(errors='replace')[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail("the app was not healthy within 30 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log_file.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip(INSTALL_HINT)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1800",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _screenshot_path(tmp_path: Path, name: str = "screenshot.png") -> Path:
-    target = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
-    target.mkdir(parents=True, exist_ok=True)
-    return target / name
-
-
-def test_ask_and_open_a_source(server: str, browser, tmp_path: Path) -> None:
+def _by_css(driver, selector: str):
     from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def _button(driver, text: str):
+    from selenium.webdriver.common.by import By
+
+    found = [b for b in driver.find_elements(By.CSS_SELECTOR, f"{kit.MAIN} button") if b.text]
+    return next((b for b in found if b.text.strip().endswith(text)), None)
+
+
+@pytest.fixture
+def small_library(tmp_path: Path, hash_embedder) -> dict[str, str]:
+    """A reports folder with Bedford's action plan, indexed with the fast hash embedder;
+    the settings of a server over it with an administrator password."""
+    from peerchat.index.build import ingest_paths
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(TEXTS / "bedford-borough-cpc-action-plan-2024.txt", reports)
+    index = tmp_path / "index"
+    assert ingest_paths([reports], index, hash_embedder).ingested
+    return {
+        "PEERCHAT_INDEX_DIR": str(index),
+        "PEERCHAT_REPORTS_DIR": str(reports),
+        "PEERCHAT_EMBEDDER": "hash",
+        "PEERCHAT_ADMIN_PASSWORD": PASSWORD,
+    }
+
+
+@pytest.fixture
+def fresh_server(small_library: dict[str, str], tmp_path: Path):
+    """A server of its own, started for the test: its first visitor is the test's."""
+    server = kit.AppServer(small_library, tmp_path / "server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_bookmarked_page_first_after_a_start_has_the_menu_and_the_wide_layout(
+    fresh_server: kit.AppServer, chrome
+) -> None:
+    kit.set_viewport(chrome, "desktop")
+    kit.open_page(chrome, fresh_server.url + "/Library", "Library")
+    menu = kit.menu(chrome)
+    assert menu[:2] == ["Ask", "Library"], f"first visit at /Library: the menu reads {menu}"
+    assert "app" not in menu
+    assert kit.body_width(chrome) > WIDE, "the wide layout"
+    kit.open_page(chrome, fresh_server.url + "/", TITLE)
+    assert kit.menu(chrome)[:2] == ["Ask", "Library"]
+    assert kit.body_width(chrome) > WIDE
+
+
+def test_the_first_reread_click_reads_the_folder_and_says_so(
+    fresh_server: kit.AppServer, small_library: dict[str, str], chrome
+) -> None:
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 40)
-    browser.get(server)
-    box = wait.until(
-        ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+    kit.set_viewport(chrome, "desktop")
+    kit.open_page(chrome, fresh_server.url + "/Library", "Library")
+    password = kit.wait_for(chrome, lambda d: _by_css(d, f"{kit.MAIN} input[type='password']"))
+    password.send_keys(PASSWORD, Keys.ENTER)
+    kit.wait_for(chrome, lambda d: "Signed in as" in kit.main_text(d) and kit.idle(d))
+    assert "1 report, " in kit.main_text(chrome)
+
+    # A report arrives in the folder after the page was drawn; one click reads it.
+    shutil.copy(TEXTS / "lambeth-cpc-feedback-2016.md", small_library["PEERCHAT_REPORTS_DIR"])
+    ingests = len(fresh_server.events("ingest_finished"))
+    button = _button(chrome, "Re-read the reports folder")
+    assert button is not None, kit.main_text(chrome)[-800:]
+    kit.click(chrome, button)
+    said = "Done: 1 new or changed report was read into the library."
+    kit.wait_for(
+        chrome, lambda d: said in kit.main_text(d) and kit.idle(d), what="the re-read's message"
     )
-    box.send_keys(QUESTION)
-    box.send_keys(Keys.ENTER)
+    assert len(fresh_server.events("ingest_finished")) == ingests + 1, "one click, one re-read"
+    text = kit.main_text(chrome)
+    assert "The library now holds 2 reports" in text
+    assert text.startswith("Library") and "2 reports, " in text, "the list is up to date"
 
-    def sources(driver) -> list:
-        """The numbered source panels ("[1] Council · ..."), not the sidebar's panels."""
-        return [
-            e
-            for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")
-            if SOURCE_LABEL.search(e.find_element(By.CSS_SELECTOR, "summary").text)
-        ]
 
-    def source_labels(driver) -> list[str] | bool:
-        labels = [e.text for e in sources(driver)]
-        return labels if len(labels) >= 3 else False
+def _ask_fresh(driver, url: str, viewport: str) -> None:
+    kit.set_viewport(driver, viewport)
+    kit.open_page(driver, url, TITLE)
+    kit.ask(driver, QUESTION)
 
-    labels = wait.until(source_labels)
+
+def test_an_answer_cites_councils_and_its_2_opens_source_2(
+    app_server: kit.AppServer, chrome, tmp_path: Path
+) -> None:
+    _ask_fresh(chrome, app_server.url, "desktop")
+    labels = [s["label"] for s in kit.sources(chrome)]
     cited = {name for name in COUNCILS if any(name in label for label in labels)}
     assert len(cited) >= 3, f"sources listed: {labels}"
-    answer = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1].text
+    answer = chrome.execute_script(
+        "const m = document.querySelectorAll(\"[data-testid='stChatMessage']\");"
+        "return m[m.length - 1].innerText;"
+    )
     assert "Central Bedfordshire Council" in answer, answer
+    assert "Searched all 6 councils in the library" in answer, answer[:300]
 
-    # Open the first source: it shows its page as printed (each rerun redraws the DOM, so
-    # elements are found afresh rather than held).
-    def first_source(driver):
-        return sources(driver)[0]
+    link = _by_css(chrome, "[data-testid='stChatMessage'] a[href='#source-a0-2']")
+    assert link.text == "[2]" and link.get_attribute("title").startswith("Open source 2: ")
+    kit.click(chrome, link)
+    shown = kit.wait_for(chrome, lambda d: kit.page_shown(d, "source-a0-2"), what="source 2")
+    assert [s["key"] for s in kit.sources(chrome) if s["open"]] == ["source-a0-2"]
+    assert shown["image_alt"].startswith("Page ") and "as printed" in shown["image_alt"]
+    kit.wait_for(chrome, lambda d: kit.source(d, "source-a0-2")["in_view"], what="scrolled to 2")
+    assert kit.active(chrome)["source"] == "source-a0-2", "the keyboard focus went with it"
 
-    first_source(browser).find_element(By.CSS_SELECTOR, "summary").click()
-    wait.until(
-        lambda d: d.execute_script(
-            "const img = arguments[0].querySelector(\"[data-testid='stImage'] img\");"
-            "return img !== null && img.complete && img.naturalWidth > 0;",
-            first_source(d),
-        )
+    # The picture for the README: the question, the answer and the opened source.
+    kit.set_viewport(chrome, "desktop", height=1800)
+    chrome.execute_script(
+        "document.querySelector(\"[data-testid='stChatMessage']\").scrollIntoView();"
     )
-    assert first_source(browser).find_elements(
-        By.CSS_SELECTOR, "[data-testid='stDownloadButton']"
-    ), "the source offers its PDF"
-
-    # The screenshot shows the question, the answer and the sources.
-    browser.execute_script(
-        "arguments[0].scrollIntoView({block: 'start'});",
-        browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[0],
-    )
-    time.sleep(0.5)  # let the scroll settle before the picture (not a wait for the app)
-    path = _screenshot_path(tmp_path)
-    browser.save_screenshot(str(path))
+    kit.wait_for(chrome, kit.idle)
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot.png"))
+    kit.set_viewport(chrome, "desktop")
     assert path.stat().st_size > 10_000
 
 
-def _vega_drawn(driver) -> bool:
-    """Every chart on the page has drawn its marks (Vega renders into a canvas or svg)."""
-    charts = driver.find_elements(By.CSS_SELECTOR, f"{MAIN} [data-testid='stVegaLiteChart']")
-    return bool(charts) and all(
-        c.find_elements(By.CSS_SELECTOR, "canvas, svg.marks") for c in charts
+def test_a_keyboard_only_session_asks_opens_a_source_and_returns_to_the_chat_box(
+    app_server: kit.AppServer, chrome
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    kit.set_viewport(chrome, "desktop")
+    kit.open_page(chrome, app_server.url, TITLE)
+
+    def press(key: str, until, limit: int, shift: bool = False) -> int:
+        for n in range(1, limit + 1):
+            chain = ActionChains(chrome)
+            if shift:
+                chain.key_down(Keys.SHIFT).send_keys(key).key_up(Keys.SHIFT)
+            else:
+                chain.send_keys(key)
+            chain.perform()
+            if until(kit.active(chrome)):
+                return n
+        raise AssertionError(f"not reached in {limit} presses: {kit.active(chrome)}")
+
+    def chat_box(a: dict) -> bool:
+        return a["testid"] == "stChatInputTextArea"
+
+    press(Keys.TAB, until=chat_box, limit=30)
+    ActionChains(chrome).send_keys(QUESTION, Keys.ENTER).perform()
+    kit.wait_for_answer(chrome, 0)
+    assert chat_box(kit.active(chrome)), "focus stays in the chat box after the answer"
+
+    # Back from the chat box to a citation in the answer, past the sources.
+    press(
+        Keys.TAB,
+        until=lambda a: (a["href"] or "").startswith("#source-a0-"),
+        limit=15,
+        shift=True,
     )
+    target = kit.active(chrome)["href"][1:]
+    ActionChains(chrome).send_keys(Keys.ENTER).perform()
+    kit.wait_for(chrome, lambda d: kit.page_shown(d, target), what=f"{target} opened")
+    assert kit.active(chrome)["source"] == target, "focus moved to the opened source"
+    presses = press(Keys.TAB, until=chat_box, limit=15)
+    assert presses <= 10, f"{presses} Tabs from the opened source back to the chat box"
 
 
-def test_recommendations_page(server: str, browser, tmp_path: Path) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
+def test_an_example_question_keeps_the_focus_in_the_chat_box(
+    app_server: kit.AppServer, chrome
+) -> None:
+    from selenium.webdriver.common.keys import Keys
 
-    wait = WebDriverWait(browser, 90)  # a busy machine is slow; ready is ready
-    browser.get(server.rstrip("/") + "/Recommendations")
+    kit.set_viewport(chrome, "desktop")
+    kit.open_page(chrome, app_server.url, TITLE)
+    example = _button(chrome, "Which councils were told to strengthen scrutiny?")
+    example.send_keys(Keys.ENTER)  # pressed from the keyboard; the button then goes away
+    kit.wait_for_answer(chrome, 0)
+    active = kit.active(chrome)
+    assert active["testid"] == "stChatInputTextArea", f"focus on {active}, not the chat box"
 
-    def loaded(driver) -> bool:
-        body = driver.find_element(By.CSS_SELECTOR, MAIN).text
-        return "Recommendations by theme and council" in body and _vega_drawn(driver)
 
-    wait.until(loaded)
-    main = browser.find_element(By.CSS_SELECTOR, MAIN)
+def test_on_a_phone_an_opened_source_shows_its_page_across_the_screen(
+    app_server: kit.AppServer, chrome, tmp_path: Path
+) -> None:
+    _ask_fresh(chrome, app_server.url, "phone")
+    link = _by_css(chrome, "[data-testid='stChatMessage'] a[href='#source-a0-1']")
+    kit.click(chrome, link)
+    shown = kit.wait_for(chrome, lambda d: kit.page_shown(d, "source-a0-1"), what="source 1")
+    assert shown["image_width"] >= 380, f"the page is {shown['image_width']} px wide at 412 px"
+    assert shown["image_left"] >= 0
+    overflow = chrome.execute_script(
+        "const s = document.querySelector(arguments[0]); return s.scrollWidth - s.clientWidth;",
+        kit.SCROLLER,
+    )
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
+    kit.wait_for(chrome, lambda d: kit.source(d, "source-a0-1")["in_view"])
+    # The picture: the printed page, as the phone shows it.
+    chrome.execute_script(
+        "document.querySelector(arguments[0] + \" [data-testid='stImage']\")"
+        ".scrollIntoView({block: 'center'});",
+        kit.SOURCE,
+    )
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-phone.png"))
+    assert path.stat().st_size > 10_000
+
+
+def test_the_answered_page_has_no_serious_accessibility_violations(
+    app_server: kit.AppServer, chrome
+) -> None:
+    """axe-core 4 on the page an officer spends most time on: an answer with a source
+    open (`make a11y` checks every page at both sizes)."""
+    _ask_fresh(chrome, app_server.url, "desktop")
+    kit.click(chrome, _by_css(chrome, "[data-testid='stChatMessage'] a[href='#source-a0-1']"))
+    kit.wait_for(chrome, lambda d: kit.page_shown(d, "source-a0-1"), what="source 1")
+    assert kit.axe_violations(chrome) == []
+
+
+def _charts_drawn(driver) -> bool:
+    """Every chart on the page body has drawn its marks (Vega draws a canvas or an svg)."""
+    from selenium.webdriver.common.by import By
+
+    charts = driver.find_elements(By.CSS_SELECTOR, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
+    return bool(charts) and all(c.find_elements(By.CSS_SELECTOR, "canvas, svg") for c in charts)
+
+
+def test_recommendations_page(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    """At 1400 px: the table (a selected row opens in full), a visible "Download CSV"
+    button, and the theme chart with its legend inside the page."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    kit.set_viewport(chrome, "desktop", height=1650)
+    kit.open_page(chrome, app_server.url + "/Recommendations", "Recommendations by theme")
+    kit.wait_for(chrome, _charts_drawn, what="the chart drawn")
+    main = _by_css(chrome, kit.MAIN)
     button = main.find_element(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
     assert button.is_displayed() and "Download CSV" in button.text
     table = main.find_element(By.CSS_SELECTOR, ".st-key-wide-only [data-testid='stDataFrame']")
     assert table.is_displayed(), "a wide screen gets the table"
-    cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
-    assert not cards.is_displayed(), "... and not the phone's cards"
-    # Selecting a row opens the recommendation in full (its checkbox: the grid's first
-    # column, first row under the header).
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    ActionChains(browser).move_to_element_with_offset(
+    assert not main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only").is_displayed()
+    # Selecting a row (its checkbox: the grid's first column, first row under the header)
+    # opens the recommendation in full.
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center'});", table)
+    ActionChains(chrome).move_to_element_with_offset(
         table, -table.rect["width"] / 2 + 18, -table.rect["height"] / 2 + 54
     ).click().perform()
-    wait.until(lambda d: "Ensure the approach to developing the Corporate Plan maximises "
-               "engagement internally and with partners and communities." in
-               d.find_element(By.CSS_SELECTOR, MAIN).text)  # fmt: skip
-    main = browser.find_element(By.CSS_SELECTOR, MAIN)
+    full = (
+        "Ensure the approach to developing the Corporate Plan maximises engagement internally "
+        "and with partners and communities."
+    )
+    kit.wait_for(chrome, lambda d: full in kit.main_text(d), what="the selected row in full")
     # The chart, legend included, fits the page: nothing runs off the right edge.
-    chart = main.find_element(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']")
+    chart = _by_css(chrome, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
     right = chart.rect["x"] + chart.rect["width"]
-    assert right <= browser.execute_script("return document.documentElement.clientWidth")
-    widest = browser.execute_script(
+    assert right <= chrome.execute_script("return document.documentElement.clientWidth")
+    widest = chrome.execute_script(
         "return Math.max(...[...arguments[0].querySelectorAll('canvas, svg')]"
         ".map(e => e.getBoundingClientRect().right));",
         chart,
     )
     assert widest <= right + 1, "the chart's drawing stays inside its box"
-    path = _screenshot_path(tmp_path, "screenshot-recommendations.png")
-    browser.save_screenshot(str(path))
+    chrome.execute_script("window.scrollTo(0, 0);")
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations.png"))
     assert path.stat().st_size > 10_000
 
 
-def test_briefing_page(server: str, browser, tmp_path: Path) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
+def test_briefing_page(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
 
-    wait = WebDriverWait(browser, 90)  # a busy machine is slow; ready is ready
-    browser.get(server.rstrip("/") + "/Council_briefing")
-
-    def loaded(driver) -> bool:
-        body = driver.find_element(By.CSS_SELECTOR, MAIN).text
-        return "Portfolio Holder for Finance" in body and "\nSources\n" in body
-
-    wait.until(loaded)
-    main = browser.find_element(By.CSS_SELECTOR, MAIN)
+    kit.set_viewport(chrome, "desktop", height=1650)
+    kit.open_page(chrome, app_server.url + "/Council_briefing", "Portfolio Holder for Finance")
+    main = _by_css(chrome, kit.MAIN)
     labels = [
         b.text
         for b in main.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
     ]
-    assert any("Download Word" in t for t in labels) and any("Markdown" in t for t in labels), (
-        labels
-    )
-    assert "Portfolio Holder for Finance" in main.text
-    assert "shared with 5–7" in main.text
-    path = _screenshot_path(tmp_path, "screenshot-briefing.png")
-    browser.save_screenshot(str(path))
+    assert any("Download Word" in t for t in labels) and any("Markdown" in t for t in labels)
+    text = kit.main_text(chrome)
+    assert "Recommendations and actions (20)" in text and "shared with 5–7" in text
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-briefing.png"))
     assert path.stat().st_size > 10_000
 
 
-def test_register_pages_on_a_phone(server: str, browser, tmp_path: Path) -> None:
-    """At 412 x 915 (a common Android phone) the Recommendations page shows each
-    recommendation's text in stacked cards, and the briefing's council picker is on the
-    page (the sidebar is folded away on a phone)."""
-    from selenium.webdriver.support.ui import WebDriverWait
+def test_register_pages_on_a_phone(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    """At 412 x 915 the Recommendations page shows each recommendation's text in stacked
+    cards (not the wide table), and the briefing's council picker is on the page (a phone
+    folds the sidebar away)."""
+    from selenium.webdriver.common.by import By
 
-    wait = WebDriverWait(browser, 90)  # a busy machine is slow; ready is ready
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 412, "height": 915, "deviceScaleFactor": 1, "mobile": True},
-    )
+    kit.set_viewport(chrome, "phone")
     try:
-        browser.get(server.rstrip("/") + "/Recommendations")
-        wait.until(
-            lambda d: "Recommendations by theme" in d.find_element(By.CSS_SELECTOR, MAIN).text
-        )
-        main = browser.find_element(By.CSS_SELECTOR, MAIN)
+        kit.open_page(chrome, app_server.url + "/Recommendations", "Recommendations by theme")
+        kit.wait_for(chrome, _charts_drawn, what="the chart drawn")
+        main = _by_css(chrome, kit.MAIN)
         cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
         assert cards.is_displayed(), "a phone gets the cards"
-        table = main.find_element(By.CSS_SELECTOR, ".st-key-wide-only")
-        assert not table.is_displayed(), "... not the wide table"
-        text = cards.text
+        assert not main.find_element(By.CSS_SELECTOR, ".st-key-wide-only").is_displayed()
         for words in ("Set out a clear narrative for the Council's role in the borough",
                       "Develop a capital strategy, underpinned by a clear understanding"):  # fmt: skip
-            assert words in text, words
+            assert words in cards.text, words
         assert cards.rect["width"] <= 412
-        path = _screenshot_path(tmp_path, "screenshot-recommendations-phone.png")
-        browser.save_screenshot(str(path))
+        path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations-phone.png"))
+        assert path.stat().st_size > 10_000
 
-        browser.get(server.rstrip("/") + "/Council_briefing")
-        wait.until(
-            lambda d: "Recommendations and actions" in d.find_element(By.CSS_SELECTOR, MAIN).text
-        )
-        main = browser.find_element(By.CSS_SELECTOR, MAIN)
-        picker = main.find_element(By.CSS_SELECTOR, "[data-testid='stSelectbox']")
+        kit.open_page(chrome, app_server.url + "/Council_briefing", "Recommendations and actions")
+        picker = _by_css(chrome, f"{kit.MAIN} [data-testid='stSelectbox']")
         assert picker.is_displayed() and picker.rect["width"] <= 412
-        assert "Bedford Borough Council" in picker.get_attribute("innerText") + " ".join(
+        shown = picker.get_attribute("innerText") + " ".join(
             i.get_attribute("value") or "" for i in picker.find_elements(By.CSS_SELECTOR, "input")
         )
+        assert "Bedford Borough Council" in shown
     finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        kit.set_viewport(chrome, "desktop")

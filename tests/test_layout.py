@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGES = sorted(
-    [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "peerchat" / "cli").glob("*.py")]
+    [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "peerchat" / "cli").glob("*.py")]
 )
 ROOMS = ("embedding", "store", "search", "register", "answer", "build")
 
@@ -56,3 +56,16 @@ def test_no_code_imports_the_folders_as_top_level_modules() -> None:
             assert top not in {"index", "ingest", "prompts"}, (
                 f"{path.relative_to(ROOT)}:{line} imports {module}: use peerchat.{module}"
             )
+
+
+def test_no_pages_folder_beside_the_app() -> None:
+    """A `pages/` folder beside app.py makes Streamlit serve its scripts by itself (without
+    app.py's menu and layout) to the first visitor after a restart who opens one by its
+    address; the app's pages live in app_pages/ and app.py lists them."""
+    assert not (ROOT / "pages").exists()
+    assert {p.name for p in (ROOT / "app_pages").glob("*.py")} >= {
+        "1_Library.py",
+        "2_Recommendations.py",
+        "3_Signposted_practice.py",
+        "4_Council_briefing.py",
+    }

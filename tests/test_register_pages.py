@@ -17,7 +17,7 @@ def page(sample_index: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(ROOT)
 
     def load(name: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=60)
+        at = AppTest.from_file(str(ROOT / "app_pages" / name), default_timeout=60)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
@@ -62,7 +62,7 @@ def test_recommendations_page_download_and_chart(page) -> None:
 
 def test_signposts_page_search(page) -> None:
     at = page("3_Signposted_practice.py")
-    names = [h.value for h in at.subheader]
+    names = [h.value for h in at.header]
     assert names == [
         "Adur and Worthing Councils",
         "Suffolk Coastal and Waveney Councils",
@@ -72,7 +72,7 @@ def test_signposts_page_search(page) -> None:
     ]
     at.sidebar.text_input[0].input("digital").run()
     assert not at.exception
-    assert [h.value for h in at.subheader] == [
+    assert [h.value for h in at.header] == [
         "Adur and Worthing Councils",
         "Breckland and South Holland",
     ]

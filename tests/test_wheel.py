@@ -62,6 +62,7 @@ def test_the_wheel_holds_one_package_with_its_data(wheel: Path) -> None:
         "peerchat/prompts/rewrite_follow_up.md",
     }
     assert "peerchat/core/councils.csv" in names
+    assert {"peerchat/assets/app.css", "peerchat/assets/app.js"} <= set(names), "the app's page"
     for module in ("ingest/readers.py", "index/answer/assistant.py", "cli/__init__.py"):
         assert f"peerchat/{module}" in names
 

@@ -25,25 +25,29 @@ from peerchat.index.answer.structured import (
 )
 from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
+from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
 from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
-from peerchat.index.store.sentences import NUMBER, OK, PERSON, RECOMMENDATION, SIGNPOST
+from peerchat.index.store.sentences import (
+    CAUSE,
+    DATE,
+    MONEY,
+    NUMBER,
+    OK,
+    PERSON,
+    RECOMMENDATION,
+    SIGNPOST,
+)
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
-# "Why ...?" is answered by a sentence that gives a cause or a consequence.
-CAUSE = re.compile(
-    r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
-    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason)\b",
-    re.IGNORECASE,
-)
-DATE_IN = re.compile(
-    r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
-    r"october|november|december)\b|\b(months?|years?|weeks?)\b",
+MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
+    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\bhow much\b|£",
     re.IGNORECASE,
 )
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
@@ -62,6 +66,7 @@ COMMITTED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+MAX_TOPIC_RECOMMENDATIONS = 8  # recommendations listed for "X's recommendations on Y"
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
 SIGNPOST_QUESTION = re.compile(
@@ -123,7 +128,11 @@ def answer_question(
     resolved = tuple(c.name for c in present)
 
     def finish(answer: Answer) -> Answer:
-        return replace(answer, understood=_understood(query, present, missing, filters))
+        # The turn this answer leaves carries the topic it was about, context included.
+        topic = f"{query.topic} {query.context}".strip()
+        return replace(
+            answer, topic=topic, understood=_understood(query, present, missing, filters)
+        )
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
@@ -226,6 +235,16 @@ def _answer_structured(
         recs = key or recs
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
+    if intent.recommendations_on and resolved and not intent.signposts:
+        # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
+        matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
+        if matched:
+            best = matched[0][1]
+            recs = [r for r, score in matched if score >= best - cal.quote_margin]
+            recs = sorted(recs[:MAX_TOPIC_RECOMMENDATIONS], key=lambda r: (r.report_id, r.start))
+            return recommendations_answer(
+                library, query.question, recs, query.topic, resolved, on_topic=True
+            )
     signposts = [s for s in register.signposts if s.report_id in in_scope]
     carried_signposts = [s for s in signposts if s.id in query.items]
     if carried_signposts and _still_about(
@@ -420,12 +439,12 @@ def _score_sentences(
         scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
+        if MONEY_QUESTION.search(query.question):
+            scores += cal.number_match_bonus * sentences.has(rows, MONEY)
     elif query.intent.why:
-        causal = np.asarray([bool(CAUSE.search(library.sentence_text(int(r)))) for r in rows])
-        scores += cal.cause_bonus * causal * (0.5 + shares)
+        scores += cal.cause_bonus * sentences.has(rows, CAUSE) * (0.5 + shares)
     elif query.intent.when and not query.intent.visit_date:
-        dated = np.asarray([bool(DATE_IN.search(library.sentence_text(int(r)))) for r in rows])
-        scores += cal.date_bonus * dated * (0.5 + shares)
+        scores += cal.date_bonus * sentences.has(rows, DATE) * (0.5 + shares)
     return rows, scores
 
 
@@ -456,23 +475,39 @@ def _expanded_terms(topic: str) -> set[str]:
 
 
 GENERIC_SHARE = 0.5  # a term in more than this share of passages says little
+SUBJECT_TERMS = 2  # at least this many of a question's rarest terms say what it is about
 
 
 def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
-    """Whether the question's subject is absent from the sentences in scope: it has
-    words of its own (not the reports' frame, not in most passages) and no sentence in
-    scope has any of them."""
+    """Whether the question's subject is absent from the sentences in scope: of its own
+    words (not the reports' frame, not in most passages), the rarest ones — what makes
+    the question about something — appear in no sentence in scope."""
     sentences = library.sentences
-    terms = _expanded_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    terms = _own_terms(query, library)
     if not terms:
         return False
     generic = float(np.log1p(1 / GENERIC_SHARE))
     weights = sentences.term_weights(terms)
-    specific = {t: w for t, w in weights.items() if t < 0 or w > generic}
+    # Rarest first, words the library knows before words it has never seen (a word no
+    # report uses may be the question's own paraphrase, or a subject none discusses).
+    ranked = sorted(
+        ((t >= 0, w, t) for t, w in weights.items() if t < 0 or w > generic), reverse=True
+    )
+    specific = [(w, t) for _, w, t in ranked[: max(SUBJECT_TERMS, (len(ranked) + 1) // 2)]]
     if not specific:
         return False
-    matched = sentences.matched_weight(rows, {t: w for t, w in specific.items() if t >= 0})
-    return not bool((matched > 0).any())
+    known = {t: w for w, t in specific if t >= 0}
+    if not known:
+        return True
+    return not bool((sentences.matched_weight(rows, known) > 0).any())
+
+
+def _own_terms(query: Query, library: Library) -> set[str]:
+    """The question's own topic terms: not the reports' frame, not an action-plan column."""
+    terms = overlap_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    if query.intent.plan_column:
+        terms -= COLUMN_TERMS
+    return {t for t in terms if not t.isdigit()}
 
 
 def _search_text(query: Query, library: Library) -> str:
@@ -580,7 +615,7 @@ def _answer_single(
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
-    chosen = _with_neighbours(library, chosen)
+    chosen = _with_neighbours(library, _with_continuation(library, chosen))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     extra = rank_passages(
         library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
@@ -678,6 +713,29 @@ def _with_neighbours(library: Library, chosen: list[Evidence]) -> list[Evidence]
             out.append(_evidence(library, after, ev.score))
             taken.add(after)
     return out
+
+
+def _with_continuation(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """The best quote followed by the next sentence of its paragraph, which often says
+    what the first only introduces ("The programme came up frequently ... It is seen as
+    a bureaucratic solution ...")."""
+    if not chosen:
+        return chosen
+    first = chosen[0]
+    after = first.sentence + 1
+    spans = library.sentences.spans
+    if (
+        after >= len(spans)
+        or spans[after, 0] != first.chunk_row
+        or any(ev.sentence == after for ev in chosen)
+        or not _flagged(library, after, OK)
+        or first.text.rstrip().endswith(":")
+    ):
+        return chosen
+    text = library.chunks[first.chunk_row].text
+    if "\n\n" in text[int(spans[first.sentence, 2]) : int(spans[after, 1])]:
+        return chosen  # a new paragraph
+    return [first, _evidence(library, after, first.score), *chosen[1:]]
 
 
 def _flagged(library: Library, sentence: int, flag: int) -> bool:

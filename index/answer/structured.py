@@ -81,9 +81,15 @@ def _shared_label(row: ActionRow) -> str:
 
 
 def recommendations_answer(
-    library: Library, question: str, recs: Sequence[Recommendation], topic: str, councils
+    library: Library,
+    question: str,
+    recs: Sequence[Recommendation],
+    topic: str,
+    councils: tuple[str, ...],
+    on_topic: bool = False,
 ) -> Answer:
-    """A council's recommendations, listed report by report, each citing its passage."""
+    """A council's recommendations (all its key ones, or those on the question's topic),
+    listed report by report, each citing its passage."""
     numbers: dict[str, int] = {}
     lines: list[str] = []
     citations: list[Citation] = []
@@ -96,6 +102,8 @@ def recommendations_answer(
         kind = "key recommendations" if any(r.key for r in items) else "recommendations"
         if report.report_type == "action plan":
             kind = "recommendations in the action plan"
+        if on_topic:
+            kind = "recommendations on this" if len(items) > 1 else "recommendation on this"
         lines.append(
             f"**{report.council}** ({report.report_type}, {display_date(report.date)}): "
             f"{len(items)} {kind}:"

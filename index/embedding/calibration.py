@@ -58,7 +58,7 @@ class Calibration:
 MINILM_L6_V2 = Calibration(
     model="all-MiniLM-L6-v2",
     single_floor=0.58,
-    named_floor=0.52,
+    named_floor=0.42,
     aggregate_floor=0.50,
     overlap_weight=0.25,
     recommendation_bonus=0.10,

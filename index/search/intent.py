@@ -46,9 +46,12 @@ NUMBERED = re.compile(r"\b(?:recommendation|rec|row|item)\.?\s*(?:no\.?\s*)?(\d{
 # A list of a council's recommendations.
 RECOMMENDATIONS = re.compile(
     r"\brecommendations?\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
-    r"|\bwhat (were|was) \w+ told\b",
+    r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
+    r"|\baction points\b|\bwhat (should|must) .{1,40} do\b",
     re.IGNORECASE,
 )
+# "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
+RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\bto-?do\b|\basks\b", re.I)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
@@ -57,7 +60,8 @@ LIST_TERMS = overlap_terms(
     "most important priority priorities recommendation recommendations recs made make "
     "did do does get got given peer peers team challenge report reports feedback lga "
     "council councils they them their told advised asked set out come came up there any "
-    "about please overall from for of on in to by with at as and or its it"
+    "about please overall from for of on in to by with at as and or its it asks ask "
+    "coming list lists"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
@@ -74,7 +78,7 @@ COLUMN_TERMS = overlap_terms(
 def bare(topic: str, *words: frozenset[str], allowed: int = 0) -> bool:
     """Whether `topic` has no more than `allowed` words beyond the list words (and any
     further `words`)."""
-    rest = overlap_terms(topic) - LIST_TERMS
+    rest = {t for t in overlap_terms(topic) - LIST_TERMS if not t.isdigit()}
     for more in words:
         rest -= more
     return len(rest) <= allowed
@@ -141,6 +145,7 @@ class Intent:
     action: bool = False
     numbered: int = 0  # "recommendation 12" -> 12
     recommendations: bool = False  # the council's recommendations, no narrower topic
+    recommendations_on: bool = False  # the council's recommendations on a topic
     signposts: bool = False
     person: bool = False
     figure: bool = False
@@ -150,6 +155,14 @@ class Intent:
     yes_no: bool = False
     told: bool = False
     praised: bool = False
+
+    def __or__(self, other: Intent) -> Intent:
+        """Either's kinds (numbered: the first that names one)."""
+        merged = {
+            name: (getattr(self, name) or getattr(other, name))
+            for name in self.__dataclass_fields__
+        }
+        return Intent(**merged)
 
     @property
     def plan_column(self) -> bool:
@@ -171,6 +184,7 @@ def read_intent(question: str, topic: str = "") -> Intent:
         action=bool(ACTION.search(text)),
         numbered=int(numbered.group(1)) if numbered else 0,
         recommendations=bool(RECOMMENDATIONS.search(text)) and bare(topic or text),
+        recommendations_on=bool(RECOMMENDATIONS_ON.search(text)) and not bare(topic or text),
         signposts=bool(SIGNPOSTS.search(text)),
         person=bool(PERSON.search(text)),
         figure=bool(FIGURE.search(text)),

@@ -211,6 +211,8 @@ def understand(
         topic = SAYS.sub("", text)
     topic = " ".join(SIGNPOST_FRAME.sub(" ", topic).split()).strip(" ,.?") or topic
     topic = OPENING.sub("", topic)
+    for _, pattern in TYPES:  # "what has Bedford's action plan got on X": X is the topic
+        topic = " ".join(pattern.sub(" ", topic).split())
     if not aggregate:
         with_reports = [c for c in councils if c.name in covered] or list(councils)
         named = strip_councils(topic, with_reports)
@@ -273,7 +275,7 @@ def _resolve_follow_up(
             aggregate=True,
             count=False,
             follow_up=True,
-            intent=read_intent(anchor.question, anchor.topic),
+            intent=read_intent(anchor.question, anchor.topic) | read_intent(anchor.topic),
         )
     if (
         query.councils
@@ -287,7 +289,7 @@ def _resolve_follow_up(
             aggregate=last.aggregate,
             count=False,
             follow_up=True,
-            intent=read_intent(last.question, last.topic),
+            intent=read_intent(last.question, last.topic) | read_intent(last.topic),
         )
     if (
         anchor.councils
@@ -338,7 +340,7 @@ POINTING = re.compile(
     r"which of)\b",
     re.IGNORECASE,
 )
-COMPARING = re.compile(r"\b(compare\w*|similar|same|differ\w*|versus|vs|like)\b", re.I)
+COMPARING = re.compile(r"\b(compare\w*|differ\w*|versus|vs|better|worse|than)\b", re.I)
 # Words of the reports' own frame and of conversation, which say nothing about a
 # question's subject.
 FRAME_TERMS = overlap_terms(
@@ -349,7 +351,14 @@ FRAME_TERMS = overlap_terms(
     "recommend recommended recommendation recommendations advice advised suggest "
     "suggested look looked review reviewed visit exactly question also instead similar "
     "compare compared comparison same differ different like about tell more please then "
-    "again okay right fine thanks service services"
+    "again okay right fine thanks service services one ones thing things bit part item "
+    "stand stands where doing done happening going "
+    # Light words of everyday English that name no subject.
+    "after before among between her his hers him she he has have had get gets got getting "
+    "actually really just still even also very much many lot lots kind sort way ways "
+    "thing things stuff problem problems issue issues better worse good bad make makes made "
+    "making use used uses using down up out over off back new old big small whole whether "
+    "yes no anything everything something nothing bit quite rather"
 )
 
 

@@ -6,7 +6,8 @@ sentences, and a question only ever looks at the sentences of its candidate pass
 
     sentence_spans.npy     (m, 3) int32: passage row, start, end within the passage text
     sentences.npy          (m, dim) float16: normalised embeddings
-    sentence_flags.npy     (m,) uint8: OK | RECOMMENDATION | SIGNPOST | PERSON | NUMBER
+    sentence_flags.npy     (m,) uint8: OK | RECOMMENDATION | SIGNPOST | PERSON | NUMBER |
+                           DATE | CAUSE | MONEY
     sentence_terms.npy     term ids of each sentence, rows delimited by...
     sentence_terms_at.npy  (m + 1,) int64 offsets into sentence_terms.npy
     terms.json             the term vocabulary and each term's weight (IDF over passages)
@@ -38,6 +39,9 @@ RECOMMENDATION = 2  # states a recommendation (register, a recommendations secti
 SIGNPOST = 4  # in a signposted example
 PERSON = 8  # names a person ("Dawn Baxendale – CEX, ...") or leads in a list of them
 NUMBER = 16  # gives a figure
+DATE = 32  # gives a date or a span of time ("by July 2024", "within 2 years")
+CAUSE = 64  # gives a cause or a consequence ("as a result of", "risks", "due to")
+MONEY = 128  # gives a sum of money ("£8m", "£245,000")
 
 # "Dawn Baxendale – CEX, ...", "Rachel Litherland, Principal Adviser ...": a person.
 PERSON_LINE = re.compile(
@@ -45,6 +49,20 @@ PERSON_LINE = re.compile(
     r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
 )
 FIGURE = re.compile(r"\d|£|%")
+# The text of a date, a cause and a sum of money (for the flags above).
+MONEY_TEXT = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", re.IGNORECASE)
+
+CAUSE_TEXT = re.compile(
+    r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
+    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason)\b",
+    re.IGNORECASE,
+)
+
+DATE_TEXT = re.compile(
+    r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)\b|\b(months?|years?|weeks?)\b",
+    re.IGNORECASE,
+)
 
 
 def write_sentence_features(
@@ -117,6 +135,12 @@ def write_sentence_features(
                 flags[i - 1] |= PERSON
         if FIGURE.search(text):
             bits |= NUMBER
+        if DATE_TEXT.search(text):
+            bits |= DATE
+        if CAUSE_TEXT.search(text):
+            bits |= CAUSE
+        if MONEY_TEXT.search(text):
+            bits |= MONEY
         flags[i] |= bits
         previous_text = text
 

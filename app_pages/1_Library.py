@@ -18,8 +18,8 @@ if assistant is not None:
         pages = sum(row["pages"] for row in rows)
         passages = sum(row["passages"] for row in rows)
         st.caption(
-            f"{len(rows)} reports, {pages} pages, {passages} passages. "
-            "Reports are read from the reports folder."
+            f"{ui.counted(len(rows), 'report')}, {ui.counted(pages, 'page')}, "
+            f"{ui.counted(passages, 'passage')}. Reports are read from the reports folder."
         )
         st.dataframe(
             rows,
@@ -48,7 +48,7 @@ if assistant is not None:
     else:
         st.info("The library is empty: the administrator can add reports below.")
 
-st.subheader("Change the library")
+st.header("Change the library")
 admin = ui.admin_panel(settings)
 if admin is None:
     st.stop()
@@ -96,32 +96,42 @@ if submitted:
 st.subheader("Remove a report")
 removed: manage.RemoveResult | None = st.session_state.pop("remove_result", None)
 if removed is not None:
-    kept = ui.escape_markdown(str(removed.kept_at))
     if removed.removed:
         st.success(
-            ui.escape_markdown(f"Removed {removed.name} from the library.")
-            + f" The file is kept at {kept}; put it back in the reports folder to restore it."
+            ui.escape_markdown(
+                f"Removed {removed.name} from the library: answers no longer cite it. "
+                "Its file was set aside, not deleted, so whoever runs this app can put it back."
+            )
         )
     else:
         st.warning(
-            ui.escape_markdown(f"{removed.name} was moved to the holding folder")
-            + f" ({kept}), but the same report is still in the library under another file "
-            "name: remove that one too."
+            ui.escape_markdown(
+                f"{removed.name} was set aside, but the same report is still in the library "
+                "under another file name: remove that one too."
+            )
         )
+    # A report was removed: the form starts afresh (keys are dropped before it is drawn).
+    for key in ("remove_file", "remove_sure"):
+        st.session_state.pop(key, None)
 
 files = manage.removable_files(assistant.library, settings) if assistant is not None else []
 if not files:
     st.caption("There is no report in the reports folder to remove.")
 else:
-    with st.form("remove-report", clear_on_submit=True):
+    # Not cleared on submit: a choice made without ticking the box stays chosen.
+    with st.form("remove-report"):
         chosen = st.selectbox(
             "Report file", files, index=None, placeholder="Choose a report", key="remove_file"
         )
         sure = st.checkbox("Yes, take this report out of the library", key="remove_sure")
         remove = st.form_submit_button("Remove from the library", icon=":material/delete:")
     if remove:
-        if not chosen or not sure:
-            st.warning("Choose the report and tick the box to confirm.")
+        if not chosen:
+            st.warning("Choose the report to remove.")
+        elif not sure:
+            st.warning(
+                ui.escape_markdown(f"Tick the box to confirm that {chosen} should be removed.")
+            )
         else:
             bar = st.progress(0.0, text="Removing…")
             with ui.user_errors("removing the report"):

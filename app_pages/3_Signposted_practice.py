@@ -25,9 +25,11 @@ found = select_signposts(register, councils, text)
 st.caption(f"{len(found)} of {len(register.signposts)} signposted examples.")
 if not found:
     st.info("No signposted practice matches the search.")
-for s in found:
-    with st.container(border=True):
-        st.subheader(ui.escape_markdown(s.name), anchor=False)
+for i, s in enumerate(found):
+    # Each example's name is a level-2 heading under the page title (drawn at a card's
+    # size by assets/app.css).
+    with st.container(border=True, key=f"signpost-{i}"):
+        st.header(ui.escape_markdown(s.name), anchor=False)
         st.markdown(ui.escape_markdown(s.text))
         if s.recommendation:
             st.markdown("**Supports:** " + ui.escape_markdown(s.recommendation))

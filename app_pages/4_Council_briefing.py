@@ -21,7 +21,6 @@ def _breakable(owner: str) -> str:
     return owner.replace("/", "/\u200b")
 
 
-st.set_page_config(page_title="Council briefing", layout="wide")  # room for the table
 st.title("Council briefing")
 settings = ui.settings()
 library = ui.require_index(settings).library

@@ -18,7 +18,6 @@ from peerchat.render import recommendation_dict
 ALL_THEMES = "All themes"
 CSV_COLUMNS = ("council", "report", "date", "label", "key", "section", "page", "themes", "text")
 
-st.set_page_config(page_title="Recommendations", layout="wide")  # room for the table
 st.title("Recommendations")
 settings = ui.settings()
 library = ui.require_index(settings).library
