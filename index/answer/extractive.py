@@ -136,7 +136,11 @@ def answer_question(
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
-    if COMMITTED.search(query.question) and present and not query.report_types:
+    if (
+        (query.intent.action or query.intent.lead or query.intent.sponsor)
+        and present
+        and (not query.report_types)
+    ):
         without_plan = [
             c.name
             for c in present
@@ -174,12 +178,19 @@ def answer_question(
             return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
-    if query.aggregate:
+    if query.aggregate and query.intent.signposts:
+        # "Any examples of councils doing X well?" asks for signposted practice.
+        answer = _answer_structured(
+            library, query, vectors, mask, resolved, cal
+        ) or _answer_across_reports(library, query, vectors, mask, resolved, cal)
+    elif query.aggregate:
         answer = _answer_across_reports(library, query, vectors, mask, resolved, cal)
     else:
-        answer = _answer_structured(library, query, vectors, mask, resolved, cal) or _answer_single(
-            library, query, vectors, mask, resolved, cal
-        )
+        structured = _answer_structured(library, query, vectors, mask, resolved, cal)
+        if structured is not None:
+            answer = _with_further_sources(library, query, structured, vectors, mask)
+        else:
+            answer = _answer_single(library, query, vectors, mask, resolved, cal)
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return finish(answer)
@@ -235,7 +246,7 @@ def _answer_structured(
         recs = key or recs
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
-    if intent.recommendations_on and resolved and not intent.signposts:
+    if intent.recommendations_on and resolved and not intent.signposts and not intent.plan_column:
         # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
         matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
         if matched:
@@ -465,6 +476,10 @@ WRITTEN_AS = {
     "finances": "financial finance budget",
     "staff": "workforce employees",
     "residents": "residents community",
+    "speak": "spoke",
+    "talk": "spoke contact",
+    "talked": "spoke",
+    "interviewed": "spoke",
 }
 
 
@@ -604,7 +619,7 @@ def _answer_single(
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
     if structured is not None:
-        return structured
+        return _with_further_sources(library, query, structured, vectors, mask)
     chosen: list[Evidence] = []
     for i in order[: MAX_QUOTES * 3]:
         if len(chosen) == MAX_QUOTES or scores[i] < max(floor, best - cal.quote_margin):
@@ -889,7 +904,14 @@ def _answer_across_reports(
         for ev in ([e, seconds[r]] if r in seconds else [e])
     ]
     chosen = _with_signpost_headings(library, with_seconds)
-    answer = _compose(library, query, chosen, [], {}, resolved, per_report=True)
+    labels = {}
+    if query.intent.told or query.intent.praised:
+        # "Told to" and "praised" say which side of the question each council is on.
+        names = {"told": "told to", "praised": "praised for it"}
+        labels = {
+            library.report_ids[r]: names[stance[r]] for r in quoted_reports if stance[r] in names
+        }
+    answer = _compose(library, query, chosen, [], {}, resolved, per_report=True, stances=labels)
     if not chosen:
         return _reports_do_not_say(query, resolved, scope=len(in_scope))
     without = [library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report]
@@ -924,7 +946,7 @@ def _answer_across_reports(
 CRITICISM = re.compile(
     r"\b(need(s|ed)? to|should|must|lack\w*|limited|not yet|not clear|unclear|inconsisten\w*|"
     r"weak\w*|poor\w*|concern\w*|risk\w*|would benefit|consider|could be|more could|"
-    r"however|too many|too much|insufficient|gaps?|frustrat\w*|difficult\w*|challeng\w*)\b",
+    r"however|too many|too much|insufficient|gaps?|frustrat\w*|difficult\w*)\b",
     re.IGNORECASE,
 )
 PRAISE = re.compile(
@@ -971,9 +993,11 @@ def _compose(
     dense: dict[int, float],
     resolved: tuple[str, ...],
     per_report: bool,
+    stances: dict[str, str] | None = None,
 ) -> Answer:
     """Number the passages in the order their sentences are used, then add the best
-    remaining passages as further sources."""
+    remaining passages as further sources. `stances` (report id -> "told to" / "praised")
+    labels a cross-report answer's lines."""
     # The answer groups quotes by report, so passages are numbered in that reading order.
     report_order = list(dict.fromkeys(library.chunks[ev.chunk_row].report_id for ev in chosen))
     chosen = sorted(
@@ -1005,7 +1029,9 @@ def _compose(
         )
         prefix = "- " if per_report or len(by_report) > 1 else ""
         lines.append(
-            f"{prefix}**{report.council}** ({_report_label(report, with_council=False)}): {body}"
+            f"{prefix}**{report.council}** ({_report_label(report, with_council=False)})"
+            + (f", {stances[report_id]}" if stances and report_id in stances else "")
+            + f": {body}"
         )
 
     # A cited passage scores as its best quoted sentence; a further source by its cosine.
@@ -1025,6 +1051,26 @@ def _compose(
     return Answer(
         query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic
     )
+
+
+def _with_further_sources(
+    library: Library, query: Query, answer: Answer, vectors: np.ndarray, mask: np.ndarray
+) -> Answer:
+    """A structured answer with the best further passages as sources after its own (as a
+    passage answer has), for an officer who wants to read round it."""
+    if len(answer.citations) >= MAX_CITATIONS:
+        return answer
+    cited = {c.chunk_id for c in answer.citations}
+    rows = rank_passages(
+        library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
+    )[0]
+    further = [int(r) for r in rows if library.chunks[int(r)].id not in cited]
+    dense = _cosines(library, vectors[0], further)
+    citations = list(answer.citations)
+    for row in further[: MAX_CITATIONS - len(citations)]:
+        chunk = library.chunks[row]
+        citations.append(citation_for(chunk, len(citations) + 1, dense.get(row, 0.0)))
+    return replace(answer, citations=tuple(citations))
 
 
 def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int, float]:

@@ -29,6 +29,7 @@ from peerchat.index.answer.extractive import answer_question
 from peerchat.index.answer.guard import Guard, Source
 from peerchat.index.answer.llm import ChatClient, Message
 from peerchat.index.answer.prompts import load_prompt
+from peerchat.index.answer.structured import row_text
 from peerchat.index.search.cite import citations_for_hits, quoted_page
 from peerchat.index.search.hybrid import Filters
 from peerchat.index.search.query import Turn
@@ -192,7 +193,10 @@ def _prepare(
     assistant: Assistant, extractive: Answer, question: str, filters: Filters | None
 ) -> Prepared:
     candidates = list(extractive.citations)
-    if not extractive.aggregate and not extractive.notices:
+    # An answer from an action-plan row gives the model the row, its columns named (the
+    # same route as the extractive answer); other answers may draw on further passages.
+    rows = {a.chunk_id: a for a in assistant.library.register.actions if a.id in extractive.items}
+    if not extractive.aggregate and not extractive.notices and not rows:
         candidates += _more_passages(assistant, extractive, filters)
     prompt = load_prompt("answer_across" if extractive.aggregate else "answer_single")
     system, empty_user = prompt.render(passages="", question=_escape(question))
@@ -201,7 +205,10 @@ def _prepare(
     blocks: list[str] = []
     withheld = 0
     for citation in candidates[:MAX_PASSAGES]:
-        text, cut = _without_instructions(citation.text)
+        source = citation.text
+        if citation.chunk_id in rows:
+            source = row_text(rows[citation.chunk_id])
+        text, cut = _without_instructions(source)
         withheld += cut
         n = len(given) + 1
         block = _fit(citation, n, text, budget)

@@ -19,6 +19,7 @@ from peerchat.index.store.library import Library
 
 MAX_LISTED = 25  # recommendations listed per council
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z•])")
+FIELD = re.compile(r"^[A-Z][\w /]{0,40}: ")  # "Action: ", a row passage's column name
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,40 @@ class Item:
     kind: str  # "action" | "recommendation" | "signpost"
     id: str
     chunk_row: int
+
+
+def row_text(row: ActionRow) -> str:
+    """An action-plan row as plain text with its column names (what a language model is
+    given for it, and what its sentences are checked against). The register's row is
+    complete: the whole of a shared action, the group's owners and any borrowed dates."""
+    parts = [
+        f"Recommendation {row.ref}: {row.recommendation}",
+        f"Action: {row.action}" if row.action else "",
+        f"Cabinet sponsor: {row.sponsor}" if row.sponsor else "",
+        f"Lead: {row.lead}" if row.lead else "",
+        f"When: {row.due}" if row.dates else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _printed(text: str, passage: str) -> tuple[str, ...]:
+    """What of `text` a passage prints word for word: all of it, or its cell (a shared
+    action runs on through several rows' cells), or the sentences of it that are there
+    (the register mends words the PDF broke); () when none is."""
+    if not text:
+        return ()
+    if text in passage:
+        return (text,)
+    flat = " ".join(text.split())
+    found: list[str] = []
+    for line in passage.splitlines():
+        cell = FIELD.sub("", line).strip()
+        if len(cell) > 20 and " ".join(cell.split()) in flat:
+            found.append(cell)
+    for sentence in SENTENCE.split(text):
+        if len(sentence) > 20 and sentence in passage and not any(sentence in f for f in found):
+            found.append(sentence)
+    return tuple(found)
 
 
 def action_answer(
@@ -56,22 +91,46 @@ def action_answer(
     asked = [k for k in ("lead", "sponsor", "due") if getattr(intent, k)]
     for key in asked + [k for k in ("due", "lead", "sponsor") if k not in asked]:
         lines.append(fields[key])
+    citations: list[Citation] = []
+    if chunk is not None:
+        quotes = _printed(row.recommendation, chunk.text) + _printed(row.action, chunk.text)
+        citations.append(citation_for(chunk, 1, 1.0, quotes, chunk.first_page))
+    # A shared action runs on through the other rows' cells: each that prints part of it
+    # is a source of it.
+    for other in _group(library, row):
+        other_row = library.chunks.rows_of_ids([other.chunk_id]).get(other.chunk_id)
+        if other.id == row.id or other_row is None:
+            continue
+        part = library.chunks[other_row]
+        if part.id in {c.chunk_id for c in citations}:
+            continue
+        quoted = _printed(row.action, part.text)
+        if quoted:
+            citations.append(citation_for(part, len(citations) + 1, 1.0, quoted, part.first_page))
     if row.action:
-        lines.append(f"- **Action:** {row.action} [1]")
-    quotes = tuple(q for q in (row.recommendation, row.action) if q)
-    citations = (
-        (citation_for(chunk, 1, 1.0, quotes, chunk.first_page),) if chunk is not None else ()
-    )
+        markers = "".join(f"[{c.n}]" for c in citations) or "[1]"
+        lines.append(f"- **Action:** {row.action} {markers}")
     return Answer(
         question,
         True,
         "\n".join(lines),
-        citations,
+        tuple(citations),
         tuple(report.councils),
         (),
         topic,
         items=(row.id,),
     )
+
+
+def _group(library: Library, row: ActionRow) -> list[ActionRow]:
+    """The rows that share `row`'s action (just `row` when it has its own)."""
+    if len(row.shared_refs) < 2:
+        return [row]
+    return [
+        a
+        for a in library.register.actions
+        if a.report_id == row.report_id and a.ref in row.shared_refs
+    ] or [row]
 
 
 def _shared_label(row: ActionRow) -> str:
@@ -148,11 +207,12 @@ def signposts_answer(
         if row is None:
             continue
         chunk: Chunk = library.chunks[row]
+        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         if s.chunk_id not in numbers:
             numbers[s.chunk_id] = len(numbers) + 1
-            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, (s.text,), s.page))
+            shown = (what,) if what in chunk.text else ()
+            citations.append(citation_for(chunk, numbers[s.chunk_id], 1.0, shown, s.page))
         n = numbers[s.chunk_id]
-        what = s.text if full else SENTENCE.split(s.text, 1)[0]
         link = f" More: {', '.join(s.links)}" if s.links else ""
         report = library.reports[s.report_id]
         lines.append(

@@ -1,0 +1,231 @@
+"""The answer routes on the real sample corpus, one test per kind of question that went
+wrong on questions written by other hands (issue 15). The examples are written here, not
+taken from any question set: each asks the same kind of thing in other words."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from peerchat.cli import main
+from peerchat.index.search import Turn
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _ask(assistant, *questions: str):
+    """The answer to the last question, asked after the others in one conversation."""
+    history: list[Turn] = []
+    for question in questions[:-1]:
+        history.append(Turn.from_answer(assistant.answer(question, history)))
+    return assistant.answer(questions[-1], history)
+
+
+def _valid(answer) -> None:
+    numbers = {c.n for c in answer.citations}
+    assert {int(m) for m in MARKER.findall(answer.text)} <= numbers
+    for citation in answer.citations:
+        for quote in citation.quotes:
+            assert quote in citation.text
+
+
+# 1. Structured questions are answered from the action plan's columns and the register.
+
+
+def test_who_leads_is_the_action_plan_rows_lead(assistant):
+    answer = assistant.answer(
+        "Which service area is responsible for Bedford making its reports to councillors accurate?"
+    )
+    _valid(answer)
+    assert answer.found and "Recommendation 9" in answer.text
+    assert "**Lead:** Chief Executive/ Personnel/ Democratic Services" in answer.text
+    assert {c.council for c in answer.citations} == {"Bedford Borough Council"}
+
+
+def test_sponsor_and_date_come_from_the_same_row(assistant):
+    answer = assistant.answer("who sponsors Bedford's external review of overview and scrutiny?")
+    assert "Recommendation 8" in answer.text
+    assert "**Cabinet sponsor:** Mayor/ Deputy Mayor" in answer.text
+    assert "by July 2024" in answer.text
+
+
+def test_a_shared_action_is_given_whole_to_each_row_it_answers(assistant):
+    answer = assistant.answer("what is Bedford doing to clarify roles in its senior leadership?")
+    assert "Recommendation 7" in answer.text and "shared with recommendations 5–7" in answer.text
+    assert "Work with LGA and others" in answer.text, "the action's start, from row 5's cell"
+    assert "by February 2024" in answer.text
+    _valid(answer)
+    # Each row whose cell prints part of the action is cited, quoting that part.
+    quoting = [c.section.rsplit("> ", 1)[-1] for c in answer.citations if len(c.quotes) > 0]
+    assert {"Recommendation 5", "Recommendation 6", "Recommendation 7"} <= set(quoting)
+    own = answer.citations[0]
+    assert any(q.startswith("Executive/MT meetings") for q in own.quotes), own.quotes
+
+
+def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
+    answer = assistant.answer("give me central beds' key recommendations")
+    _valid(answer)
+    assert "5 key recommendations" in answer.text
+    assert all(c.council == "Central Bedfordshire Council" for c in answer.citations)
+    assert answer.items and len(answer.items) == 5
+
+
+# 2. Follow-ups keep the thread.
+
+
+def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
+    first = "What is Bedford planning for its performance reporting?"
+    lead = _ask(assistant, first, "who leads on that?")
+    assert "Recommendation 18" in lead.text and "**Lead:** Corporate Leadership Team" in lead.text
+    sponsor = _ask(assistant, first, "who leads on that?", "and the cabinet sponsor?")
+    assert "Recommendation 18" in sponsor.text
+    assert sponsor.text.index("Cabinet sponsor") < sponsor.text.index("Lead:")
+    when = _ask(assistant, first, "by when?")
+    assert "Recommendation 18" in when.text and "September 2024" in when.text
+
+
+def test_a_council_swap_keeps_the_topic_and_an_absent_council_does_not_end_the_thread(
+    assistant,
+):
+    first = "What did Lambeth's peer team say about its voluntary redundancy programme?"
+    absent = _ask(assistant, first, "and Leeds?")
+    assert not absent.found and "no report for Leeds City Council" in absent.text
+    back = _ask(assistant, first, "and Leeds?", "ok, what about Cambridge then?")
+    assert back.found
+    assert {c.council for c in back.citations} == {"Cambridge City Council"}
+    assert back.understood is not None and back.understood.follow_up
+
+
+def test_a_comparison_follow_up_answers_for_both_councils(assistant):
+    answer = _ask(
+        assistant,
+        "how satisfied are Lambeth residents with the council?",
+        "is that better or worse than in Central Bedfordshire?",
+    )
+    assert answer.found and answer.aggregate
+    cited = {c.council for c in answer.citations}
+    assert {"Lambeth London Borough Council", "Central Bedfordshire Council"} <= cited
+
+
+# 3. Council names.
+
+
+def test_a_lower_case_typo_is_taken_for_a_council_with_a_report_and_said_so(assistant):
+    answer = assistant.answer("what did the peers tell bromsgove about its finance system?")
+    assert answer.notices[0] == "Taking 'bromsgove' as Bromsgrove District Council."
+    assert answer.understood.guesses == (("bromsgove", "Bromsgrove District Council"),)
+    assert {c.council for c in answer.citations} == {
+        "Bromsgrove District Council and Redditch Borough Council"
+    }
+
+
+def test_a_place_name_inside_another_proper_noun_is_not_a_council_filter(assistant):
+    answer = assistant.answer("What does the Greater Cambridge Partnership do?")
+    assert answer.understood is not None and answer.understood.councils == ()
+    assert not any(n.startswith("Taking") for n in answer.notices)
+
+
+# 4. The sentence beside the answer.
+
+
+def test_a_figure_question_quotes_the_sentence_with_the_figure(assistant):
+    answer = assistant.answer("How many people did the Cambridge peers talk to?")
+    assert "95 people" in answer.text
+
+
+def test_a_sentence_leaning_on_the_one_before_is_quoted_with_it(assistant):
+    answer = assistant.answer("what risk did Lambeth's peers see in low level financial decisions?")
+    text = " ".join(answer.text.split())
+    assert "escalated to Strategic Directors" in text
+    assert text.index("escalated to Strategic Directors") < text.index("This risks managers")
+
+
+# 5. Answerable questions are answered; subjects no report discusses are not.
+
+
+def test_an_answerable_question_in_other_words_is_answered(assistant):
+    answer = assistant.answer("how big is the savings gap Cambridge has to close each year?")
+    assert answer.found and "£245,000 per year" in answer.text
+
+
+def test_a_subject_the_councils_report_never_mentions_is_not_answered(assistant):
+    answer = assistant.answer("what did the Cambridge peers say about flood defences?")
+    assert not answer.found and not answer.citations
+
+
+# 6. "When" is the report's date only when the visit is asked about.
+
+
+def test_when_about_a_deadline_is_not_the_cover_date(assistant):
+    answer = assistant.answer("By when will Bedford have finished its review of budget setting?")
+    assert "The dates on the reports' covers" not in answer.text
+    assert "September 2024" in answer.text
+
+
+def test_when_about_the_visit_is_the_cover_date(assistant):
+    answer = assistant.answer("when did the peer team visit Lambeth?")
+    assert "The dates on the reports' covers" in answer.text and "October 2016" in answer.text
+
+
+# 7. Signposted practice.
+
+
+def test_good_practice_questions_get_the_signposted_examples(assistant):
+    answer = assistant.answer("any examples of councils doing joint management well?")
+    _valid(answer)
+    assert "**Signpost –" in answer.text
+    assert answer.items and all(":sign:" in item for item in answer.items)
+
+
+# 8. "Told to" is not praise.
+
+
+def test_told_to_lists_councils_told_before_those_praised(assistant):
+    answer = assistant.answer("Which councils were told to improve their scrutiny?")
+    lines = [line for line in answer.text.splitlines() if line.startswith("- **")]
+    told = [i for i, line in enumerate(lines) if ", told to:" in line]
+    praised = [i for i, line in enumerate(lines) if ", praised for it:" in line]
+    assert told, answer.text
+    assert not praised or max(told) < min(praised)
+
+
+# The CLI: a conversation on one stdin line.
+
+
+@pytest.fixture
+def minilm_runner(runner, monkeypatch):
+    """The CLI with the real model (the sample index was built with it)."""
+    monkeypatch.setenv("PEERCHAT_EMBEDDER", "minilm")
+    return runner
+
+
+def test_ask_json_reads_a_conversation_line(minilm_runner, sample_index):
+    line = json.dumps(
+        {
+            "question": "and by when?",
+            "history": ["What will Bedford do about reports to councillors?", "who leads it?"],
+        }
+    )
+    result = minilm_runner.invoke(
+        main, ["ask", "--json", "-", "--index-dir", str(sample_index)], input=line + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    replies = [json.loads(x) for x in result.stdout.splitlines() if x.strip()]
+    assert len(replies) == 1, "only the last question of the conversation is written"
+    assert replies[0]["question"] == "and by when?"
+    assert "July 2024" in replies[0]["answer"]
+    assert replies[0]["understood"]["follow_up"] is True
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"history": ["a"]}', '{"question": 5}', "{not json", '{"question": "x", "history": "y"}'],
+)
+def test_a_malformed_conversation_line_is_asked_as_text_or_alone(minilm_runner, sample_index, line):
+    result = minilm_runner.invoke(
+        main, ["ask", "--json", "-", "--index-dir", str(sample_index)], input=line + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len([x for x in result.stdout.splitlines() if x.strip()]) == 1
