@@ -1,5 +1,5 @@
 """Recommendations: every recommendation the reports make (each once), filterable, in a
-table with a detail view (cards on a phone), a theme chart that follows the filters, and
+table with a detail view (cards on a phone, twenty at a time), a theme chart that follows the filters, and
 a CSV download."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from peerchat.index.register import select_recommendations, theme_counts, theme_
 from peerchat.render import recommendation_dict
 
 ALL_THEMES = "All themes"
+CARDS_AT_A_TIME = 20  # recommendation cards on a phone before "Show more"
 CSV_COLUMNS = ("council", "report", "date", "label", "key", "section", "page", "themes", "text")
 
 st.title("Recommendations")
@@ -93,12 +94,33 @@ with st.container(key="wide-only"):
     else:
         st.caption("Select a row to read the recommendation in full.")
 
+# A phone scrolls: the cards come CARDS_AT_A_TIME at a time, so the chart under them is
+# reached; new filters start from the first cards again.
+filtered_by = (tuple(councils), theme, key_only)
+if st.session_state.get("cards-for") != filtered_by:
+    st.session_state["cards-for"] = filtered_by
+    st.session_state["cards-shown"] = CARDS_AT_A_TIME
+
+
+def _more_cards() -> None:
+    st.session_state["cards-shown"] += CARDS_AT_A_TIME
+
+
 with st.container(key="narrow-only"):
-    for rec, row in zip(recs, rows, strict=True):
+    shown = st.session_state["cards-shown"]
+    for rec, row in zip(recs[:shown], rows[:shown], strict=True):
         with st.container(border=True):
             st.markdown(f"**{ui.escape_markdown(rec.label)}** · {ui.escape_markdown(rec.council)}")
             st.markdown(ui.escape_markdown(rec.text))
             st.caption(ui.escape_markdown(row["where"]))
+    if len(recs) > shown:
+        st.caption(f"{shown} of {len(recs)} shown; the chart is below.")
+        st.button(
+            f"Show {min(CARDS_AT_A_TIME, len(recs) - shown)} more",
+            key="more-cards",
+            on_click=_more_cards,
+            icon=":material/expand_more:",
+        )
 
 st.subheader("Recommendations by theme and council")
 counts = theme_counts(recs)

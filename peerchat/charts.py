@@ -42,6 +42,19 @@ BRIEFING_TABLE_CSS = """<style>
 </style>"""
 
 
+LEGEND_TOP = 52  # px from the plot's bottom to the legend: under the x axis and its title
+
+
+def _legend_width(names: Sequence[str]) -> int:
+    """A generous width in pixels for the legend of `names` (10 px labels, a square, padding)."""
+    return max((len(n) for n in names), default=0) * 7 + 32
+
+
+def _legend_height(names: Sequence[str]) -> int:
+    """The room under the plot for the axis, its title and the legend of `names`."""
+    return LEGEND_TOP + 24 + 17 * len(names)
+
+
 def theme_chart(
     counts: Mapping[tuple[str, str], int],
     themes: Sequence[str],
@@ -86,7 +99,11 @@ def theme_chart(
                 scale=alt.Scale(domain=list(councils), range=colours),
                 legend=alt.Legend(
                     title="Council",
-                    orient="bottom",
+                    orient="none",
+                    # Under the x axis, at the plot's left edge; on a narrow screen moved
+                    # left (under the theme names) so its right edge stays in the chart.
+                    legendX={"expr": f"min(0, width - {_legend_width(councils)})"},
+                    legendY={"expr": f"height + {LEGEND_TOP}"},
                     direction="vertical",
                     labelLimit=0,
                     symbolType="square",
@@ -95,5 +112,9 @@ def theme_chart(
             order=alt.Order("council:N"),
             tooltip=["theme:N", "council:N", "recommendations:Q"],
         )
-        .properties(height=alt.Step(28))
+        .properties(
+            height=alt.Step(28),
+            # A placed legend is not counted in the chart's size: room for it below.
+            padding={"left": 5, "top": 5, "right": 5, "bottom": _legend_height(councils)},
+        )
     )

@@ -257,6 +257,20 @@ def test_the_answered_page_has_no_serious_accessibility_violations(
     assert kit.axe_violations(chrome) == []
 
 
+def _clear_right_edge(chart) -> bool:
+    """Nothing is drawn in the chart's last three columns of pixels: a legend or a label
+    cut off by the chart's edge would be (Vega draws on a canvas, so this looks)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(chart.screenshot_as_png)).convert("L")
+    width, height = image.size
+    return all(
+        image.getpixel((x, y)) >= 240 for x in range(width - 3, width) for y in range(height)
+    )
+
+
 def _charts_drawn(driver) -> bool:
     """Every chart on the page body has drawn its marks (Vega draws a canvas or an svg)."""
     from selenium.webdriver.common.by import By
@@ -301,6 +315,7 @@ def test_recommendations_page(app_server: kit.AppServer, chrome, tmp_path: Path)
         chart,
     )
     assert widest <= right + 1, "the chart's drawing stays inside its box"
+    assert _clear_right_edge(chart), "nothing in the chart runs into its right edge"
     chrome.execute_script("window.scrollTo(0, 0);")
     path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations.png"))
     assert path.stat().st_size > 10_000
@@ -325,8 +340,8 @@ def test_briefing_page(app_server: kit.AppServer, chrome, tmp_path: Path) -> Non
 
 def test_register_pages_on_a_phone(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
     """At 412 x 915 the Recommendations page shows each recommendation's text in stacked
-    cards (not the wide table), and the briefing's council picker is on the page (a phone
-    folds the sidebar away)."""
+    cards (not the wide table), twenty at a time, with the chart under them fitting the
+    screen; the briefing's council picker is on the page (a phone folds the sidebar away)."""
     from selenium.webdriver.common.by import By
 
     kit.set_viewport(chrome, "phone")
@@ -337,12 +352,34 @@ def test_register_pages_on_a_phone(app_server: kit.AppServer, chrome, tmp_path: 
         cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
         assert cards.is_displayed(), "a phone gets the cards"
         assert not main.find_element(By.CSS_SELECTOR, ".st-key-wide-only").is_displayed()
-        for words in ("Set out a clear narrative for the Council's role in the borough",
+        for words in ("Ensure the approach to developing the Corporate Plan maximises",
                       "Develop a capital strategy, underpinned by a clear understanding"):  # fmt: skip
             assert words in cards.text, words
+        later = "Set out a clear narrative for the Council's role in the borough"  # card 78
+        assert later not in cards.text, "twenty cards at a time"
         assert cards.rect["width"] <= 412
         path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations-phone.png"))
         assert path.stat().st_size > 10_000
+        # "Show 20 more" brings the next twenty; the chart under the cards fits the screen.
+        for shown in (40, 60, 80):
+            more = _button(chrome, "Show 20 more")
+            assert more is not None and more.is_displayed()
+            kit.click(chrome, more)
+            kit.wait_for(
+                chrome,
+                lambda d, n=shown: f"{n} of 110 shown" in kit.main_text(d),
+                what=f"{shown} cards",
+            )
+        kit.wait_for(chrome, lambda d: later in kit.main_text(d), what="card 78")
+        kit.wait_for(chrome, _charts_drawn, what="the chart drawn again")
+        chart = _by_css(chrome, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
+        widest = chrome.execute_script(
+            "return Math.max(...[...arguments[0].querySelectorAll('canvas, svg')]"
+            ".map(e => e.getBoundingClientRect().right));",
+            chart,
+        )
+        assert widest <= 412, "the chart fits a phone's screen"
+        assert _clear_right_edge(chart), "the legend and labels are not cut off at the edge"
 
         kit.open_page(chrome, app_server.url + "/Council_briefing", "Recommendations and actions")
         picker = _by_css(chrome, f"{kit.MAIN} [data-testid='stSelectbox']")

@@ -52,12 +52,42 @@ def test_recommendations_page_download_and_chart(page) -> None:
     assert button.proto.label == "Download CSV"
     chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert chart["encoding"]["y"]["axis"]["labelLimit"] == 0, "whole theme names"
-    assert chart["encoding"]["color"]["legend"]["orient"] == "bottom"
+    legend = chart["encoding"]["color"]["legend"]
+    # Under the plot, moved left on a narrow screen so its right edge stays in the chart.
+    assert legend["orient"] == "none" and legend["labelLimit"] == 0
+    assert legend["legendX"]["expr"].startswith("min(0, width - ")
+    assert chart["padding"]["bottom"] > 6 * 17, "room below the plot for six councils"
     assert chart["encoding"]["color"]["scale"]["range"][0] == "#0072B2", "Okabe-Ito palette"
     # A theme filter narrows the chart to that theme.
     at.selectbox[0].select("finance").run()
     chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert chart["encoding"]["y"]["sort"] == ["finance"]
+
+
+def _cards(at: AppTest) -> list[str]:
+    """The recommendation cards' headings ("**Recommendation 1** · Bedford ...")."""
+    return [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+
+
+def _paging(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if "shown; the chart is below" in c.value]
+
+
+def test_recommendations_page_cards_come_twenty_at_a_time(page) -> None:
+    """A phone gets the cards (CSS hides the table; tests/test_browser.py checks that):
+    twenty, twenty more on "Show 20 more", and new filters start again from the first."""
+    at = page("2_Recommendations.py")
+    assert len(_cards(at)) == 20 and _paging(at) == ["20 of 110 shown; the chart is below."]
+    at.button(key="more-cards").click().run()
+    assert not at.exception
+    assert len(_cards(at)) == 40 and _paging(at) == ["40 of 110 shown; the chart is below."]
+    at.multiselect[0].select("Lambeth London Borough Council").run()
+    assert len(_cards(at)) == 20 and _paging(at) == ["20 of 33 shown; the chart is below."]
+    assert at.button(key="more-cards").label == "Show 13 more"
+    at.button(key="more-cards").click().run()
+    assert len(_cards(at)) == 33 and _paging(at) == []
+    assert not [b for b in at.button if b.key == "more-cards"], "all 33 shown"
+    assert at.get("vega_lite_chart"), "the chart follows the cards"
 
 
 def test_signposts_page_search(page) -> None:
