@@ -304,7 +304,9 @@ def test_recommendations_page(app_server: kit.AppServer, chrome, tmp_path: Path)
         "Ensure the approach to developing the Corporate Plan maximises engagement internally "
         "and with partners and communities."
     )
-    kit.wait_for(chrome, lambda d: full in kit.main_text(d), what="the selected row in full")
+    kit.wait_for(
+        chrome, lambda d: full in kit.main_text(d) and kit.idle(d), what="the selected row in full"
+    )
     # The chart, legend included, fits the page: nothing runs off the right edge.
     chart = _by_css(chrome, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
     right = chart.rect["x"] + chart.rect["width"]
@@ -367,7 +369,7 @@ def test_register_pages_on_a_phone(app_server: kit.AppServer, chrome, tmp_path: 
             kit.click(chrome, more)
             kit.wait_for(
                 chrome,
-                lambda d, n=shown: f"{n} of 110 shown" in kit.main_text(d),
+                lambda d, n=shown: f"{n} of 110 shown" in kit.main_text(d) and kit.idle(d),
                 what=f"{shown} cards",
             )
         kit.wait_for(chrome, lambda d: later in kit.main_text(d), what="card 78")
