@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from peerchat.index.store.mapped import MappedFiles
+
 VECTORS = "dense.npy"
 APPROXIMATE = "dense.ivf"
 NPROBE = 32  # inverted lists searched per query
@@ -63,8 +65,11 @@ class DenseIndex:
         faiss.write_index(index, str(folder / APPROXIMATE))
 
     @classmethod
-    def load(cls, folder: Path) -> DenseIndex:
-        vectors = np.load(folder / VECTORS, mmap_mode="r")
+    def load(cls, folder: Path, mapped: MappedFiles | None = None) -> DenseIndex:
+        """The vectors of `folder`, memory-mapped once their file is checked (`mapped`
+        holds it; IndexDamaged names a damaged one)."""
+        mapped = mapped or MappedFiles(folder.parent)
+        vectors = mapped.open(folder / VECTORS)
         approximate = None
         if (folder / APPROXIMATE).is_file():
             import faiss

@@ -11,6 +11,7 @@ import click
 
 from peerchat.cli.options import friendly, index_option, open_library, resolve_councils
 from peerchat.core.dates import display_date
+from peerchat.core.text import printable
 
 CSV_COLUMNS = (
     "council", "report", "date", "number", "key", "section", "page", "themes", "text",
@@ -57,7 +58,9 @@ def recommendations(
         return
     current = None
     for rec, row in zip(recs, rows, strict=True):
-        heading = f"{rec.council} — {rec.report_type}, {display_date(rec.date)} ({rec.source})"
+        heading = printable(
+            f"{rec.council} — {rec.report_type}, {display_date(rec.date)} ({rec.source})"
+        )
         if heading != current:
             if current is not None:
                 click.echo()
@@ -95,7 +98,7 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
             click.echo(f"  Supports: {s.recommendation} ({s.match})")
         for link in s.links:
             click.echo(f"  Link: {link}")
-        click.echo(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})")
+        click.echo(printable(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})"))
         click.echo()
     click.echo(f"{len(found)} signposts.")
 
