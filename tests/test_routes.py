@@ -57,6 +57,11 @@ def test_a_shared_action_is_given_whole_to_each_row_it_answers(assistant):
     assert "Work with LGA and others" in answer.text, "the action's start, from row 5's cell"
     assert "by February 2024" in answer.text
     _valid(answer)
+    # Each row whose cell prints part of the action is cited, quoting that part.
+    quoting = [c.section.rsplit("> ", 1)[-1] for c in answer.citations if len(c.quotes) > 0]
+    assert {"Recommendation 5", "Recommendation 6", "Recommendation 7"} <= set(quoting)
+    own = answer.citations[0]
+    assert any(q.startswith("Executive/MT meetings") for q in own.quotes), own.quotes
 
 
 def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
