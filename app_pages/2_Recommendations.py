@@ -13,7 +13,7 @@ ALL_THEMES = "All themes"
 
 st.title("Recommendations")
 settings = ui.settings()
-library = ui.require_index(settings).library
+library = ui.require_library(settings)
 register = library.register
 if not register.recommendations:
     st.info("No recommendations were found in the library's reports.")

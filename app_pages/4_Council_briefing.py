@@ -11,7 +11,7 @@ from peerchat.index.register import briefing_markdown, council_briefing
 
 st.title("Council briefing")
 settings = ui.settings()
-library = ui.require_index(settings).library
+library = ui.require_library(settings)
 register = library.register
 if not register.councils:
     st.info("No recommendations or action plans were found in the library's reports.")
