@@ -31,9 +31,11 @@ browser:
 		echo "note: install chromium and chromium-driver (as root: apt-get install -y chromium chromium-driver) for the browser test"; \
 	fi
 
+# `streamlit run app.py`, with the app's modules imported before the first request
+# (peerchat/ui_server.py), so the first page is drawn at once.
 run: install
 	$(BIN)/peerchat ingest data/reports
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m peerchat.ui_server app.py --server.port $(PORT)
 
 # lint-imports first: an import against the layers (pyproject.toml) fails before any test runs.
 test: install

@@ -1,7 +1,8 @@
 """Peer Challenge Assistant: the Streamlit front end. UI only: it calls the same
 `Assistant.answer_stream` as the CLI calls `answer`; the helpers live in peerchat/ui.py.
 
-Run with `make run` (or `streamlit run app.py`). The chat is the default page; every
+Run with `make run` (`streamlit run app.py` through peerchat/ui_server.py, which imports
+the app's modules before the first request). The chat is the default page; every
 script in app_pages/ is a further page. The folder is not called `pages/`: Streamlit runs a
 `pages/` folder's scripts by itself (without this file, so without the page menu and the
 wide layout) for a first visit to one of them after a restart.

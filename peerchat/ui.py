@@ -111,6 +111,7 @@ QUESTION_WAITING = (
 )
 _MODEL_WAS_LOADING = "model_was_loading"  # session state: this session saw MODEL_LOADING
 _IN_PAGE_RUN = "model_status_in_page_run"  # session state: the status is drawn by the page
+STATUS_REFRESH = 1.0  # seconds between the browser's checks on the model while it loads
 
 
 class ModelLoad:
@@ -182,8 +183,11 @@ def model_status(settings: Settings) -> None:
     session that saw it loading. A model that failed to load is named with its reason.
 
     The first request after a start draws the page before the model starts loading: the
-    status starts it on its first refresh, which the browser asks for once it has the
-    page (loading imports torch, which would hold up the page's own drawing)."""
+    status starts it on its first refresh, which the browser asks for a second after it
+    has drawn the status. Loading imports torch, which holds the interpreter for a second
+    or more at a time; started with the page, it held up the chat box by up to 2 s
+    (measured under load), as the browser was still fetching the box's code. A question
+    asked before then starts the model itself."""
     loading = model_loading(settings.embedder, settings.model_path)
     if not loading.ready:
         st.session_state[_MODEL_WAS_LOADING] = True
@@ -204,7 +208,7 @@ def model_status(settings: Settings) -> None:
         st.success(MODEL_READY, icon=":material/check_circle:")
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=STATUS_REFRESH)
 def _model_status_poll(loading: ModelLoad) -> None:
     # Drawn in the page's run: the flag is set, and nothing starts. Each refresh after:
     # start (once), and when loading has finished, run the whole page again.
