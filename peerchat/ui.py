@@ -188,24 +188,29 @@ def model_status(settings: Settings) -> None:
     or more at a time; started with the page, it held up the chat box by up to 2 s
     (measured under load), as the browser was still fetching the box's code. A question
     asked before then starts the model itself."""
-    loading = model_loading(settings.embedder, settings.model_path)
-    if not loading.ready:
-        st.session_state[_MODEL_WAS_LOADING] = True
-        st.session_state[_IN_PAGE_RUN] = True
-        _model_status_poll(loading)
-        return
-    try:
-        loading.wait()
-    except PeerchatError as exc:
-        st.error(f"The search cannot start: {exc}. `peerchat doctor` checks the installation.")
-        return
-    except Exception:
-        st.error(
-            "The search cannot start: the model failed to load; the details are in the server log."
-        )
-        return
-    if st.session_state.pop(_MODEL_WAS_LOADING, False):
-        st.success(MODEL_READY, icon=":material/check_circle:")
+    # Always one container here, whatever it holds: an element that came and went at this
+    # place would move everything after it, and Streamlit would draw that afresh (an opened
+    # source would lose the keyboard focus).
+    with st.container():
+        loading = model_loading(settings.embedder, settings.model_path)
+        if not loading.ready:
+            st.session_state[_MODEL_WAS_LOADING] = True
+            st.session_state[_IN_PAGE_RUN] = True
+            _model_status_poll(loading)
+            return
+        try:
+            loading.wait()
+        except PeerchatError as exc:
+            st.error(f"The search cannot start: {exc}. `peerchat doctor` checks the installation.")
+            return
+        except Exception:
+            st.error(
+                "The search cannot start: the model failed to load; the details are in the "
+                "server log."
+            )
+            return
+        if st.session_state.pop(_MODEL_WAS_LOADING, False):
+            st.success(MODEL_READY, icon=":material/check_circle:")
 
 
 @st.fragment(run_every=STATUS_REFRESH)
