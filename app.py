@@ -52,8 +52,15 @@ def chat_page() -> None:
     )
     waiting = ui.questions_waiting(typed, filters)
 
+    # Drawn before a question waits for the model: what the last run drew and this one has
+    # not yet is shown faded until the run ends. The welcome keeps one place, a placeholder
+    # when not shown, so that it goes at once when a question is asked.
+    with conversation:
+        _conversation_controls(exchanges)
+    welcome = st.empty()
     if not exchanges and not waiting:
-        _welcome()
+        with welcome.container():
+            _welcome()
     for i, exchange in enumerate(exchanges):
         _show_exchange(exchange, library, settings, i)
 
@@ -72,9 +79,6 @@ def chat_page() -> None:
             # Drawn again from the history, so each source keeps its place (and an opened
             # source stays open) on later reruns; the next question waiting is answered then.
             st.rerun()
-
-    with conversation:
-        _conversation_controls(exchanges)
 
 
 def _answer(settings, chosen, asked: ui.Ask, history) -> Answer | None:

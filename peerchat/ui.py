@@ -201,13 +201,21 @@ def model_status(settings: Settings) -> None:
         try:
             loading.wait()
         except PeerchatError as exc:
-            st.error(f"The search cannot start: {exc}. `peerchat doctor` checks the installation.")
+            st.error(
+                f"The search cannot start: {exc}. `peerchat doctor` checks the installation; "
+                "restart the app once it is put right."
+            )
             return
         except Exception:
             st.error(
                 "The search cannot start: the model failed to load; the details are in the "
                 "server log."
             )
+            return
+        try:
+            load_assistant(settings)  # at once, now that the model is there
+        except IndexIncompatible as exc:  # built with another model
+            show_index_incompatible(settings, exc)
             return
         if st.session_state.pop(_MODEL_WAS_LOADING, False):
             st.success(MODEL_READY, icon=":material/check_circle:")

@@ -33,6 +33,7 @@ class GatedModel:
         self.gate = threading.Event()
         self.loads = 0
         self.error = error
+        self.name = HashEmbedder.name
 
     def __call__(self, kind: str, model_path: str = "") -> HashEmbedder:
         self.loads += 1
@@ -40,7 +41,9 @@ class GatedModel:
         assert self.gate.wait(60), "the test never opened the gate"
         if self.error is not None:
             raise self.error
-        return HashEmbedder()
+        embedder = HashEmbedder()
+        embedder.name = self.name
+        return embedder
 
 
 @pytest.fixture
@@ -139,8 +142,25 @@ def test_a_model_that_cannot_load_is_named_with_its_reason(
     at.run()
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("The search cannot start: the embedding")
-    assert "peerchat doctor" in errors[0]
+    assert "peerchat doctor" in errors[0] and "restart the app" in errors[0]
     assert at.chat_input, "the library can still be browsed"
+
+
+def test_an_index_built_with_another_model_is_refused_once_the_model_has_loaded(
+    gated: GatedModel,
+) -> None:
+    gated.name = "another-model"
+    gated.gate.set()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    assert "it was built with hash-bow-256, this setting uses another-model" in at.error[0].value
+    at.run()
+    errors = [e.value for e in at.error]
+    assert errors == [
+        "The index cannot be used: it was built with hash-bow-256, this setting uses another-model."
+    ], errors
+    assert any("peerchat ingest --rebuild" in c.value for c in at.caption)
 
 
 def test_the_model_loads_once_however_many_sessions_ask_for_it(

@@ -192,6 +192,30 @@ def test_cold_start_the_chat_box_comes_before_the_model_and_a_question_waits_for
         box.click()
         box.send_keys(QUESTION, Keys.ENTER)
         asked_at = chrome.execute_script("return Date.now()")
+        # While the question waits (if it does): the statuses are announced, as axe sees it.
+        waiting = kit.wait_for(
+            chrome,
+            lambda d: d.execute_script(
+                "const m = window.__coldStart; return m.waiting && !m.status_gone ? 'waiting'"
+                " : m.source ? 'answered' : null"
+            ),
+            timeout=120,
+            what="the question waiting, or answered",
+        )
+        statuses, gone = chrome.execute_script(
+            "return [[...document.querySelectorAll(\"[role='status']\")]"
+            ".map(e => e.innerText).join(' '), !!window.__coldStart.status_gone]"
+        )
+        if waiting == "waiting" and not gone:
+            assert LOADING in statuses and WAITING in statuses, (
+                f"both statuses are role=status, read out when shown: {statuses!r}"
+            )
+            stale = chrome.execute_script(
+                "return [...document.querySelectorAll(\"[data-stale='true']\")]"
+                ".map(e => e.innerText.trim()).filter(t => t)"
+            )
+            assert stale == [], f"faded leftovers of the page before, while it waits: {stale}"
+            assert kit.axe_violations(chrome) == []
         kit.wait_for_answer(chrome, 0)
         kit.wait_for(
             chrome,
