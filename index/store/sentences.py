@@ -49,6 +49,9 @@ PERSON_LINE = re.compile(
     r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
 )
 FIGURE = re.compile(r"\d|£|%")
+# A year or a financial year ("2017/18", "2016-2021") dates a sentence; it is not a figure
+# an officer asking "how much" or "how many" wants.
+YEAR = re.compile(r"\b(19|20)\d\d(\s*[/–-]\s*(19|20)?\d\d)?\b")
 # The text of a date, a cause and a sum of money (for the flags above).
 MONEY_TEXT = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", re.IGNORECASE)
 
@@ -133,7 +136,7 @@ def write_sentence_features(
             # ... and the lead-in of a list of people ("The peers ... were:").
             if i > 0 and spans[i - 1, 0] == row and previous_text.endswith(":"):
                 flags[i - 1] |= PERSON
-        if FIGURE.search(text):
+        if FIGURE.search(YEAR.sub(" ", text)):
             bits |= NUMBER
         if DATE_TEXT.search(text):
             bits |= DATE
