@@ -21,7 +21,7 @@ CSV_COLUMNS = ("council", "report", "date", "label", "key", "section", "page", "
 
 st.title("Recommendations")
 settings = ui.settings()
-library = ui.require_index(settings).library
+library = ui.require_library(settings)
 register = library.register
 if not register.recommendations:
     st.info("No recommendations were found in the library's reports.")

@@ -23,7 +23,7 @@ def _breakable(owner: str) -> str:
 
 st.title("Council briefing")
 settings = ui.settings()
-library = ui.require_index(settings).library
+library = ui.require_library(settings)
 register = library.register
 if not register.councils:
     st.info("No recommendations or action plans were found in the library's reports.")

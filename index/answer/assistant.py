@@ -34,10 +34,14 @@ class Assistant:
     councils: CouncilDirectory
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
-        """Open the live index and the embedder it was built with."""
+    def load(
+        cls, settings: Settings, embedder: Embedder | None = None, library: Library | None = None
+    ) -> Assistant:
+        """Open the live index (or use `library`, already open) and the embedder it was
+        built with."""
         started = time.monotonic()
-        library = Library.open(settings.index_dir)
+        if library is None:
+            library = Library.open(settings.index_dir)
         embedder = embedder or make_embedder(settings.embedder, settings.model_path)
         if library.manifest.embedder != embedder.name:
             raise IndexIncompatible(
