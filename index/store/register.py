@@ -78,6 +78,14 @@ def write_register(conn: sqlite3.Connection, register: Register) -> None:
                 )
 
 
+def drop_register(conn: sqlite3.Connection) -> None:
+    """Remove the register's tables (a store copied from another generation's, before its
+    own register is written)."""
+    with conn:
+        for table in REGISTER_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def read_register(conn: sqlite3.Connection) -> Register:
     """The register in a store; an empty one when the store predates it."""
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

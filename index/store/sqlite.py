@@ -6,10 +6,13 @@ A chunk's `row` is its position in the FAISS and BM25 indexes of the same genera
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from peerchat.core.records import Chunk, Report, Section, TableRow
 
@@ -62,6 +65,49 @@ def write_store(
         conn.executemany(
             f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)],
+        )
+    return conn
+
+
+def update_store(
+    path: Path,
+    previous: Path,
+    removed: Sequence[str],
+    new_row_of: np.ndarray,
+    reports: Iterable[StoredReport],
+    chunks: Iterable[Chunk],
+) -> sqlite3.Connection:
+    """Create the store at `path` from the `previous` generation's: its `removed` reports
+    and their passages taken out, the other passages renumbered to `new_row_of` (each old
+    row's new row, -1 when removed), then `reports` and their `chunks` added after them.
+    Returns the open connection (for extra tables)."""
+    shutil.copyfile(previous, path)
+    conn = sqlite3.connect(path)
+    new_row_of = np.asarray(new_row_of, dtype=np.int64)
+    kept = np.flatnonzero(new_row_of >= 0)
+    with conn:
+        for start in range(0, len(removed), 500):
+            part = list(removed[start : start + 500])
+            marks = ",".join("?" * len(part))
+            conn.execute(f"DELETE FROM chunks WHERE report_id IN ({marks})", part)
+            conn.execute(f"DELETE FROM reports WHERE id IN ({marks})", part)
+        # Runs of kept rows that move down by the same amount, lowest first: each run
+        # moves into rows already freed.
+        shift = kept - new_row_of[kept]
+        breaks = np.flatnonzero(np.diff(shift)) + 1
+        for run in np.split(np.arange(len(kept)), breaks):
+            if len(run) and shift[run[0]]:
+                conn.execute(
+                    "UPDATE chunks SET row = row - ? WHERE row BETWEEN ? AND ?",
+                    (int(shift[run[0]]), int(kept[run[0]]), int(kept[run[-1]])),
+                )
+        conn.executemany(
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_report_row(stored) for stored in reports],
+        )
+        conn.executemany(
+            f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=len(kept))],
         )
     return conn
 
