@@ -3,6 +3,7 @@
     python -m benchmarks.measure ingest REPORTS_DIR INDEX_DIR
     python -m benchmarks.measure query INDEX_DIR CORPUS_DIR
     python -m benchmarks.measure ann INDEX_DIR
+    python -m benchmarks.measure incremental INDEX_DIR REPORTS_DIR FILE
 
 Each prints one JSON object. `ingest` times a full ingest with the real model; `query`
 times loading the index, searches and answers (single-council and cross-report), and
@@ -239,6 +240,53 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
+def measure_incremental(index_dir: Path, reports: Path, extra: Path) -> dict:
+    """Add one report (`extra`, copied into the library's folder `reports`) and remove it
+    again, as `peerchat ingest FILE` and the app's Remove (which re-indexes the folder) do:
+    seconds from the ingest call to the new generation answering a search, the model
+    loaded beforehand (not counted); whether each generation was written incrementally."""
+    import logging
+    import os
+    import shutil
+
+    from peerchat.index.search import search
+    from peerchat.index.store import Library
+
+    embedder = MiniLMEmbedder()
+    embedder.embed(["warm up"])
+    written: list[str] = []
+
+    class Events(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            written.append(record.getMessage())
+
+    logging.getLogger("peerchat.ingest").addHandler(Events())
+    logging.getLogger("peerchat.ingest").setLevel(logging.INFO)
+    path = reports / extra.name
+    shutil.copy(extra, path)
+    out: dict = {"load_before": os.getloadavg()[0]}
+    for step, paths in (("add", [path]), ("remove", [reports])):
+        if step == "remove":
+            path.unlink()
+        written.clear()
+        started = time.monotonic()
+        summary = ingest_paths(paths, index_dir, embedder)
+        library = Library.open(index_dir)
+        hits = search(library, embedder, "narrow the council's priorities", k=5)
+        seconds = time.monotonic() - started
+        library.chunks.close()
+        out[step] = {
+            "seconds": round(seconds, 2),
+            "incremental": any("generation_incremental" in m for m in written),
+            "changed": len(summary.ingested) + len(summary.removed),
+            "reports": summary.reports,
+            "answered": bool(hits),
+            "load_after": os.getloadavg()[0],
+        }
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
 def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -246,6 +294,10 @@ def _peak_rss_mb() -> float:
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "ingest":
         print(json.dumps(measure_ingest(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    if len(sys.argv) == 5 and sys.argv[1] == "incremental":
+        paths = [Path(a) for a in sys.argv[2:]]
+        print(json.dumps(measure_incremental(*paths)))
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "ann":
         print(json.dumps(measure_ann(Path(sys.argv[2]))))

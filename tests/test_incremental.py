@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -270,3 +271,26 @@ def test_the_ivf_index_is_reused_with_its_rows_renumbered(tmp_path, hash_embedde
         exact_rows, exact_sims = exact.top(query, 10)
         assert np.allclose(sims, exact_sims, atol=1e-5), f"row {row}"
         assert set(rows[sims > exact_sims[-1] + 1e-5]) <= set(exact_rows)
+
+
+def test_report_texts_stay_on_disk_and_survive_a_full_write(tmp_path, hash_embedder, caplog):
+    """The library holds report records without their text; a generation written whole
+    from it (a renamed file is not an incremental change) still stores every text."""
+    folder = tmp_path / "reports"
+    _write(folder, A[2:])
+    index_dir = tmp_path / "index"
+    _ingest([folder], index_dir, hash_embedder, caplog)
+    library = Library.open(index_dir)
+    assert all(s.report.text == "" for s in library.stored), "no report text in memory"
+    whole = library.with_texts(library.stored)
+    expected = {s.report.id: s.report.text for s in whole}
+    assert all(expected.values())
+    library.chunks.close()
+
+    (folder / A[2]).rename(folder / "renamed.md")
+    summary, incremental = _ingest([folder], index_dir, hash_embedder, caplog)
+    assert not incremental and summary.unchanged
+    conn = sqlite3.connect(current_generation(index_dir) / "store.sqlite")
+    stored = dict(conn.execute("SELECT id, text FROM reports"))
+    conn.close()
+    assert stored == expected

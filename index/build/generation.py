@@ -215,7 +215,7 @@ def write_incremental(
             if rid in affected:
                 own_chunks[rid] = library.chunks_of(rid)
         part = build_register(
-            [s.report for s in stored if s.report.id in affected],
+            [s.report for s in library.with_texts([s for s in stored if s.report.id in affected])],
             [c for s in stored if s.report.id in affected for c in own_chunks.get(s.report.id, [])],
             CachedEmbedder(cache),
         )

@@ -3,7 +3,8 @@
 Files are keyed by content hash. Unchanged files reuse their parsed report and passages
 from the live generation; changed ones are re-read; files gone from a scanned folder are
 removed; the same content under two names is indexed once. The result is written as a
-new generation and switched in atomically (see generations.py).
+new generation and switched in atomically (see generations.py): from the live generation
+when reports were only added or removed, else whole (generation.py).
 """
 
 from __future__ import annotations
@@ -313,6 +314,8 @@ def ingest_paths(
                         else library.chunks_of(s.report.id)
                     )
                 ]
+                if library is not None:
+                    stored = library.with_texts(stored)
                 embedded = write_full(
                     index_dir, embedder, chunk_tokens, stored, chunks, progress, ann_min_passages
                 )

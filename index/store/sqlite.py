@@ -112,10 +112,12 @@ def update_store(
     return conn
 
 
-def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
-    """Every report in the store, oldest ingest first."""
+def read_reports(conn: sqlite3.Connection, with_text: bool = True) -> list[StoredReport]:
+    """Every report in the store, oldest ingest first. Without `with_text`, each report's
+    `text` is left empty (it stays on disk: `report_texts`)."""
+    text = "text" if with_text else "''"
     rows = conn.execute(
-        "SELECT id, source, path, councils, report_type, date, title, text, page_starts, "
+        f"SELECT id, source, path, councils, report_type, date, title, {text}, page_starts, "
         "sections, rows, ingested_at, catalogue_key FROM reports ORDER BY ingested_at, source"
     ).fetchall()
     out = []
@@ -138,6 +140,16 @@ def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
             ),
         )
         out.append(StoredReport(report, ingested_at, catalogue_key))
+    return out
+
+
+def report_texts(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The cleaned text of each report of `ids` (those in the store)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        out.update(conn.execute(f"SELECT id, text FROM reports WHERE id IN ({marks})", part))
     return out
 
 
