@@ -150,6 +150,14 @@ def test_a_subject_the_councils_report_never_mentions_is_not_answered(assistant)
     assert not answer.found and not answer.citations
 
 
+def test_a_subject_in_words_no_report_uses_is_not_answered_for_its_common_words(assistant):
+    # "change" and "cutting" are in every report; "climate", "carbon", "emissions" in none.
+    answer = assistant.answer(
+        "what did the Bromsgrove and Redditch report say about climate change or cutting carbon emissions?"
+    )
+    assert not answer.found and not answer.citations
+
+
 # 6. "When" is the report's date only when the visit is asked about.
 
 

@@ -511,7 +511,9 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     if not specific:
         return False
     known = {t: w for w, t in specific if t >= 0}
-    if not known:
+    if not known or 2 * sum(t < 0 for t in weights) > len(weights):
+        # Most of the question's own words are in no report at all: its subject is not
+        # there, whatever the common words it shares with them.
         return True
     return not bool((sentences.matched_weight(rows, known) > 0).any())
 
