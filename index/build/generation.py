@@ -154,12 +154,12 @@ def write_incremental(
     first_new = len(kept_rows)
     new_chunks = _with_sources(stored, [c for rid in fresh_ids for c in fresh[rid]])
     n = first_new + len(new_chunks)
+    new_position = np.asarray(
+        [position.get(rid, -1) for rid in library.report_ids], dtype=np.int64
+    ).reshape(-1)
     report_of_row = np.concatenate(
         [
-            np.asarray(
-                [position[library.report_ids[p]] for p in library.report_of_row[kept_rows]],
-                dtype=np.int64,
-            ).reshape(-1),
+            new_position[library.report_of_row[kept_rows]],
             np.asarray([position[c.report_id] for c in new_chunks], dtype=np.int64).reshape(-1),
         ]
     )
