@@ -4,6 +4,7 @@
     python -m benchmarks.measure query INDEX_DIR CORPUS_DIR
     python -m benchmarks.measure ann INDEX_DIR
     python -m benchmarks.measure incremental INDEX_DIR REPORTS_DIR FILE
+    python -m benchmarks.measure ivf-growth INDEX_DIR
 
 Each prints one JSON object. `ingest` times a full ingest with the real model; `query`
 times loading the index, searches and answers (single-council and cross-report), and
@@ -164,6 +165,46 @@ def measure_ann(index_dir: Path) -> dict:
     return out
 
 
+def measure_ivf_growth(index_dir: Path) -> dict:
+    """How far an IVF index can grow without training its centroids again (what sets
+    RETRAIN_GROWTH in index/store/dense.py): centroids learnt from the first 1/g of the
+    passages, every passage added, recall@10 (nprobe 32, as searched) against exact search
+    for 200 queries, beside an index trained on all of them."""
+    import faiss
+
+    from peerchat.index.store.dense import NPROBE
+
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    vectors = np.ascontiguousarray(np.load(generation / "dense.npy"), dtype=np.float32)
+    rng = np.random.default_rng(5)
+    queries = vectors[rng.choice(len(vectors), 200, replace=False)]
+    queries = queries + rng.normal(0, 0.04, queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = [vectors @ q for q in queries]
+    dim, n = vectors.shape[1], len(vectors)
+    out: dict = {"passages": n}
+    for growth in (1.0, 1.5, 2.0, 3.0, 4.0):
+        first = int(n / growth)
+        lists = max(1, int(4 * np.sqrt(first)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors[:first])
+        index.add(vectors)
+        index.nprobe = NPROBE
+        times, recalls = [], []
+        for q, want in zip(queries, truth):
+            t = time.perf_counter()
+            _, rows = index.search(q.reshape(1, -1), 10)
+            times.append((time.perf_counter() - t) * 1000)
+            recalls.append(knn_recall(rows[0], want))
+        out[f"grown {growth}x"] = {
+            "trained_on": first,
+            "lists": lists,
+            "recall@10": round(float(np.mean(recalls)), 3),
+            **_summary(times),
+        }
+    return out
+
+
 def _summary(times: list[float]) -> dict:
     return {
         "p50_ms": round(float(np.percentile(times, 50)), 2),
@@ -298,6 +339,9 @@ def main() -> int:
     if len(sys.argv) == 5 and sys.argv[1] == "incremental":
         paths = [Path(a) for a in sys.argv[2:]]
         print(json.dumps(measure_incremental(*paths)))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "ivf-growth":
+        print(json.dumps(measure_ivf_growth(Path(sys.argv[2]))))
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "ann":
         print(json.dumps(measure_ann(Path(sys.argv[2]))))
