@@ -294,3 +294,23 @@ def test_report_texts_stay_on_disk_and_survive_a_full_write(tmp_path, hash_embed
     stored = dict(conn.execute("SELECT id, text FROM reports"))
     conn.close()
     assert stored == expected
+
+
+def test_bm25_from_term_counts_scores_exactly_as_bm25s():
+    """The numpy BM25 build (which both writers use) against bm25s's own `index`."""
+    import bm25s
+
+    from peerchat.index.store.lexical import LexicalIndex, tokenize
+
+    texts = [
+        part
+        for path in sorted(TEXT.iterdir())
+        for part in path.read_text(encoding="utf-8").split("\n\n")
+        if part.strip()
+    ] + ["the and of"]  # no term left: bm25s needs a placeholder
+    reference = bm25s.BM25()
+    reference.index([tokenize(t) or [lexical_files.EMPTY] for t in texts], show_progress=False)
+    ours = LexicalIndex.build(texts)
+    for query in QUERIES + ("the council", "zzz", "housing growth"):
+        expected = LexicalIndex(reference).scores(query, len(texts))
+        assert np.array_equal(ours.scores(query, len(texts)), expected), query

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -113,19 +114,22 @@ class LexicalIndex:
         if n == 0:
             return cls(bm25)
         terms = np.asarray(terms, dtype=np.int64)
-        tf = np.asarray(counts, dtype=np.float32)
+        tf = np.asarray(counts, dtype=np.float64)
         lengths = np.diff(np.asarray(at, dtype=np.int64))
         doc_len = np.bincount(np.repeat(np.arange(n), lengths), weights=counts, minlength=n).astype(
             np.int64
         )
         avg = float(doc_len.mean())
         df = np.bincount(terms, minlength=len(vocab))
-        idf = np.zeros(len(vocab), dtype=np.float32)
-        seen = df > 0
-        idf[seen] = np.log(1 + (n - df[seen] + 0.5) / (df[seen] + 0.5))
-        norm = (K1 * (1 - B + B * doc_len / avg)).astype(np.float32)
+        # math.log term by term, as bm25s does: np.log can differ in the last bit.
+        idf = np.asarray(
+            [math.log(1 + (n - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()],
+            dtype=np.float32,
+        ).reshape(-1)
+        # In float64 (float32 idf), rounded to float32 at the end: as bm25s computes them.
+        norm = K1 * ((1 - B) + B * doc_len / avg)
         docs = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        scores = idf[terms] * (tf / (norm[docs] + tf))
+        scores = idf[terms].astype(np.float64) * (tf / (norm[docs] + tf))
         # Column (term) by column, documents ascending within each: a CSC matrix.
         order = np.argsort(terms, kind="stable")
         indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
