@@ -285,6 +285,7 @@ def test_report_texts_stay_on_disk_and_survive_a_full_write(tmp_path, hash_embed
     whole = library.with_texts(library.stored)
     expected = {s.report.id: s.report.text for s in whole}
     assert all(expected.values())
+    assert all(library.report_text(rid) == text for rid, text in expected.items())
     library.chunks.close()
 
     (folder / A[2]).rename(folder / "renamed.md")

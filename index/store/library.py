@@ -116,6 +116,14 @@ class Library:
             for s in stored
         ]
 
+    def report_text(self, report_id: str) -> str:
+        """The cleaned text of one report, read from disk ("" for an unknown id)."""
+        conn = sqlite3.connect(f"file:{self.store_path()}?mode=ro", uri=True)
+        try:
+            return report_texts(conn, [report_id]).get(report_id, "")
+        finally:
+            conn.close()
+
     def chunks_of(self, report_id: str) -> list[Chunk]:
         """The passages of one report, in reading order."""
         return [self.chunks[int(r)] for r in self.rows_by_report.get(report_id, ())]
