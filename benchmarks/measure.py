@@ -14,6 +14,7 @@ measures the approximate index's recall against exact search and the planted pas
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import sys
@@ -25,7 +26,7 @@ import numpy as np
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import ingest_paths
-from peerchat.index.embedding import MiniLMEmbedder
+from peerchat.index.embedding import HashEmbedder, MiniLMEmbedder
 
 TOPICS = (
     ("narrow priorities", "focus on a narrower set of priorities"),
@@ -43,9 +44,17 @@ WARM_UP = 3
 REPEATS = 40
 
 
+def _embedder():
+    """MiniLM, or with PEERCHAT_BENCH_EMBEDDER=hash the deterministic hash embedder: for
+    timing the index writes alone, when embedding would take hours on a busy machine."""
+    if os.environ.get("PEERCHAT_BENCH_EMBEDDER") == "hash":
+        return HashEmbedder()
+    return MiniLMEmbedder()
+
+
 def measure_ingest(reports: Path, index_dir: Path) -> dict:
     started = time.monotonic()
-    embedder = MiniLMEmbedder()
+    embedder = _embedder()
     loaded = time.monotonic()
     stages: dict[str, float] = {}
 
@@ -83,7 +92,7 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
 
 def measure_query(index_dir: Path, corpus: Path) -> dict:
     started = time.monotonic()
-    embedder = MiniLMEmbedder()
+    embedder = _embedder()
     model_loaded = time.monotonic()
     assistant = Assistant.load(Settings(index_dir=index_dir), embedder)
     loaded = time.monotonic()
@@ -287,13 +296,12 @@ def measure_incremental(index_dir: Path, reports: Path, extra: Path) -> dict:
     seconds from the ingest call to the new generation answering a search, the model
     loaded beforehand (not counted); whether each generation was written incrementally."""
     import logging
-    import os
     import shutil
 
     from peerchat.index.search import search
     from peerchat.index.store import Library
 
-    embedder = MiniLMEmbedder()
+    embedder = _embedder()
     embedder.embed(["warm up"])
     written: list[str] = []
 

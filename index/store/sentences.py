@@ -147,8 +147,13 @@ def quotable(keys: np.ndarray, report_of: np.ndarray, headings: np.ndarray) -> n
     long = keys != 0
     if not long.any():
         return long
-    pairs = np.unique(np.stack([keys[long], np.asarray(report_of)[long]], axis=1), axis=0)
-    values, counts = np.unique(pairs[:, 0], return_counts=True)
+    k, r = keys[long], np.asarray(report_of, dtype=np.int64)[long]
+    order = np.lexsort((r, k))
+    k, r = k[order], r[order]
+    # The first sentence of each key in another report than the one before: a key met
+    # this way twice is in two reports.
+    other_report = np.concatenate(([True], (k[1:] != k[:-1]) | (r[1:] != r[:-1])))
+    values, counts = np.unique(k[other_report], return_counts=True)
     shared = np.isin(keys, values[counts >= 2])
     in_heading = np.isin(keys, headings)
     return long & ~shared & ~in_heading
