@@ -113,7 +113,7 @@ def read_report(
 
     cleaned = clean_lines(items, len(pages), body_size)
     if not cleaned.text.strip():
-        raise UnreadableReport(path, "no text layer (scanned image?)")
+        raise UnreadableReport(path, _why_no_text(pages))
     rows = tuple(
         TableRow(b.ref.ref, b.ref.cells, b.start, b.end, b.first_page, b.last_page)
         for b in cleaned.blocks
@@ -152,6 +152,16 @@ def read_report(
         sections=sections,
         rows=rows,
     )
+
+
+def _why_no_text(pages: list[RawPage]) -> str:
+    """Why nothing was left of a file's text once running headers and footers were taken
+    out: every page the same (all of it repeats, so all of it reads as page furniture), or
+    no text to begin with."""
+    texts = {" ".join(page.text.split()) for page in pages}
+    if len(pages) > 1 and len(texts) == 1 and next(iter(texts)):
+        return f"all {len(pages)} pages are the same text: there is no report to read"
+    return "no text layer (scanned image?)"
 
 
 def _load_directory():

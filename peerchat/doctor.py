@@ -10,8 +10,10 @@ from __future__ import annotations
 import fcntl
 import importlib
 import importlib.metadata
+import os
 import re
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.core.errors import IndexDamaged, IndexIncompatible, IndexMissing, PeerchatError
 from peerchat.core.settings import Settings
 
 MIN_FREE_BYTES = 200 * 1024 * 1024  # a generation of a few hundred reports, and headroom
@@ -47,13 +49,16 @@ def run_checks(settings: Settings, min_free_bytes: int = MIN_FREE_BYTES) -> Iter
     """Every check, in order, each yielded as soon as it is done (the model takes seconds)."""
     yield _python()
     yield from _packages()
-    for check in (_tokenizer, _model, _index, _reports, _logs):
-        yield _guarded(check.__name__.strip("_"), check, settings)
+    for check in (_tokenizer, _model, _index, _store, _vectors, _writable, _reports, _logs):
+        result = _guarded(check.__name__.strip("_"), check, settings)
+        if result is not None:
+            yield result
     yield _guarded("disk", lambda s: _disk(s, min_free_bytes), settings)
 
 
-def _guarded(name: str, check, settings: Settings) -> Check:
-    """Run a check; an unexpected error is a failed check, never a traceback."""
+def _guarded(name: str, check, settings: Settings) -> Check | None:
+    """Run a check (None: nothing to check); an unexpected error is a failed check, never
+    a traceback."""
     try:
         return check(settings)
     except Exception as exc:  # noqa: BLE001 - doctor reports whatever went wrong
@@ -175,6 +180,8 @@ def _index(settings: Settings) -> Check:
             f"no index at {index_dir}",
             f"build it with `peerchat ingest --index-dir {index_dir} {settings.reports_dir}`",
         )
+    except IndexDamaged as exc:
+        return Check("index", False, f"{exc.file} is damaged ({exc.reason})", rebuild)
     except IndexIncompatible as exc:
         return Check("index", False, f"{index_dir} cannot be used ({exc.reason})", rebuild)
     names = {"minilm": MiniLMEmbedder.name, "hash": HashEmbedder.name}
@@ -206,6 +213,136 @@ def _index(settings: Settings) -> Check:
         f"{manifest.embedder}): {manifest.reports} reports, {manifest.passages} passages, "
         f"{manifest.pages} pages" + (f"; {', '.join(notes)}" if notes else ""),
     )
+
+
+def _rebuild(settings: Settings) -> str:
+    return (
+        f"run `peerchat ingest --rebuild --index-dir {settings.index_dir} {settings.reports_dir}`"
+    )
+
+
+def _live(settings: Settings) -> Path | None:
+    """The live generation's folder, or None when there is none to look into (the index
+    check says why)."""
+    from peerchat.index.store import current_generation
+
+    try:
+        return current_generation(settings.index_dir)
+    except PeerchatError:
+        return None
+
+
+def _store(settings: Settings) -> Check | None:
+    """SQLite's quick_check over the live generation's store (every page readable, every
+    record well-formed)."""
+    generation = _live(settings)
+    if generation is None:
+        return None
+    store = generation / "store.sqlite"
+    if not store.is_file():
+        return Check("index store", False, f"{store} is missing", _rebuild(settings))
+    try:
+        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check(20)")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return Check("index store", False, f"{store} cannot be read ({exc})", _rebuild(settings))
+    if problems != ["ok"]:
+        first = "; ".join(problems[:2])
+        return Check(
+            "index store",
+            False,
+            f"{store} fails SQLite's quick_check ({len(problems)} problems: {first})",
+            _rebuild(settings),
+        )
+    return Check("index store", True, f"{store.name} passes SQLite's quick_check")
+
+
+def _vectors(settings: Settings) -> Check | None:
+    """Every array file of the live generation as long as its header says; the passage and
+    sentence vectors of the manifest's number and dimensions; no vector all zeros."""
+    from peerchat.index.store import read_manifest
+    from peerchat.index.store.mapped import expected_size
+
+    generation = _live(settings)
+    if generation is None:
+        return None
+    try:
+        manifest = read_manifest(generation)
+    except PeerchatError:
+        return None  # the index check says why
+    fail = lambda detail: Check("index vectors", False, detail, _rebuild(settings))  # noqa: E731
+    shapes = {}
+    for path in sorted([*generation.glob("*.npy"), *generation.glob("lexical/*.npy")]):
+        size = path.stat().st_size
+        if size == 0:
+            return fail(f"{path} is empty")
+        try:
+            expected, shape, dtype = expected_size(path)
+        except ValueError as exc:
+            return fail(f"{path} is {exc}")
+        if size != expected:
+            return fail(f"{path} has {size:,} bytes where its header needs {expected:,}")
+        shapes[path.name] = (shape, dtype)
+    spans = shapes.get("sentence_spans.npy", ((0, 3), None))[0]
+    wanted = {
+        "dense.npy": ((manifest.passages, manifest.dim), "passage vectors"),
+        "sentences.npy": ((spans[0], manifest.dim), "sentence vectors"),
+    }
+    counts = []
+    for name, (shape, what) in wanted.items():
+        if name not in shapes:
+            return fail(f"{generation / name} is missing")
+        if shapes[name][0] != shape:
+            return fail(
+                f"{generation / name} holds {shapes[name][0]} {what}; the manifest needs {shape}"
+            )
+        zero = _zero_rows(generation / name)
+        if zero:
+            return fail(f"{generation / name}: {zero:,} of {shape[0]:,} {what} are all zeros")
+        counts.append(f"{shape[0]:,} {what}")
+    return Check(
+        "index vectors",
+        True,
+        f"{' and '.join(counts)} of {manifest.dim} dimensions, as the manifest says; "
+        "none all zeros",
+    )
+
+
+def _zero_rows(path: Path, block: int = 65536) -> int:
+    """How many rows of the (checked) array file at `path` are all zeros."""
+    vectors = np.load(path, mmap_mode="r")
+    zero = 0
+    for start in range(0, len(vectors), block):
+        part = np.asarray(vectors[start : start + block])
+        zero += int(np.count_nonzero(~part.any(axis=1)))
+    return zero
+
+
+def _writable(settings: Settings) -> Check:
+    """Whether an ingest can write the index folder (and the caches in it)."""
+    index_dir = settings.index_dir
+    at = index_dir.absolute()
+    while not at.exists():
+        at = at.parent
+    fix = (
+        f"fix the permissions of {at} (the user running peerchat must be able to write to "
+        "it), or set PEERCHAT_INDEX_DIR to a folder it can write"
+    )
+    targets = [at] + [
+        p for p in (at / "embed-cache.sqlite", at / "parse-cache.sqlite") if p.exists()
+    ]
+    for target in targets:
+        if not can_write(target):
+            return Check("index folder", False, f"{target} is read-only: ingest cannot write", fix)
+    return Check("index folder", True, f"{at} can be written by an ingest")
+
+
+def can_write(path: Path) -> bool:
+    """Whether this process may write `path` (a read-only disk counts as no)."""
+    return os.access(path, os.W_OK)
 
 
 def _ingest_running(index_dir: Path) -> bool:

@@ -194,10 +194,10 @@ def remove_report(
 
 
 def report_files(folder: Path) -> list[Path]:
-    """The report files directly in `folder` (by suffix; not yet read)."""
+    """The report files directly in `folder` (by suffix; not yet read; links are not)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if readable(p))
+    return sorted(p for p in folder.iterdir() if readable(p) and not p.is_symlink())
 
 
 def safe_name(name: str) -> str:

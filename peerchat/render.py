@@ -10,8 +10,8 @@ from peerchat.core.records import (
     Recommendation,
     Signpost,
     Understood,
-    join_names,
 )
+from peerchat.core.text import printable
 from peerchat.index.store import Library
 
 
@@ -61,7 +61,7 @@ def understood_dict(u: Understood) -> dict[str, Any]:
 
 def format_citation(c: Citation, with_text: bool = False) -> str:
     """`[n] Council — Title (type, date), section, p. N` and optionally the passage."""
-    head = (
+    head = printable(
         f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {c.date or 'undated'}), "
         f"{c.section or 'no section'}, p. {c.page} — {c.source}"
     )
@@ -89,7 +89,7 @@ def library_rows(library: Library) -> list[dict[str, Any]]:
         r = stored.report
         rows.append(
             {
-                "council": join_names(r.councils) or "unknown council",
+                "council": r.council,
                 "type": r.report_type,
                 "date": r.date or "undated",
                 "pages": r.n_pages,

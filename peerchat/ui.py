@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,12 +24,15 @@ from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 from peerchat import manage
 from peerchat.admin import (
     Admin,
+    Throttle,
+    TooManyAttempts,
     admin_by_password,
     admin_by_sign_in,
     admin_mode,
 )
 from peerchat.core import logs
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
+from peerchat.core.logs import event
 from peerchat.core.records import REPORT_TYPES, Answer, Citation, join_names
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant, generation_key
@@ -315,6 +319,26 @@ def _forget_admin() -> None:
     st.session_state.pop(ADMIN_KEY, None)
 
 
+@st.cache_resource(show_spinner=False)
+def password_throttle() -> Throttle:
+    """Wrong administrator passwords of every session and client (one per server)."""
+    return Throttle()
+
+
+def session_id() -> str:
+    """A random id for this browser session, for the logs (never the user's identity)."""
+    return st.session_state.setdefault("session_id", uuid.uuid4().hex[:12])
+
+
+def _client() -> str:
+    """Where the session connects from, as far as the server can tell."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare mode, tests)
+        address = None
+    return address if isinstance(address, str) and address else "local"
+
+
 def _sign_in_with_password(settings: Settings) -> None:
     with st.form("admin-sign-in", clear_on_submit=True):
         st.markdown("Adding or removing reports needs the administrator.")
@@ -322,13 +346,33 @@ def _sign_in_with_password(settings: Settings) -> None:
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
     if not submitted:
         return
+    session, client = session_id(), _client()
+    # Guesses are slowed per session and per client: a reload is a new session.
+    keys = (f"session:{session}", f"client:{client}")
     try:
-        st.session_state[ADMIN_KEY] = admin_by_password(settings, attempt)
+        st.session_state[ADMIN_KEY] = admin_by_password(
+            settings, attempt, password_throttle(), keys
+        )
+    except TooManyAttempts as exc:
+        event(log, "admin_sign_in_delayed", logging.WARNING, session=session, client=client)
+        st.error(
+            f"Too many wrong passwords: wait {max(1, round(exc.seconds))} seconds "
+            "before trying again."
+        )
+        return
     except NotAuthorised:
         # Neither the attempt nor the password is ever shown or logged.
-        log.warning("administrator sign-in refused: wrong password")
+        event(
+            log,
+            "admin_sign_in_refused",
+            logging.WARNING,
+            session=session,
+            client=client,
+            reason="wrong password",
+        )
         st.error("That is not the administrator password.")
         return
+    event(log, "admin_signed_in", session=session, client=client)
     st.rerun()
 
 
@@ -863,31 +907,58 @@ def page_png(path: str, mtime: float, page: int, quotes: tuple[str, ...], passag
 
 
 def model_settings_panel(settings: Settings) -> Settings:
-    """A sidebar panel for an optional OpenAI-compatible model (this session only).
+    """A sidebar panel for the optional language model (this session only).
 
-    Blank fields keep the server's settings (PEERCHAT_LLM_*); with no model the answers
-    are extractive. Returns the settings to answer with.
+    The endpoints and models are the administrator's (PEERCHAT_LLM_BASE_URL and
+    PEERCHAT_LLM_MODEL, and the PEERCHAT_LLM_ALLOWED_* lists): a visitor chooses among
+    them and never types a URL. The server's key is never put in a widget; a visitor may
+    give their own, used only with the allowed endpoint chosen. Returns the settings to
+    answer with (extractive when no model is chosen or none is set up).
     """
+    endpoints, models = settings.llm_endpoints, settings.llm_models
     with st.sidebar.expander("Language model (optional)"):
+        if not endpoints or not models:
+            st.caption(
+                "Answers quote the reports. The administrator can let a language model "
+                "write them (PEERCHAT_LLM_BASE_URL and PEERCHAT_LLM_MODEL)."
+            )
+            return settings.llm_choice("", "")
         st.caption(
-            "Answers are extractive unless a model is set. A model's answer keeps only "
-            "sentences its cited passages support."
+            "A model's answer keeps only sentences its cited passages support. "
+            "Choose none to have answers quote the reports."
         )
-        base_url = st.text_input(
-            "Endpoint (OpenAI-compatible)",
-            value=settings.llm_base_url,
-            placeholder="http://localhost:8080/v1",
-            key="llm_base_url",
+        options = ["", *endpoints]
+        state = st.session_state
+        # Only the choices offered can be chosen, whatever the session state holds.
+        if state.get("llm_endpoint") not in options:
+            state.pop("llm_endpoint", None)
+        if state.get("llm_model") not in models:
+            state.pop("llm_model", None)
+        endpoint = st.selectbox(
+            "Endpoint",
+            options,
+            index=1 if settings.llm_enabled else 0,
+            format_func=lambda url: url or "None: quote the reports",
+            key="llm_endpoint",
         )
-        model = st.text_input("Model", value=settings.llm_model, key="llm_model")
-        api_key = st.text_input(
-            "API key", value=settings.llm_api_key, type="password", key="llm_api_key"
+        model = st.selectbox("Model", models, key="llm_model", disabled=not endpoint)
+        own_key = st.text_input(
+            "Your API key (optional)",
+            type="password",
+            key="llm_visitor_key",
+            disabled=not endpoint,
+            help="Used only with the endpoint chosen above. Blank: the server's own "
+            "arrangement with its endpoint.",
         )
-    chosen = settings.with_(
-        llm_base_url=base_url.strip(), llm_model=model.strip(), llm_api_key=api_key.strip()
-    )
+    try:
+        chosen = settings.llm_choice(endpoint or "", model or "", own_key.strip())
+    except PeerchatError as exc:
+        st.sidebar.error(str(exc))
+        chosen = settings.llm_choice("", "")
     if chosen.llm_enabled:
-        st.sidebar.caption(f"Answers written by {chosen.llm_model}, checked against sources.")
+        st.sidebar.caption(
+            escape_markdown(f"Answers written by {chosen.llm_model}, checked against sources.")
+        )
     return chosen
 
 

@@ -263,3 +263,72 @@ def test_the_chat_page_offers_no_build_button_to_anyone_but_the_administrator(
     assert not at.exception
     assert not at.button
     assert any("Sign in as the administrator on the Library page" in c.value for c in at.caption)
+
+
+# --- password guesses are slowed (issue 14, item 5) -----------------------------------------
+
+
+def test_wrong_passwords_are_slowed_per_key_and_a_wait_compares_nothing() -> None:
+    from peerchat.admin import Throttle, TooManyAttempts
+
+    now = [1000.0]
+    throttle = Throttle(free=5, delay=10.0, cap=60.0, clock=lambda: now[0])
+    settings = Settings(admin_password=PASSWORD)
+    mine, other = ("session:a", "client:10.0.0.1"), ("session:b", "client:10.0.0.2")
+    for _ in range(5):
+        with pytest.raises(NotAuthorised, match="wrong administrator password"):
+            admin_by_password(settings, "guess", throttle, mine)
+    # The sixth try, even with the right password, waits: it is not compared at all.
+    with pytest.raises(TooManyAttempts) as caught:
+        admin_by_password(settings, PASSWORD, throttle, mine)
+    assert caught.value.seconds == 10.0
+    assert admin_by_password(settings, PASSWORD, throttle, other).who == "administrator"
+    # A new session from the same client waits too.
+    with pytest.raises(TooManyAttempts):
+        admin_by_password(settings, PASSWORD, throttle, ("session:c", "client:10.0.0.1"))
+    now[0] += 10.0
+    with pytest.raises(NotAuthorised, match="wrong administrator password"):
+        admin_by_password(settings, "guess", throttle, mine)
+    with pytest.raises(TooManyAttempts) as caught:
+        admin_by_password(settings, "guess", throttle, mine)
+    assert caught.value.seconds == 20.0, "the delay doubles with each failure"
+    for _ in range(10):
+        now[0] += 1000.0
+        with pytest.raises(NotAuthorised):
+            admin_by_password(settings, "guess", throttle, mine)
+    assert throttle.wait(mine) == 60.0, "up to the cap"
+    now[0] += 60.0
+    assert admin_by_password(settings, PASSWORD, throttle, mine).who == "administrator"
+    assert throttle.wait(mine) == 0.0, "a right password clears the count"
+
+
+def test_the_library_page_slows_guesses_and_logs_each_with_a_session_id(
+    library_env: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from peerchat import ui
+
+    monkeypatch.setenv("PEERCHAT_ADMIN_PASSWORD", PASSWORD)
+    caplog.set_level(logging.INFO, logger="peerchat")
+    ui.password_throttle().clear()
+    try:
+        at = _page()
+        guesses = [f"guess-{i}-{PASSWORD[:4]}" for i in range(6)]
+        for guess in guesses:
+            at.text_input(key="admin_password").set_value(guess)
+            _button(at, "Sign in").click().run()
+            assert not at.exception
+        assert [e.value for e in at.error][-1].startswith("Too many wrong passwords: wait ")
+        at.text_input(key="admin_password").set_value(PASSWORD)
+        _button(at, "Sign in").click().run()
+        assert _change_controls(at) == [], "the right password waits its turn too"
+        refused = [r for r in caplog.records if r.getMessage() == "admin_sign_in_refused"]
+        delayed = [r for r in caplog.records if r.getMessage() == "admin_sign_in_delayed"]
+        assert (len(refused), len(delayed)) == (5, 2)
+        sessions = {r.fields["session"] for r in refused + delayed}
+        assert len(sessions) == 1 and len(next(iter(sessions))) == 12
+        logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+        assert not any(g in logged for g in guesses) and PASSWORD not in logged
+    finally:
+        ui.password_throttle().clear()

@@ -205,18 +205,149 @@ def test_a_long_passage_is_cut_to_the_lines_it_quotes() -> None:
     assert ui.passage_excerpt("Short.\nText.\nHere.", ("Text.",)) == "Short.\nText.\nHere."
 
 
-def test_the_model_panel_is_optional_and_per_session(app_env: Path) -> None:
+def test_the_model_panel_is_optional_and_per_session(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     panel = next(e for e in at.expander if e.label == "Language model (optional)")
     assert panel is not None and not at.exception
-    assert at.text_input(key="llm_base_url").value == ""
-    # A model endpoint that is not there: the answer falls back to extractive, with a notice.
-    at.text_input(key="llm_base_url").set_value("http://127.0.0.1:9/v1")
-    at.text_input(key="llm_model").set_value("nothing-here").run()
+    assert not at.text_input and not at.selectbox, "no model is set up: nothing to choose"
+    # The administrator's endpoint is not there: the answer falls back, with a notice.
+    monkeypatch.setenv("PEERCHAT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("PEERCHAT_LLM_MODEL", "nothing-here")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.selectbox(key="llm_endpoint").value == "http://127.0.0.1:9/v1"
     answer = _ask(at, "What did the peer team mean by corporate disobedience?")
-    assert not at.exception
     assert answer.found and answer.citations
     assert any("quotes the passages instead" in n for n in answer.notices), answer.notices
+    # A visitor may choose no model: the answer quotes the reports.
+    at.selectbox(key="llm_endpoint").set_value("").run()
+    answer = _ask(at, "What did the peer team mean by corporate disobedience?")
+    assert not any("language model" in n for n in answer.notices), answer.notices
+
+
+# --- the language model's key and endpoints (issue 14, item 1) -------------------------------
+
+SERVER_KEY = "sk-server-4f1b9c0e7d2a"
+
+
+def _every_value_sent_to_the_browser(at: AppTest) -> list[str]:
+    """The value, options, label, placeholder and help of every widget and the text of
+    every element on the page: what a visitor's browser receives."""
+    out: list[str] = []
+    for kind in ("text_input", "text_area", "selectbox", "multiselect", "radio", "number_input"):
+        for widget in getattr(at, kind):
+            out.append(str(widget.value))
+            for attr in ("options", "label", "placeholder", "help"):
+                value = getattr(widget, attr, None)
+                out.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+            out.append(str(widget.proto))
+    for kind in ("markdown", "caption", "info", "warning", "error", "success"):
+        out.extend(str(e.value) for e in getattr(at, kind))
+    return out
+
+
+def _ask_with_a_model(at: AppTest) -> None:
+    at.chat_input[0].set_value("What did the peer team mean by corporate disobedience?").run()
+    assert not at.exception, at.exception
+
+
+def test_the_servers_key_is_in_no_widget_and_goes_only_to_its_endpoint(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.llm_fake import FakeModel, echo
+
+    with FakeModel(echo("Nothing usable.")) as allowed, FakeModel(echo("Hi.")) as outside:
+        monkeypatch.setenv("PEERCHAT_LLM_BASE_URL", allowed.url)
+        monkeypatch.setenv("PEERCHAT_LLM_MODEL", "fake")
+        monkeypatch.setenv("PEERCHAT_LLM_API_KEY", SERVER_KEY)
+        at = AppTest.from_file(APP, default_timeout=60)
+        # A visitor who forges the session's endpoint (any widget key it has had) gets the
+        # allowed endpoint, never theirs.
+        for key in ("llm_base_url", "llm_endpoint"):
+            at.session_state[key] = outside.url
+        at.run()
+        assert not at.exception
+        assert not any(SERVER_KEY in value for value in _every_value_sent_to_the_browser(at))
+        _ask_with_a_model(at)
+        assert not any(SERVER_KEY in value for value in _every_value_sent_to_the_browser(at))
+    assert outside.requests == [], "nothing is sent outside the allow-list"
+    assert allowed.requests, "the configured endpoint answered"
+    assert {h.get("Authorization") for h in allowed.headers} == {f"Bearer {SERVER_KEY}"}
+
+
+def test_a_visitor_chooses_among_allowed_endpoints_and_their_key_goes_only_there(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.llm_fake import FakeModel, echo
+
+    with (
+        FakeModel(echo("Nothing usable.")) as server_model,
+        FakeModel(echo("Nothing usable.")) as second,
+    ):
+        monkeypatch.setenv("PEERCHAT_LLM_BASE_URL", server_model.url)
+        monkeypatch.setenv("PEERCHAT_LLM_MODEL", "fake")
+        monkeypatch.setenv("PEERCHAT_LLM_API_KEY", SERVER_KEY)
+        monkeypatch.setenv("PEERCHAT_LLM_ALLOWED_ENDPOINTS", second.url + "/")
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        endpoint = at.selectbox(key="llm_endpoint")
+        assert endpoint.options == ["None: quote the reports", server_model.url, second.url]
+        assert not [t for t in at.text_input if t.key in ("llm_base_url", "llm_endpoint")]
+        # The second endpoint with no key of the visitor's: no key is sent to it.
+        endpoint.set_value(second.url).run()
+        _ask_with_a_model(at)
+        # ... and with the visitor's own key: that key, to that endpoint only.
+        at.text_input(key="llm_visitor_key").set_value("sk-visitor").run()
+        _ask_with_a_model(at)
+    # (A forged endpoint in the session is the test above.)
+    assert server_model.requests == [], "the visitor moved to the second endpoint"
+    keys = [h.get("Authorization") for h in second.headers]
+    assert keys and set(keys) <= {None, "Bearer sk-visitor"} and "Bearer sk-visitor" in keys
+
+
+def test_llm_choices_are_checked_outside_the_app_too() -> None:
+    from peerchat.core.errors import PeerchatError
+    from peerchat.core.settings import Settings
+
+    settings = Settings.from_env(
+        {
+            "PEERCHAT_LLM_BASE_URL": "http://models.internal:8080/v1/",
+            "PEERCHAT_LLM_MODEL": "small",
+            "PEERCHAT_LLM_API_KEY": SERVER_KEY,
+            "PEERCHAT_LLM_ALLOWED_ENDPOINTS": "https://api.example.org/v1",
+            "PEERCHAT_LLM_ALLOWED_MODELS": "large",
+        }
+    )
+    assert SERVER_KEY not in repr(settings) and "llm_api_key" not in repr(settings)
+    assert settings.llm_endpoints == (
+        "http://models.internal:8080/v1",
+        "https://api.example.org/v1",
+    )
+    own = settings.llm_choice("http://models.internal:8080/v1", "large")
+    assert (own.llm_base_url, own.llm_model, own.llm_api_key) == (
+        "http://models.internal:8080/v1",
+        "large",
+        SERVER_KEY,
+    )
+    assert settings.llm_choice("https://api.example.org/v1", "small").llm_api_key == ""
+    assert settings.llm_choice("https://api.example.org/v1", "small", "mine").llm_api_key == "mine"
+    for endpoint in ("http://127.0.0.1:8799/v1", "http://models.internal:8080/v1/../x", "file:///"):
+        with pytest.raises(PeerchatError, match="not one this server allows"):
+            settings.llm_choice(endpoint, "small", "mine")
+    with pytest.raises(PeerchatError, match="model is not one this server allows"):
+        settings.llm_choice("https://api.example.org/v1", "other")
+    assert not settings.llm_choice("", "").llm_enabled
+    # The command line's --llm-base-url elsewhere does not take the configured key along.
+    moved = Settings.from_env(
+        {"PEERCHAT_LLM_BASE_URL": "http://a/v1", "PEERCHAT_LLM_API_KEY": SERVER_KEY},
+        llm_base_url="http://b/v1",
+    )
+    assert moved.llm_api_key == ""
+    same = Settings.from_env(
+        {"PEERCHAT_LLM_BASE_URL": "http://a/v1", "PEERCHAT_LLM_API_KEY": SERVER_KEY},
+        llm_base_url="http://a/v1/",
+    )
+    assert same.llm_api_key == SERVER_KEY
 
 
 # --- what an answer searched ---------------------------------------------------------------

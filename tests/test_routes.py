@@ -130,6 +130,14 @@ def test_a_figure_question_quotes_the_sentence_with_the_figure(assistant):
     assert "95 people" in answer.text
 
 
+def test_a_year_is_not_the_figure_a_how_much_question_wants(assistant):
+    # The recommendation names "2017/18"; the sum is in another sentence.
+    answer = assistant.answer(
+        "how much was Lambeth's organisational redesign supposed to save in 2017/18?"
+    )
+    assert answer.found and "£8m" in answer.text
+
+
 def test_a_sentence_leaning_on_the_one_before_is_quoted_with_it(assistant):
     answer = assistant.answer("what risk did Lambeth's peers see in low level financial decisions?")
     text = " ".join(answer.text.split())

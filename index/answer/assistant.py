@@ -3,16 +3,18 @@ share (search, answer). Built once per process (the app caches it per index gene
 
 from __future__ import annotations
 
+import datetime
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from peerchat.core.councils import CouncilDirectory
-from peerchat.core.errors import IndexIncompatible, UnknownCouncil
+from peerchat.core.errors import IndexIncompatible, InvalidFilter, UnknownCouncil
 from peerchat.core.logs import event, question_fields, seconds_since
-from peerchat.core.records import Answer, Hit
+from peerchat.core.records import REPORT_TYPES, Answer, Hit
 from peerchat.core.settings import Settings
 from peerchat.index.answer.extractive import answer_question
 from peerchat.index.embedding.embedders import Embedder, make_embedder
@@ -71,6 +73,7 @@ class Assistant:
         with a notice).
         """
         started = time.monotonic()
+        self.library.check()
         asked = clean_question(question, self.settings.max_question_chars)
         if self.settings.llm_enabled:
             from peerchat.index.answer.llm_answer import answer_with_llm
@@ -103,12 +106,14 @@ class Assistant:
         """Yield the answer's text in pieces as it is written, then the final `Answer`.
 
         The extractive answerer writes it in one piece; a language model streams it,
-        sentence by sentence as each passes the guard.
+        sentence by sentence as each passes the guard. IndexDamaged (before anything is
+        read) when a file of the index was damaged while it was open.
         """
         if self.settings.llm_enabled:
             from peerchat.index.answer.llm_answer import stream_with_llm
 
             started = time.monotonic()
+            self.library.check()
             asked = clean_question(question, self.settings.max_question_chars)
             for piece in stream_with_llm(self, asked.text, history, filters):
                 if isinstance(piece, Answer):
@@ -147,14 +152,24 @@ class Assistant:
             if found is None:
                 raise UnknownCouncil(name)
             names.append(found.name)
-        date_from = ""
-        if since:
-            date_from = since if len(since) > 4 else f"{since}-01-01"
-        return Filters(councils=tuple(names), report_types=tuple(report_types), date_from=date_from)
+        types = []
+        for given in report_types:
+            wanted = " ".join(given.lower().split())
+            if wanted not in REPORT_TYPES:
+                raise InvalidFilter(
+                    "report_type",
+                    f'"report_type" {given!r} is not a report type: use one of '
+                    + ", ".join(REPORT_TYPES),
+                )
+            types.append(wanted)
+        return Filters(
+            councils=tuple(names), report_types=tuple(types), date_from=_date_from(since)
+        )
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         """The best passages for `query`; councils it names narrow the search unless the
         caller's filters already choose councils."""
+        self.library.check()
         query = clean_question(query, self.settings.max_question_chars).text
         if filters is None or not filters.councils:
             covered = set(self.library.councils)
@@ -163,6 +178,23 @@ class Assistant:
                 filters = replace(filters or Filters(), councils=tuple(c.name for c in named))
                 query = strip_councils(query, named) or query
         return search(self.library, self.embedder, query, k or self.settings.search_k, filters)
+
+
+def _date_from(since: str) -> str:
+    """`since` (a year, a month or a date) as the first ISO date it allows; "" for none."""
+    since = since.strip()
+    if not since:
+        return ""
+    parts = since.split("-")
+    try:
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", since):
+            raise ValueError(since)
+        year, month, day = (int(p) for p in (parts + ["01", "01"])[:3])
+        return datetime.date(year, month, day).isoformat()
+    except ValueError as exc:
+        raise InvalidFilter(
+            "since", f'"since" {since!r} is not a year or a date: use YYYY or YYYY-MM-DD'
+        ) from exc
 
 
 def generation_key(index_dir: Path) -> str:

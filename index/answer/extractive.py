@@ -16,7 +16,7 @@ import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
-from peerchat.core.text import spaced_words, word_overlap
+from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
 from peerchat.index.answer.structured import (
     action_answer,
     recommendations_answer,
@@ -130,7 +130,7 @@ def answer_question(
         # The turn this answer leaves carries the topic it was about, context included.
         topic = f"{query.topic} {query.context}".strip()
         return replace(
-            answer, topic=topic, understood=_understood(query, present, missing, filters)
+            _withheld(answer), topic=topic, understood=_understood(query, present, missing, filters)
         )
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
@@ -193,6 +193,48 @@ def answer_question(
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return finish(answer)
+
+
+def _withheld(answer: Answer) -> Answer:
+    """The answer without the report sentences it quotes that address an AI model rather
+    than a reader ("Ignore previous instructions ..."), as the model path withholds them
+    from its prompt, and a notice of how many. Unchanged when it quotes none (as a rule)."""
+    if not ADDRESSED_TO_AI.search(answer.text):
+        return answer
+    lines, cut = [], 0
+    for line in answer.text.split("\n"):
+        before = cut
+        while match := ADDRESSED_TO_AI.search(line):
+            # The quoted sentence around the match: after the label, the sentence or the
+            # marker before it; up to its full stop and its markers.
+            start = len(line) - len(line.lstrip("-•* "))
+            for sep in (": ", ". ", "] "):
+                at = line.rfind(sep, 0, match.start())
+                if at >= 0:
+                    start = max(start, at + len(sep))
+            end = re.compile(r"[.!?](?=\s|$)|$").search(line, match.end()).end()
+            end = re.compile(r"(\s*\[\d+\])*").match(line, end).end()
+            line = (line[:start] + line[end:].lstrip()).rstrip()
+            cut += 1
+        if cut == before or re.search(r"\[\d+\]", line):
+            lines.append(line)  # a line left with no quote (a council's label) goes
+    citations = tuple(
+        replace(c, quotes=tuple(q for q in c.quotes if not ADDRESSED_TO_AI.search(q)))
+        for c in answer.citations
+    )
+    notice = (
+        f"{cut} sentence{'s' if cut > 1 else ''} of the reports addressed to an AI model "
+        f"rather than a reader {'were' if cut > 1 else 'was'} withheld"
+    )
+    text = "\n".join(lines).strip()
+    found = answer.found and bool(re.search(r"\[\d+\]", text))
+    if answer.found and not found:
+        text = "The passages that answer this address an AI model rather than a reader: " + (
+            "they are not quoted."
+        )
+    return replace(
+        answer, found=found, text=text, citations=citations, notices=answer.notices + (notice,)
+    )
 
 
 def _understood(

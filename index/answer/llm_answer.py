@@ -19,13 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer, Citation
-from peerchat.core.text import count_tokens
+from peerchat.core.text import ADDRESSED_TO_AI, count_tokens
 from peerchat.index.answer.extractive import answer_question
-from peerchat.index.answer.guard import Guard, Source
+from peerchat.index.answer.guard import Guard, OutOfTime, Source
 from peerchat.index.answer.llm import ChatClient, Message
 from peerchat.index.answer.prompts import load_prompt
 from peerchat.index.answer.structured import row_text
@@ -42,14 +43,9 @@ ANSWER_TOKENS = 600  # asked of the model; the prompt budget does not include th
 REWRITE_TOKENS = 80
 TEMPERATURE = 0.1
 MIN_TRIMMED_TOKENS = 30  # a cut passage shorter than this is left out
-# Text in a report that addresses an AI model rather than a reader.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(instructions?|prompts?|rules|"
-    r"directions)\b|\bsystem prompt\b|\byour (instructions|prompt|rules)\b|"
-    r"\b(you are now|act as|pretend to be)\b[^.\n]{0,40}\b(ai|assistant|model|chatbot|bot)\b|"
-    r"\b(reveal|print|repeat|show)\b[^.\n]{0,30}\b(prompt|instructions)\b",
-    re.IGNORECASE,
-)
+# Text in a report that addresses an AI model rather than a reader (one definition,
+# shared with the extractive answer).
+INSTRUCTION_LIKE = ADDRESSED_TO_AI
 REFUSAL = re.compile(
     r"^\W*(the reports do not say|i('m| am) sorry|i cannot|i can't|i am unable|"
     r"as an ai|i do not have)",
@@ -130,11 +126,17 @@ def _run(
         try:
             asked = _standalone(client, question, history)
             prepared = _prepare(assistant, extractive, asked, filters)
+            # The time limit covers the model's answer and the guard's reading of it.
+            limit = assistant.settings.llm_timeout
             guard = Guard(
-                [Source(n, g.text, g.citation.council) for n, g in prepared.given.items()],
+                _sources(assistant, prepared),
                 assistant.embedder,
                 prepared.instructions,
                 question=asked,
+                councils=assistant.councils,
+                deadline=monotonic() + limit,
+                time_limit=limit,
+                clock=monotonic,
             )
             raw: list[str] = []
             params = {"max_tokens": ANSWER_TOKENS, "temperature": TEMPERATURE}
@@ -143,12 +145,21 @@ def _run(
                 if stream
                 else iter([client.complete(prepared.messages, **params)])
             )
-            for piece in pieces:
-                raw.append(piece)
-                out = guard.feed(piece)
-                if out:
-                    shown = True
-                    yield out
+            try:
+                for piece in pieces:
+                    raw.append(piece)
+                    out = guard.feed(piece)
+                    if out:
+                        shown = True
+                        yield out
+                    if guard.full:
+                        break  # read no more of an overlong reply
+                    if monotonic() > guard.deadline:
+                        raise OutOfTime(limit)
+            finally:
+                close = getattr(pieces, "close", None)
+                if close is not None:
+                    close()
             out = guard.close()
             if out:
                 shown = True
@@ -162,6 +173,27 @@ def _run(
             yield answer
             return
     yield _final(assistant, prepared, guard)
+
+
+def _sources(assistant: Assistant, prepared: Prepared) -> list[Source]:
+    """The passages given to the model as the guard checks against them: text, the
+    councils they are about, and their section, title and date."""
+    chunks = assistant.library.chunks_by_id([g.citation.chunk_id for g in prepared.given.values()])
+    sources = []
+    for n, given in prepared.given.items():
+        c = given.citation
+        chunk = chunks.get(c.chunk_id)
+        councils = chunk.councils if chunk is not None else ()
+        sources.append(
+            Source(
+                n,
+                given.text,
+                c.council if councils else "",
+                councils,
+                f"{c.section} {c.title} {c.date}",
+            )
+        )
+    return sources
 
 
 def _standalone(client: ChatClient, question: str, history: list[Turn] | tuple[Turn, ...]) -> str:

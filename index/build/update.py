@@ -3,14 +3,15 @@
 Files are keyed by content hash. Unchanged files reuse their parsed report and passages
 from the live generation; changed ones are re-read; files gone from a scanned folder are
 removed; the same content under two names is indexed once. The result is written as a
-new generation and switched in atomically (see generations.py): from the live generation
-when reports were only added or removed, else whole (generation.py).
+new generation and switched in atomically (see generations.py).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -18,10 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from peerchat.core.councils import CouncilDirectory
-from peerchat.core.errors import IndexIncompatible, IndexMissing, PeerchatError
+from peerchat.core.errors import (
+    IndexIncompatible,
+    IndexMissing,
+    IndexUnwritable,
+    PeerchatError,
+)
 from peerchat.core.limits import ReadLimits
 from peerchat.core.logs import event, seconds_since
 from peerchat.core.records import Chunk, Report
+from peerchat.core.text import printable
 from peerchat.index.build.generation import can_write_from, write_full, write_incremental
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.store.generations import (
@@ -72,7 +79,11 @@ class IngestSummary:
         """The one-line summary printed at the end of an ingest."""
         reasons = ""
         if self.skipped:
-            reasons = " (" + "; ".join(f"{name}: {why}" for name, why in self.skipped) + ")"
+            reasons = (
+                " ("
+                + "; ".join(f"{printable(name)}: {printable(why)}" for name, why in self.skipped)
+                + ")"
+            )
         return (
             f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, skipped {len(self.skipped)}{reasons}; "
@@ -80,18 +91,36 @@ class IngestSummary:
         )
 
 
+LINK = "a link"  # why a symbolic link, or a file that resolves elsewhere, is skipped
+
+
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
-    """Expand files and folders into (report files, scanned folders, skipped)."""
+    """Expand files and folders into (report files, scanned folders, skipped).
+
+    Symbolic links are never followed, and a file that resolves outside the folder being
+    scanned is skipped: a link in the reports folder must not put a file from elsewhere on
+    the machine (say /etc/passwd) into the library, where anyone who can ask may read it.
+    """
     files: list[Path] = []
     folders: list[Path] = []
     skipped: list[tuple[str, str]] = []
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            folders.append(path.resolve())
+        if path.is_symlink():
+            skipped.append((str(path), LINK))
+        elif path.is_dir():
+            root = path.resolve()
+            folders.append(root)
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not _hidden(child, path) and child.name not in IGNORED_NAMES:
-                    files.append(child)
+                if _hidden(child, path) or child.name in IGNORED_NAMES:
+                    continue
+                if child.is_symlink():
+                    skipped.append((_shown(child, path), LINK))
+                elif child.is_file():
+                    if not child.resolve().is_relative_to(root):
+                        skipped.append((_shown(child, path), f"{LINK}: it is outside {path}"))
+                    else:
+                        files.append(child)
         elif path.is_file():
             files.append(path)
         else:
@@ -105,13 +134,25 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tupl
     return report_files, folders, skipped
 
 
+def _shown(child: Path, root: Path) -> str:
+    """A skipped file's name as printed: its path within the scanned folder."""
+    return str(child.relative_to(root))
+
+
+def _real_path(path: str) -> str:
+    """`path` absolute, its folders resolved but not its final name (which may be a link)."""
+    given = Path(path)
+    return str(given.absolute().parent.resolve() / given.name)
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def file_hash(path: Path) -> str:
+    """The sha256 of the file at `path`; OSError for a symbolic link (never followed)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -138,12 +179,80 @@ def ingest_paths(
     could be read and the library would not change, no generation is written. Files are
     read in `workers` processes (0: one per core); an interrupted ingest resumes from the
     parse and embedding caches. While another ingest holds the index, wait (calling
-    `on_wait` first) or, without `wait`, raise IngestRunning.
+    `on_wait` first) or, without `wait`, raise IngestRunning. An index that cannot be
+    written (permissions, a read-only or full disk) is IndexUnwritable, naming the file
+    and what to do; the live generation is left as it was.
 
     A change that only adds and removes reports is written from the live generation
     (generation.py, `write_incremental`) unless `incremental` is False; it gives the same
     generation as writing the whole library again.
     """
+    try:
+        return _ingest(
+            paths,
+            index_dir,
+            embedder,
+            chunk_tokens,
+            rebuild,
+            progress,
+            councils,
+            workers,
+            ann_min_passages,
+            limits,
+            wait,
+            on_wait,
+            incremental,
+        )
+    except (OSError, sqlite3.OperationalError) as exc:
+        error = unwritable(index_dir, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def unwritable(index_dir: Path, exc: OSError | sqlite3.OperationalError) -> IndexUnwritable | None:
+    """The error to report when writing the index at `index_dir` failed with `exc`: what
+    was being written, why, and what to do (fix permissions, free space). None for an
+    SQLite error that is not about writing."""
+    where = Path(getattr(exc, "filename", None) or index_dir)
+    number = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    space = "free space on that disk, or set PEERCHAT_INDEX_DIR to a disk with room"
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+        return IndexUnwritable(where, "the disk is full", space)
+    if (
+        number in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or ("unable to open" in text)
+    ):
+        reason = "a read-only disk" if number == errno.EROFS else "no permission to write"
+        return IndexUnwritable(
+            where,
+            reason,
+            f"fix the permissions of {index_dir} (the user running peerchat must be able "
+            "to write to it), or set PEERCHAT_INDEX_DIR to a folder it can write",
+        )
+    if not isinstance(exc, OSError):
+        return None
+    reason = exc.strerror or str(exc)
+    return IndexUnwritable(where, reason, f"check {index_dir} and its disk, then ingest again")
+
+
+def _ingest(
+    paths: Iterable[Path],
+    index_dir: Path,
+    embedder: Embedder,
+    chunk_tokens: int,
+    rebuild: bool,
+    progress: Progress | None,
+    councils: CouncilDirectory | None,
+    workers: int,
+    ann_min_passages: int,
+    limits: ReadLimits | None,
+    wait: bool,
+    on_wait: Callable[[], None] | None,
+    incremental: bool,
+) -> IngestSummary:
     started = time.monotonic()
     councils = councils or CouncilDirectory.load()
     files, folders, skipped = find_files(paths)
@@ -181,6 +290,9 @@ def ingest_paths(
                     progress("checking", i - 1, len(files))
                 resolved = str(path.resolve())
                 seen_paths.add(resolved)
+                if path.is_symlink():
+                    skipped.append((str(path), LINK))
+                    continue
                 try:
                     digest = file_hash(path)
                 except OSError as exc:
@@ -251,8 +363,9 @@ def ingest_paths(
             for digest, old in previous.items():
                 if digest in kept:
                     continue
-                old_path = str(Path(old.report.path).resolve())
-                gone = not Path(old_path).exists()
+                old_path = _real_path(old.report.path)
+                # A report's file replaced by a link is gone: links are never followed.
+                gone = not Path(old_path).exists() or Path(old_path).is_symlink()
                 in_scan = old_path in seen_paths or any(old_path.startswith(f) for f in scanned)
                 if old_path in seen_paths and not gone:
                     continue  # the same file with new content: re-ingested, not removed

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from peerchat.index.store.mapped import MappedFiles
+
 VECTORS = "dense.npy"
 APPROXIMATE = "dense.ivf"
 TRAINED = "dense_ivf.json"  # how many passages the IVF centroids were learnt from
@@ -93,8 +95,11 @@ class DenseIndex:
         (folder / TRAINED).write_text(json.dumps({"passages": n}))
 
     @classmethod
-    def load(cls, folder: Path) -> DenseIndex:
-        vectors = np.load(folder / VECTORS, mmap_mode="r")
+    def load(cls, folder: Path, mapped: MappedFiles | None = None) -> DenseIndex:
+        """The vectors of `folder`, memory-mapped once their file is checked (`mapped`
+        holds it; IndexDamaged names a damaged one)."""
+        mapped = mapped or MappedFiles(folder.parent)
+        vectors = mapped.open(folder / VECTORS)
         approximate = None
         if (folder / APPROXIMATE).is_file():
             import faiss

@@ -29,6 +29,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -36,7 +37,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from peerchat.core.errors import IndexIncompatible, IndexMissing, IngestRunning, PeerchatError
+from peerchat.core.errors import (
+    IndexDamaged,
+    IndexIncompatible,
+    IndexMissing,
+    IngestRunning,
+    PeerchatError,
+)
 from peerchat.core.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
@@ -60,14 +67,31 @@ class Manifest:
     pages: int
 
 
+# What CURRENT may name: a generation folder beside it, nothing else.
+GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9-]{1,64}")
+
+
 def current_generation(index_dir: Path) -> Path:
-    """The live generation's folder; IndexMissing when there is none."""
+    """The live generation's folder; IndexMissing when there is none, IndexDamaged (naming
+    CURRENT) when CURRENT cannot be read or names no generation."""
     pointer = index_dir / CURRENT
-    if not pointer.is_file():
-        raise IndexMissing(index_dir)
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        raw = pointer.read_bytes()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise IndexMissing(index_dir) from exc
+    except IsADirectoryError as exc:
+        raise IndexDamaged(index_dir, pointer, "it is a folder, not a file") from exc
+    except OSError as exc:
+        raise IndexDamaged(index_dir, pointer, f"it cannot be read ({exc.strerror})") from exc
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = None
+    if name is None or not GENERATION_NAME.fullmatch(name):
+        shown = repr(raw[:40]) + ("…" if len(raw) > 40 else "")
+        raise IndexDamaged(index_dir, pointer, f"it should name a generation, it holds {shown}")
     folder = index_dir / name
-    if not name or not folder.is_dir():
+    if not folder.is_dir():
         raise IndexIncompatible(index_dir, f"CURRENT names a missing generation {name!r}")
     return folder
 
@@ -78,7 +102,9 @@ def read_manifest(generation: Path) -> Manifest:
     try:
         data = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexIncompatible(index_dir, "its manifest is missing or damaged") from exc
+        raise IndexDamaged(index_dir, generation / MANIFEST, "it is missing or damaged") from exc
+    if not isinstance(data, dict):
+        raise IndexDamaged(index_dir, generation / MANIFEST, "it is not a JSON object")
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexIncompatible(
@@ -87,7 +113,7 @@ def read_manifest(generation: Path) -> Manifest:
     try:
         return Manifest(**data)
     except TypeError as exc:
-        raise IndexIncompatible(index_dir, "its manifest is damaged") from exc
+        raise IndexDamaged(index_dir, generation / MANIFEST, "its fields are wrong") from exc
 
 
 def new_generation(index_dir: Path) -> Path:

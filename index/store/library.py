@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from peerchat.core.errors import IndexIncompatible
+from peerchat.core.errors import IndexDamaged
 from peerchat.core.records import Chunk, Recommendation, Report
 from peerchat.index.store.dense import DenseIndex
 from peerchat.index.store.generations import Manifest, current_generation, read_manifest
 from peerchat.index.store.lexical import LexicalIndex
+from peerchat.index.store.mapped import MappedFiles
 from peerchat.index.store.passages import Passages
 from peerchat.index.store.register import Register, read_register
 from peerchat.index.store.sentences import SentenceIndex
@@ -45,8 +46,10 @@ class Library:
     report_of_row: np.ndarray = field(init=False)  # passage row -> report position
     recommendations_by_chunk: dict[str, list[Recommendation]] = field(init=False)
     recommendation_rows: np.ndarray = field(init=False)  # register recommendation -> row
+    mapped: MappedFiles = field(init=False, repr=False)  # the memory-mapped files, watched
 
     def __post_init__(self) -> None:
+        self.mapped = MappedFiles(self.generation.parent)
         self.reports = {s.report.id: s.report for s in self.stored}
         # Asked several times a question; worked out once (the library is read-only).
         self._councils = tuple(sorted({c for s in self.stored for c in s.report.councils}))
@@ -73,32 +76,56 @@ class Library:
 
     @classmethod
     def open(cls, index_dir: Path) -> Library:
-        """Load the live generation; IndexMissing / IndexIncompatible say how to rebuild."""
+        """Load the live generation; IndexMissing / IndexIncompatible say how to rebuild,
+        and IndexDamaged names a file that cannot be read."""
         generation = current_generation(index_dir)
         manifest = read_manifest(generation)
+        store = generation / "store.sqlite"
+        if not store.is_file():
+            raise IndexDamaged(index_dir, store, "it is missing")
         try:
-            conn = sqlite3.connect(f"file:{generation / 'store.sqlite'}?mode=ro", uri=True)
+            conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
             try:
                 stored = read_reports(conn, with_text=False)
                 register = read_register(conn)
             finally:
                 conn.close()
-            chunks = Passages(generation / "store.sqlite")
-            dense = DenseIndex.load(generation)
-            lexical = (
-                LexicalIndex.load(generation / "lexical") if len(chunks) else LexicalIndex.build([])
-            )
-            sentences = SentenceIndex.load(generation, len(chunks))
-        except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
-            raise IndexIncompatible(index_dir, f"it is damaged ({exc})") from exc
-        if dense.size != len(chunks):
-            raise IndexIncompatible(index_dir, f"{dense.size} vectors for {len(chunks)} passages")
-        if len(sentences.vectors) != len(sentences.spans):
-            raise IndexIncompatible(
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            raise IndexDamaged(index_dir, store, str(exc)) from exc
+        mapped = MappedFiles(index_dir)
+        chunks = Passages(store)
+        dense = DenseIndex.load(generation, mapped)
+        lexical_dir = generation / "lexical"
+        if len(chunks):
+            for path in sorted(lexical_dir.glob("*.npy")):
+                mapped.watch(path)  # checked and watched; bm25s maps it itself
+            try:
+                lexical = LexicalIndex.load(lexical_dir)
+            except (RuntimeError, OSError, ValueError, KeyError) as exc:
+                raise IndexDamaged(index_dir, lexical_dir, str(exc)) from exc
+        else:
+            lexical = LexicalIndex.build([])
+        sentences = SentenceIndex.load(generation, len(chunks), mapped)
+        if dense.vectors.ndim != 2 or dense.size != len(chunks):
+            raise IndexDamaged(
                 index_dir,
+                generation / "dense.npy",
+                f"{dense.size} vectors for {len(chunks)} passages",
+            )
+        if len(sentences.vectors) != len(sentences.spans):
+            raise IndexDamaged(
+                index_dir,
+                generation / "sentences.npy",
                 f"{len(sentences.vectors)} sentence vectors for {len(sentences.spans)} sentences",
             )
-        return cls(generation, manifest, stored, chunks, dense, lexical, sentences, register)
+        library = cls(generation, manifest, stored, chunks, dense, lexical, sentences, register)
+        library.mapped = mapped
+        return library
+
+    def check(self) -> None:
+        """IndexDamaged when a file this library memory-maps was cut short or grew after it
+        was opened (reading it would kill the process): call before reading it."""
+        self.mapped.check()
 
     def with_texts(self, stored: Sequence[StoredReport]) -> list[StoredReport]:
         """`stored` with the text of each of this library's reports (those read without

@@ -7,6 +7,7 @@ sequence indexed by row (the row of the dense and lexical indexes).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from peerchat.core.errors import IndexDamaged
 from peerchat.core.records import Chunk
 from peerchat.index.store.sqlite import CHUNK_COLUMNS, chunk_from_row
 
@@ -23,16 +25,26 @@ CACHE_SIZE = 4096
 
 
 class Passages:
-    """Read-only, thread-safe, with a small cache of recently read passages."""
+    """Read-only, thread-safe, with a small cache of recently read passages. A damaged
+    store is IndexDamaged naming it, whenever the damage is met."""
 
     def __init__(self, store: Path) -> None:
-        self._conn = sqlite3.connect(
-            f"file:{store}?mode=ro&immutable=1", uri=True, check_same_thread=False
-        )
+        self.store = store
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
-        with self._lock:
-            self._len = int(self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        with self._reading():
+            self._conn = sqlite3.connect(
+                f"file:{store}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            with self._lock:
+                self._len = int(self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamaged(self.store.parent.parent, self.store, str(exc)) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -45,7 +57,7 @@ class Passages:
         row = int(row)
         if row < 0:
             row += self._len
-        with self._lock:
+        with self._reading(), self._lock:
             chunk = self._cache.get(row)
             if chunk is not None:
                 self._cache.move_to_end(row)
@@ -70,7 +82,7 @@ class Passages:
         """(row, *columns) of every passage in row order, read a page at a time."""
         last = -1
         while True:
-            with self._lock:
+            with self._reading(), self._lock:
                 found = self._conn.execute(
                     f"SELECT row, {columns} FROM chunks WHERE row > ? ORDER BY row LIMIT ?",
                     (last, page),
@@ -82,13 +94,13 @@ class Passages:
 
     def report_ids(self) -> list[str]:
         """The report id of every passage, in row order."""
-        with self._lock:
+        with self._reading(), self._lock:
             return [r[0] for r in self._conn.execute("SELECT report_id FROM chunks ORDER BY row")]
 
     def rows_of_ids(self, ids: list[str]) -> dict[str, int]:
         """Passage id -> row, for the ids that exist."""
         out: dict[str, int] = {}
-        with self._lock:
+        with self._reading(), self._lock:
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))

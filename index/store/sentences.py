@@ -28,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from peerchat.core.errors import IndexDamaged
 from peerchat.core.records import Chunk, Recommendation, Report
 from peerchat.index.store.lexical import overlap_terms
+from peerchat.index.store.mapped import MappedFiles
 
 SPANS = "sentence_spans.npy"
 VECTORS = "sentences.npy"
@@ -54,6 +56,9 @@ PERSON_LINE = re.compile(
     r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
 )
 FIGURE = re.compile(r"\d|£|%")
+# A year or a financial year ("2017/18", "2016-2021") dates a sentence; it is not a figure
+# an officer asking "how much" or "how many" wants.
+YEAR = re.compile(r"\b(19|20)\d\d(\s*[/–-]\s*(19|20)?\d\d)?\b")
 # The text of a date, a cause and a sum of money (for the flags above).
 MONEY_TEXT = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", re.IGNORECASE)
 
@@ -113,7 +118,7 @@ def sentence_features(
             # ... and the lead-in of a list of people ("The peers ... were:").
             if i > 0 and spans[i - 1, 0] == row and previous_text.endswith(":"):
                 flags[i - 1] |= PERSON
-        if FIGURE.search(text):
+        if FIGURE.search(YEAR.sub(" ", text)):
             bits |= NUMBER
         if DATE_TEXT.search(text):
             bits |= DATE
@@ -259,18 +264,27 @@ class SentenceIndex:
     first: np.ndarray  # (passages + 1,): the sentences of passage r are first[r]:first[r+1]
 
     @classmethod
-    def load(cls, folder: Path, passages: int) -> SentenceIndex:
-        spans = np.load(folder / SPANS, mmap_mode="r")
-        vocab_data = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
+    def load(cls, folder: Path, passages: int, mapped: MappedFiles | None = None) -> SentenceIndex:
+        """The sentences of `folder`, memory-mapped once each file is checked (`mapped`
+        holds them; IndexDamaged names a damaged one)."""
+        mapped = mapped or MappedFiles(folder.parent)
+        spans = mapped.open(folder / SPANS)
+        try:
+            vocab_data = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
+            vocab_terms, vocab_weights = vocab_data["terms"], vocab_data["weights"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexDamaged(folder.parent, folder / VOCAB, f"it cannot be read ({exc})") from exc
+        if spans.ndim != 2 or spans.shape[1:] != (3,):
+            raise IndexDamaged(folder.parent, folder / SPANS, f"its shape is {spans.shape}")
         first = np.searchsorted(np.asarray(spans[:, 0]), np.arange(passages + 1), side="left")
         return cls(
             spans=spans,
-            vectors=np.load(folder / VECTORS, mmap_mode="r"),
-            flags=np.load(folder / FLAGS, mmap_mode="r"),
-            term_ids=np.load(folder / TERMS, mmap_mode="r"),
-            terms_at=np.load(folder / TERMS_AT, mmap_mode="r"),
-            vocab={t: i for i, t in enumerate(vocab_data["terms"])},
-            weights=np.asarray(vocab_data["weights"], dtype=np.float32),
+            vectors=mapped.open(folder / VECTORS),
+            flags=mapped.open(folder / FLAGS),
+            term_ids=mapped.open(folder / TERMS),
+            terms_at=mapped.open(folder / TERMS_AT),
+            vocab={t: i for i, t in enumerate(vocab_terms)},
+            weights=np.asarray(vocab_weights, dtype=np.float32),
             first=first.astype(np.int64),
         )
 

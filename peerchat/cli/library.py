@@ -30,6 +30,7 @@ def ingest(
     (or, with --no-wait, exits 1). Readers keep answering from the live index meanwhile.
     """
     from peerchat.core.logs import ingest_finished
+    from peerchat.core.text import printable
     from peerchat.index.build import ingest_paths
     from peerchat.index.embedding import make_embedder
     from peerchat.progress import StderrProgress
@@ -51,9 +52,9 @@ def ingest(
         )
     ingest_finished(summary)
     for name, reason in summary.skipped:
-        click.echo(f"skipped {name}: {reason}", err=True)
+        click.echo(f"skipped {printable(name)}: {printable(reason)}", err=True)
     for warning in summary.warnings:
-        click.echo(f"note: {warning}", err=True)
+        click.echo(f"note: {printable(warning)}", err=True)
     click.echo(summary.line())
     if not summary.ok:
         click.echo("peerchat: nothing usable was ingested", err=True)
@@ -66,6 +67,7 @@ def ingest(
 @friendly
 def reports(index_dir: Path | None, as_json: bool) -> None:
     """The reports in the library: council, type, date, pages, passages."""
+    from peerchat.core.text import printable
     from peerchat.render import library_rows
 
     library = open_library(index_dir)
@@ -77,7 +79,7 @@ def reports(index_dir: Path | None, as_json: bool) -> None:
         click.echo("The library is empty: add reports with `peerchat ingest PATH`.")
         return
     header = ("council", "type", "date", "pages", "passages", "file")
-    table = [header] + [tuple(str(r[h]) for h in header) for r in rows]
+    table = [header] + [tuple(printable(str(r[h])) for h in header) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from peerchat.core.errors import PeerchatError, UnknownCouncil
+from peerchat.core.errors import InvalidFilter, PeerchatError, UnknownCouncil
 from peerchat.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -134,6 +134,9 @@ def make_filters(
         return assistant.make_filters(council, report_type, since or "")
     except UnknownCouncil as exc:
         raise click.BadParameter(str(exc), param_hint="--council") from exc
+    except InvalidFilter as exc:
+        hint = "--type" if exc.field == "report_type" else f"--{exc.field}"
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
 
 
 def open_library(index_dir: Path | None) -> Library:

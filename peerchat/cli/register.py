@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from peerchat.cli.options import friendly, index_option, open_library, resolve_councils
+from peerchat.core.text import printable
 
 CSV_COLUMNS = (
     "council", "report", "date", "number", "key", "section", "page", "themes", "text",
@@ -56,7 +57,9 @@ def recommendations(
         return
     current = None
     for rec, row in zip(recs, rows, strict=True):
-        heading = f"{rec.council} — {rec.report_type}, {rec.date or 'undated'} ({rec.source})"
+        heading = printable(
+            f"{rec.council} — {rec.report_type}, {rec.date or 'undated'} ({rec.source})"
+        )
         if heading != current:
             if current is not None:
                 click.echo()
@@ -95,7 +98,7 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
             click.echo(f"  Supports: {s.recommendation}")
         for link in s.links:
             click.echo(f"  Link: {link}")
-        click.echo(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})")
+        click.echo(printable(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})"))
         click.echo()
     click.echo(f"{len(found)} signposts.")
 

@@ -40,6 +40,26 @@ class IndexIncompatible(PeerchatError):
         )
 
 
+class IndexDamaged(IndexIncompatible):
+    """One file of an index generation cannot be read as it should (truncated, empty, not
+    what its name says): `file` names it."""
+
+    def __init__(self, index_dir: Path | str, file: Path | str, reason: str) -> None:
+        self.file = Path(file)
+        super().__init__(index_dir, f"its file {self.file} is damaged: {reason}")
+
+
+class IndexUnwritable(PeerchatError):
+    """The index cannot be written: a folder without write permission, a read-only or a
+    full disk. `fix` says what to do."""
+
+    def __init__(self, path: Path | str, reason: str, fix: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"cannot write {self.path} ({reason}): {fix}")
+
+
 class IngestRunning(PeerchatError):
     """Another process holds the index's build lock (and the caller chose not to wait)."""
 
@@ -61,6 +81,16 @@ class UnknownCouncil(PeerchatError):
         super().__init__(
             f"{name!r}: {reason}" if reason else f"{name!r} is not a council peerchat knows"
         )
+
+
+class InvalidFilter(PeerchatError):
+    """A filter value that means nothing: a report type peerchat does not know, a `since`
+    that is not a year or a date. `field` names it as the caller gave it ("report_type",
+    "since"). The CLI makes it a usage error (exit 2); the server a 400."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class LLMError(PeerchatError):

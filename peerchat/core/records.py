@@ -77,8 +77,9 @@ class Report:
 
     @property
     def council(self) -> str:
-        """The councils as one display string ("A and B" for a joint report)."""
-        return join_names(self.councils)
+        """The councils as one display string ("A and B" for a joint report;
+        "council not recognised (FILE)" when none was found in it)."""
+        return council_label(self.councils, self.source)
 
     def page_at(self, offset: int) -> int:
         """The 1-based page on which the character at `offset` was printed."""
@@ -118,7 +119,7 @@ class Chunk:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
     @property
     def pages(self) -> str:
@@ -183,6 +184,13 @@ class Answer:
     understood: Understood | None = None  # how the question was read (None: not read)
 
 
+def council_label(councils: tuple[str, ...] | list[str], source: str) -> str:
+    """The councils of a report (or of something read from it) as one display string:
+    "A", "A and B", or "council not recognised (FILE)" when no council name was found in
+    the file, so an answer never shows an empty name."""
+    return join_names(councils) or f"council not recognised ({source})"
+
+
 def join_names(names: tuple[str, ...] | list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     names = list(names)
@@ -222,7 +230,7 @@ class Recommendation:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ class Signpost:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)
 
 
 @dataclass(frozen=True)
@@ -282,4 +290,4 @@ class ActionRow:
 
     @property
     def council(self) -> str:
-        return join_names(self.councils)
+        return council_label(self.councils, self.source)

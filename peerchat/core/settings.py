@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -19,6 +20,10 @@ _POSITIVE = (
     "max_upload_mb",
     "max_question_chars",
     "serve_max_body",
+    "serve_threads",
+    "serve_queue",
+    "serve_timeout",
+    "serve_max_connections",
 )
 
 
@@ -30,9 +35,15 @@ class Settings:
     chunk_tokens: int = 300
     search_k: int = 8
     quiet: bool = False
+    # The language model is the administrator's: its endpoint and model, and the key that
+    # is sent to that endpoint only (repr=False: never in logs or cache keys). Visitors of
+    # the app choose among the allowed endpoints and models (comma-separated lists; the
+    # configured ones are always allowed) and may bring their own key for one of them.
     llm_base_url: str = ""
     llm_model: str = ""
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_allowed_endpoints: str = ""
+    llm_allowed_models: str = ""
     llm_timeout: float = 60.0
     llm_context_tokens: int = 3000
     # What one report file may cost to read (ReadLimits, core/limits.py; ingest/ enforces
@@ -59,6 +70,14 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8765
     serve_max_body: int = 65536  # bytes; a larger POST /ask body is refused (413)
+    # Requests answered at once, and complete requests that may wait for one of them; any
+    # more get 503. A connection has serve_timeout seconds to send its request (and for
+    # each read of its body); at most serve_max_connections wait for theirs, the oldest
+    # of them dropped to make room.
+    serve_threads: int = 8
+    serve_queue: int = 64
+    serve_timeout: float = 10.0
+    serve_max_connections: int = 512
     # Tests only: SIGKILL the process at a logged ingest step, e.g. "file_read:3" (the 3rd
     # file read) or "generation_started+5" (5 ms after it). Unset in real use.
     test_kill_at: str = ""
@@ -74,6 +93,12 @@ class Settings:
             if not value > 0:
                 raise PeerchatError(
                     f"{name} must be above zero (PEERCHAT_{name.upper()}), not {value}"
+                )
+        for url in self.llm_endpoints:
+            if not re.match(r"https?://[^/\s]+", url):
+                raise PeerchatError(
+                    f"the language-model endpoint {url!r} is not an http(s) URL "
+                    "(PEERCHAT_LLM_BASE_URL, PEERCHAT_LLM_ALLOWED_ENDPOINTS)"
                 )
 
     @classmethod
@@ -91,7 +116,16 @@ class Settings:
                 raise PeerchatError(
                     f"PEERCHAT_{f.name.upper()}={raw!r} is not a valid {f.type}"
                 ) from exc
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if (
+            "llm_base_url" in given
+            and "llm_api_key" not in given
+            and _endpoint(str(given["llm_base_url"]))
+            != _endpoint(str(values.get("llm_base_url", "")))
+        ):
+            # The configured key belongs to the configured endpoint: never sent elsewhere.
+            values.pop("llm_api_key", None)
+        values.update(given)
         for key in ("index_dir", "reports_dir"):
             if key in values:
                 values[key] = Path(str(values[key]))
@@ -103,6 +137,39 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def llm_endpoints(self) -> tuple[str, ...]:
+        """The endpoints a visitor may choose: the configured one first, then the allowed."""
+        urls = [self.llm_base_url, *self.llm_allowed_endpoints.split(",")]
+        return tuple(dict.fromkeys(_endpoint(u) for u in urls if u.strip()))
+
+    @property
+    def llm_models(self) -> tuple[str, ...]:
+        """The models a visitor may choose: the configured one first, then the allowed."""
+        names = [self.llm_model, *self.llm_allowed_models.split(",")]
+        return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+    def llm_choice(self, endpoint: str, model: str, visitor_key: str = "") -> Settings:
+        """These settings answering with `model` at `endpoint`, as a visitor chose them ("" :
+        no model, extractive answers). Both must be allowed (PeerchatError otherwise). The
+        configured key is sent only to the configured endpoint; a visitor's own key is used
+        with whichever allowed endpoint they chose."""
+        if not endpoint.strip():
+            return self.with_(llm_base_url="", llm_model="", llm_api_key="")
+        url = _endpoint(endpoint)
+        if url not in self.llm_endpoints:
+            raise PeerchatError(
+                "that language-model endpoint is not one this server allows: choose one "
+                "of the list (the administrator sets PEERCHAT_LLM_ALLOWED_ENDPOINTS)"
+            )
+        if model.strip() not in self.llm_models:
+            raise PeerchatError(
+                "that model is not one this server allows: choose one of the list "
+                "(the administrator sets PEERCHAT_LLM_ALLOWED_MODELS)"
+            )
+        own = self.llm_api_key if self.llm_base_url and url == _endpoint(self.llm_base_url) else ""
+        return self.with_(llm_base_url=url, llm_model=model.strip(), llm_api_key=visitor_key or own)
 
     @property
     def read_limits(self) -> ReadLimits:
@@ -128,6 +195,11 @@ class Settings:
         """Where reports removed in the app are kept, beside the reports folder (a folder
         inside it would be ingested again)."""
         return self.reports_dir.resolve().parent / "removed-reports"
+
+
+def _endpoint(url: str) -> str:
+    """An endpoint URL as compared and used: no surrounding space, no trailing slash."""
+    return url.strip().rstrip("/")
 
 
 def _convert(type_name: object, raw: str) -> object:

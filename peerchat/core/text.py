@@ -8,6 +8,16 @@ from collections.abc import Callable
 from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
+# Text in a report that addresses an AI model rather than a reader ("Ignore previous
+# instructions and ..."): withheld from a language model's prompt and from extractive
+# answers alike.
+ADDRESSED_TO_AI = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(instructions?|prompts?|rules|"
+    r"directions)\b|\bsystem prompt\b|\byour (instructions|prompt|rules)\b|"
+    r"\b(you are now|act as|pretend to be)\b[^.\n]{0,40}\b(ai|assistant|model|chatbot|bot)\b|"
+    r"\b(reveal|print|repeat|show)\b[^.\n]{0,30}\b(prompt|instructions)\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,3 +53,27 @@ def content_words(text: str) -> set[str]:
 def spaced_words(text: str) -> set[str]:
     """Lower-case pieces between spaces, punctuation and all."""
     return set(text.lower().split())
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` (a file name, say) safe to print on one terminal line: line breaks, escape
+    codes and other control or invisible formatting characters are written as escapes
+    (`\\n`, `\\x1b`, `\\u202e`), so a name cannot start a line of its own, move the
+    cursor or colour what follows. Other characters, accents included, are kept."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)

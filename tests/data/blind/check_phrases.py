@@ -26,7 +26,7 @@ def norm(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
-TEXTS = {k: norm((HERE / "text" / v).read_text()) for k, v in TOKENS.items()}
+TEXTS = {k: norm((HERE.parent / "text" / v).read_text()) for k, v in TOKENS.items()}
 
 
 def problems(row):
