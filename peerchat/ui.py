@@ -31,6 +31,7 @@ from peerchat.admin import (
     admin_mode,
 )
 from peerchat.core import logs
+from peerchat.core.dates import display_date
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
 from peerchat.core.logs import event
 from peerchat.core.records import REPORT_TYPES, Answer, Citation, join_names
@@ -649,7 +650,7 @@ def passage_excerpt(text: str, quotes: Sequence[str], context: int = 1) -> str:
 def citation_label(c: Citation) -> str:
     """The one-line label of a source: `[n] Council · type, date · p. N`."""
     return escape_markdown(
-        f"[{c.n}] {c.council} · {c.report_type}, {c.date or 'undated'} · p. {c.page}"
+        f"[{c.n}] {c.council} · {c.report_type}, {display_date(c.date)} · p. {c.page}"
     )
 
 
@@ -850,7 +851,7 @@ def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: st
     with source:
         text_side, page_side = st.columns([2, 3], gap="medium") if pdf else (st.container(), None)
         with text_side:
-            details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
+            details = [c.title, c.report_type, display_date(c.date), c.section or "no section"]
             st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
             excerpt = passage_excerpt(c.text, c.quotes)
             whole = excerpt == c.text or st.toggle("Whole passage", key=f"whole-{key}")

@@ -257,27 +257,138 @@ def test_the_answered_page_has_no_serious_accessibility_violations(
     assert kit.axe_violations(chrome) == []
 
 
-@pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_recommendations_page(
-    app_server: kit.AppServer, chrome, tmp_path: Path, viewport: str
-) -> None:
+def _clear_right_edge(chart) -> bool:
+    """Nothing is drawn in the chart's last three columns of pixels: a legend or a label
+    cut off by the chart's edge would be (Vega draws on a canvas, so this looks)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(chart.screenshot_as_png)).convert("L")
+    width, height = image.size
+    return all(
+        image.getpixel((x, y)) >= 240 for x in range(width - 3, width) for y in range(height)
+    )
+
+
+def _charts_drawn(driver) -> bool:
+    """Every chart on the page body has drawn its marks (Vega draws a canvas or an svg)."""
     from selenium.webdriver.common.by import By
 
-    kit.set_viewport(chrome, viewport)
-    kit.open_page(chrome, app_server.url + "/Recommendations", "Recommendations")
-    kit.wait_for(
-        chrome,
-        lambda d: (
-            d.find_elements(By.CSS_SELECTOR, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
-            and d.execute_script(
-                "return !!document.querySelector(\"[data-testid='stVegaLiteChart'] canvas, "
-                "[data-testid='stVegaLiteChart'] svg\")"
-            )
-        ),
-        what="the chart drawn",
+    charts = driver.find_elements(By.CSS_SELECTOR, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
+    return bool(charts) and all(c.find_elements(By.CSS_SELECTOR, "canvas, svg") for c in charts)
+
+
+def test_recommendations_page(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    """At 1400 px: the table (a selected row opens in full), a visible "Download CSV"
+    button, and the theme chart with its legend inside the page."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    kit.set_viewport(chrome, "desktop", height=1650)
+    kit.open_page(chrome, app_server.url + "/Recommendations", "Recommendations by theme")
+    kit.wait_for(chrome, _charts_drawn, what="the chart drawn")
+    main = _by_css(chrome, kit.MAIN)
+    button = main.find_element(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
+    assert button.is_displayed() and "Download CSV" in button.text
+    table = main.find_element(By.CSS_SELECTOR, ".st-key-wide-only [data-testid='stDataFrame']")
+    assert table.is_displayed(), "a wide screen gets the table"
+    assert not main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only").is_displayed()
+    # Selecting a row (its checkbox: the grid's first column, first row under the header)
+    # opens the recommendation in full.
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center'});", table)
+    ActionChains(chrome).move_to_element_with_offset(
+        table, -table.rect["width"] / 2 + 18, -table.rect["height"] / 2 + 54
+    ).click().perform()
+    full = (
+        "Ensure the approach to developing the Corporate Plan maximises engagement internally "
+        "and with partners and communities."
     )
-    body = kit.main_text(chrome)
-    assert "Lambeth London Borough Council" in body or "Central Bedfordshire" in body, body[:500]
-    suffix = "" if viewport == "desktop" else "-phone"
-    path = kit.screenshot(chrome, _shot(tmp_path, f"screenshot-recommendations{suffix}.png"))
+    kit.wait_for(
+        chrome, lambda d: full in kit.main_text(d) and kit.idle(d), what="the selected row in full"
+    )
+    # The chart, legend included, fits the page: nothing runs off the right edge.
+    chart = _by_css(chrome, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
+    right = chart.rect["x"] + chart.rect["width"]
+    assert right <= chrome.execute_script("return document.documentElement.clientWidth")
+    widest = chrome.execute_script(
+        "return Math.max(...[...arguments[0].querySelectorAll('canvas, svg')]"
+        ".map(e => e.getBoundingClientRect().right));",
+        chart,
+    )
+    assert widest <= right + 1, "the chart's drawing stays inside its box"
+    assert _clear_right_edge(chart), "nothing in the chart runs into its right edge"
+    chrome.execute_script("window.scrollTo(0, 0);")
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations.png"))
     assert path.stat().st_size > 10_000
+
+
+def test_briefing_page(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    kit.set_viewport(chrome, "desktop", height=1650)
+    kit.open_page(chrome, app_server.url + "/Council_briefing", "Portfolio Holder for Finance")
+    main = _by_css(chrome, kit.MAIN)
+    labels = [
+        b.text
+        for b in main.find_elements(By.CSS_SELECTOR, "[data-testid='stDownloadButton'] button")
+    ]
+    assert any("Download Word" in t for t in labels) and any("Markdown" in t for t in labels)
+    text = kit.main_text(chrome)
+    assert "Recommendations and actions (20)" in text and "shared with 5–7" in text
+    path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-briefing.png"))
+    assert path.stat().st_size > 10_000
+
+
+def test_register_pages_on_a_phone(app_server: kit.AppServer, chrome, tmp_path: Path) -> None:
+    """At 412 x 915 the Recommendations page shows each recommendation's text in stacked
+    cards (not the wide table), twenty at a time, with the chart under them fitting the
+    screen; the briefing's council picker is on the page (a phone folds the sidebar away)."""
+    from selenium.webdriver.common.by import By
+
+    kit.set_viewport(chrome, "phone")
+    try:
+        kit.open_page(chrome, app_server.url + "/Recommendations", "Recommendations by theme")
+        kit.wait_for(chrome, _charts_drawn, what="the chart drawn")
+        main = _by_css(chrome, kit.MAIN)
+        cards = main.find_element(By.CSS_SELECTOR, ".st-key-narrow-only")
+        assert cards.is_displayed(), "a phone gets the cards"
+        assert not main.find_element(By.CSS_SELECTOR, ".st-key-wide-only").is_displayed()
+        for words in ("Ensure the approach to developing the Corporate Plan maximises",
+                      "Develop a capital strategy, underpinned by a clear understanding"):  # fmt: skip
+            assert words in cards.text, words
+        later = "Set out a clear narrative for the Council's role in the borough"  # card 78
+        assert later not in cards.text, "twenty cards at a time"
+        assert cards.rect["width"] <= 412
+        path = kit.screenshot(chrome, _shot(tmp_path, "screenshot-recommendations-phone.png"))
+        assert path.stat().st_size > 10_000
+        # "Show 20 more" brings the next twenty; the chart under the cards fits the screen.
+        for shown in (40, 60, 80):
+            more = _button(chrome, "Show 20 more")
+            assert more is not None and more.is_displayed()
+            kit.click(chrome, more)
+            kit.wait_for(
+                chrome,
+                lambda d, n=shown: f"{n} of 110 shown" in kit.main_text(d) and kit.idle(d),
+                what=f"{shown} cards",
+            )
+        kit.wait_for(chrome, lambda d: later in kit.main_text(d), what="card 78")
+        kit.wait_for(chrome, _charts_drawn, what="the chart drawn again")
+        chart = _by_css(chrome, f"{kit.MAIN} [data-testid='stVegaLiteChart']")
+        widest = chrome.execute_script(
+            "return Math.max(...[...arguments[0].querySelectorAll('canvas, svg')]"
+            ".map(e => e.getBoundingClientRect().right));",
+            chart,
+        )
+        assert widest <= 412, "the chart fits a phone's screen"
+        assert _clear_right_edge(chart), "the legend and labels are not cut off at the edge"
+
+        kit.open_page(chrome, app_server.url + "/Council_briefing", "Recommendations and actions")
+        picker = _by_css(chrome, f"{kit.MAIN} [data-testid='stSelectbox']")
+        assert picker.is_displayed() and picker.rect["width"] <= 412
+        shown = picker.get_attribute("innerText") + " ".join(
+            i.get_attribute("value") or "" for i in picker.find_elements(By.CSS_SELECTOR, "input")
+        )
+        assert "Bedford Borough Council" in shown
+    finally:
+        kit.set_viewport(chrome, "desktop")

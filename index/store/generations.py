@@ -48,7 +48,9 @@ from peerchat.core.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = (
+    4  # 4: register columns for shared actions, borrowed dates, repeats, signpost matches
+)
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"
