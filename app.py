@@ -1,7 +1,8 @@
 """Peer Challenge Assistant: the Streamlit front end. UI only: it calls the same
 `Assistant.answer_stream` as the CLI calls `answer`; the helpers live in peerchat/ui.py.
 
-Run with `make run` (or `streamlit run app.py`). The chat is the default page; every
+Run with `make run` (`streamlit run app.py` through peerchat/ui_server.py, which imports
+the app's modules before the first request). The chat is the default page; every
 script in app_pages/ is a further page. The folder is not called `pages/`: Streamlit runs a
 `pages/` folder's scripts by itself (without this file, so without the page menu and the
 wide layout) for a first visit to one of them after a restart.
@@ -28,77 +29,85 @@ EXAMPLES = (
 
 
 def chat_page() -> None:
-    """Ask questions about the reports; every answer lists its numbered sources."""
+    """Ask questions about the reports; every answer lists its numbered sources.
+
+    The page needs only the library: it is drawn, and questions can be typed, while the
+    embedding model loads in the background (a status says so); a question asked meanwhile
+    waits for the model and is then answered."""
     st.title("Peer Challenge Assistant")
     settings = ui.settings()
-    assistant = ui.require_index(settings)
-    library = assistant.library
+    library = ui.require_library(settings)
     st.caption(
         f"Answers from {len(library.stored)} LGA Corporate Peer Challenge reports "
         f"on {len(library.councils)} councils. Every answer cites the passages it rests on."
     )
+    ui.model_status(settings)  # starts loading the model, if this is the first request
     filters = ui.filter_sidebar(library)
-    assistant = ui.with_model_settings(assistant, ui.model_settings_panel(settings))
+    chosen = ui.model_settings_panel(settings)
     conversation = st.sidebar.container()
     exchanges: list[ui.Exchange] = st.session_state.setdefault("exchanges", [])
 
     typed = st.chat_input(
         "Ask about the peer challenge reports…", max_chars=settings.max_question_chars
     )
-    # An example, or an earlier question asked again (narrowed, or without a guessed name).
-    pending: ui.Ask = st.session_state.pop(ui.PENDING, None) or ui.Ask(typed or "")
-    question = pending.question
-    asked_under = pending.filters if pending.filters is not None else filters
-    history = exchanges if pending.history is None else exchanges[: pending.history]
+    waiting = ui.questions_waiting(typed, filters)
 
-    if not exchanges and not question:
-        _welcome()
-    for i, exchange in enumerate(exchanges):
-        _show_exchange(exchange, assistant, settings, i)
-
-    if question and question.strip():
-        with st.chat_message("user"):
-            st.markdown(ui.escape_markdown(question))
-        with st.chat_message("assistant"):
-            answer = _answer(assistant, question, ui.history_of(history), asked_under)
-        if answer is not None:
-            exchanges.append(ui.Exchange(answer, asked_under))
-            # Drawn again from the history, so each source keeps its place (and an opened
-            # source stays open) on later reruns.
-            st.rerun()
-
+    # Drawn before a question waits for the model: what the last run drew and this one has
+    # not yet is shown faded until the run ends. The welcome keeps one place, a placeholder
+    # when not shown, so that it goes at once when a question is asked.
     with conversation:
         _conversation_controls(exchanges)
+    welcome = st.empty()
+    if not exchanges and not waiting:
+        with welcome.container():
+            _welcome()
+    for i, exchange in enumerate(exchanges):
+        _show_exchange(exchange, library, settings, i)
+
+    if waiting:
+        # The oldest question first; it leaves the queue once answered (or refused with a
+        # message), so a question asked while the model loads is not lost.
+        asked = waiting[0]
+        history = exchanges if asked.history is None else exchanges[: asked.history]
+        with st.chat_message("user"):
+            st.markdown(ui.escape_markdown(asked.question))
+        with st.chat_message("assistant"):
+            answer = _answer(settings, chosen, asked, ui.history_of(history))
+        waiting.pop(0)
+        if answer is not None:
+            exchanges.append(ui.Exchange(answer, asked.filters))
+            # Drawn again from the history, so each source keeps its place (and an opened
+            # source stays open) on later reruns; the next question waiting is answered then.
+            st.rerun()
 
 
-def _answer(assistant, question: str, history, filters) -> Answer | None:
-    """Ask the assistant, streaming the answer's text as it is written (a language model
-    writes it sentence by sentence; the extractive answerer in one piece)."""
+def _answer(settings, chosen, asked: ui.Ask, history) -> Answer | None:
+    """Ask the assistant (once the model has loaded), streaming the answer's text as it is
+    written (a language model writes it sentence by sentence; the extractive answerer in
+    one piece)."""
     final: list[Answer] = []
+    with ui.user_errors("answering the question"):
+        assistant = ui.with_model_settings(ui.load_assistant(settings, ui.QUESTION_WAITING), chosen)
 
-    def pieces():
-        for piece in assistant.answer_stream(question, history, filters):
-            if isinstance(piece, Answer):
-                final.append(piece)
-            else:
-                yield ui.escape_markdown(piece) + " "
+        def pieces():
+            for piece in assistant.answer_stream(asked.question, history, asked.filters):
+                if isinstance(piece, Answer):
+                    final.append(piece)
+                else:
+                    yield ui.escape_markdown(piece) + " "
 
-    placeholder = st.empty()
-    with (
-        ui.user_errors("answering the question"),
-        st.spinner("Searching the reports…"),
-        placeholder.container(),
-    ):
-        st.write_stream(pieces())
-    placeholder.empty()
+        placeholder = st.empty()
+        with st.spinner("Searching the reports…"), placeholder.container():
+            st.write_stream(pieces())
+        placeholder.empty()
     return final[0] if final else None
 
 
-def _show_exchange(exchange: ui.Exchange, assistant, settings, position: int) -> None:
+def _show_exchange(exchange: ui.Exchange, library, settings, position: int) -> None:
     with st.chat_message("user"):
         st.markdown(ui.escape_markdown(exchange.answer.question))
     with st.chat_message("assistant"):
-        ui.show_answer(exchange, assistant, settings, f"a{position}", position)
+        ui.show_answer(exchange, library, settings, f"a{position}", position)
 
 
 def _welcome() -> None:
@@ -122,6 +131,7 @@ def _welcome() -> None:
 
 def _new_conversation() -> None:
     st.session_state["exchanges"] = []
+    ui.forget_questions_waiting()
 
 
 def _conversation_controls(exchanges: list[ui.Exchange]) -> None:

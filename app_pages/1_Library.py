@@ -10,10 +10,10 @@ from peerchat.render import library_rows
 
 st.title("Library")
 settings = ui.settings()
-assistant = ui.open_assistant(settings)
+library = ui.open_library(settings)
 
-if assistant is not None:
-    rows = library_rows(assistant.library)
+if library is not None:
+    rows = library_rows(library)
     if rows:
         pages = sum(row["pages"] for row in rows)
         passages = sum(row["passages"] for row in rows)
@@ -87,7 +87,7 @@ if submitted:
                 admin,
                 [(f.name, f.getvalue()) for f in uploads],
                 settings,
-                ui.embedder_of(settings),
+                ui.load_embedder(settings),
                 progress=ui.StreamlitProgress(bar),
             )
             st.session_state["add_result"] = added
@@ -114,7 +114,7 @@ if removed is not None:
     for key in ("remove_file", "remove_sure"):
         st.session_state.pop(key, None)
 
-files = manage.removable_files(assistant.library, settings) if assistant is not None else []
+files = manage.removable_files(library, settings) if library is not None else []
 if not files:
     st.caption("There is no report in the reports folder to remove.")
 else:
@@ -139,7 +139,7 @@ else:
                     admin,
                     chosen,
                     settings,
-                    ui.embedder_of(settings),
+                    ui.load_embedder(settings),
                     progress=ui.StreamlitProgress(bar),
                 )
                 st.rerun()
@@ -149,5 +149,5 @@ st.caption(
     "For reports copied into the folder by hand, or after changing the catalogue: "
     "new and changed files are read, files gone from the folder are removed."
 )
-if assistant is not None:
+if library is not None:
     ui.build_index_button(settings, "Re-read the reports folder")

@@ -9,7 +9,7 @@ from peerchat.index.register import select_signposts
 
 st.title("Signposted practice")
 settings = ui.settings()
-library = ui.require_index(settings).library
+library = ui.require_library(settings)
 register = library.register
 if not register.signposts:
     st.info("The library's reports signpost no practice examples.")

@@ -3,6 +3,8 @@
     python -m benchmarks.measure ingest REPORTS_DIR INDEX_DIR
     python -m benchmarks.measure query INDEX_DIR CORPUS_DIR
     python -m benchmarks.measure ann INDEX_DIR
+    python -m benchmarks.measure incremental INDEX_DIR REPORTS_DIR FILE
+    python -m benchmarks.measure ivf-growth INDEX_DIR
 
 Each prints one JSON object. `ingest` times a full ingest with the real model; `query`
 times loading the index, searches and answers (single-council and cross-report), and
@@ -24,7 +26,7 @@ import numpy as np
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant
 from peerchat.index.build import ingest_paths
-from peerchat.index.embedding import embedder_for
+from peerchat.index.embedding import HashEmbedder, embedder_for
 
 TOPICS = (
     ("narrow priorities", "focus on a narrower set of priorities"),
@@ -42,14 +44,23 @@ WARM_UP = 3
 REPEATS = 40
 
 
+def _embedder():
+    """MiniLM (run by the backend of PEERCHAT_EMBED_BACKEND), or with
+    PEERCHAT_BENCH_EMBEDDER=hash the deterministic hash embedder: for timing the index
+    writes alone, when embedding would take hours on a busy machine."""
+    if os.environ.get("PEERCHAT_BENCH_EMBEDDER") == "hash":
+        return HashEmbedder()
+    return embedder_for(Settings.from_env())
+
+
 def measure_ingest(reports: Path, index_dir: Path) -> dict:
     """A full ingest of `reports` into `index_dir` with the real model, by the backend of
-    PEERCHAT_EMBED_BACKEND. CPU seconds count the parse worker processes too; the load
+    PEERCHAT_EMBED_BACKEND (or the hash embedder: `_embedder`). CPU seconds count the parse worker processes too; the load
     average beside them says how much the machine's other work may have slowed the wall
     clock."""
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    embedder = embedder_for(Settings.from_env())
+    embedder = _embedder()
     loaded = time.monotonic()
     cpu_before = _cpu_s()
     stages: dict[str, float] = {}
@@ -93,7 +104,7 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
 
 def measure_query(index_dir: Path, corpus: Path) -> dict:
     started = time.monotonic()
-    embedder = embedder_for(Settings.from_env())
+    embedder = _embedder()
     model_loaded = time.monotonic()
     assistant = Assistant.load(Settings(index_dir=index_dir), embedder)
     loaded = time.monotonic()
@@ -172,6 +183,46 @@ def measure_ann(index_dir: Path) -> dict:
                 "recall@10": round(float(np.mean(recalls)), 3),
                 "build_s": round(built, 1),
             }
+    return out
+
+
+def measure_ivf_growth(index_dir: Path) -> dict:
+    """How far an IVF index can grow without training its centroids again (what sets
+    RETRAIN_GROWTH in index/store/dense.py): centroids learnt from the first 1/g of the
+    passages, every passage added, recall@10 (nprobe 32, as searched) against exact search
+    for 200 queries, beside an index trained on all of them."""
+    import faiss
+
+    from peerchat.index.store.dense import NPROBE
+
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    vectors = np.ascontiguousarray(np.load(generation / "dense.npy"), dtype=np.float32)
+    rng = np.random.default_rng(5)
+    queries = vectors[rng.choice(len(vectors), 200, replace=False)]
+    queries = queries + rng.normal(0, 0.04, queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = [vectors @ q for q in queries]
+    dim, n = vectors.shape[1], len(vectors)
+    out: dict = {"passages": n}
+    for growth in (1.0, 1.5, 2.0, 3.0, 4.0):
+        first = int(n / growth)
+        lists = max(1, int(4 * np.sqrt(first)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors[:first])
+        index.add(vectors)
+        index.nprobe = NPROBE
+        times, recalls = [], []
+        for q, want in zip(queries, truth):
+            t = time.perf_counter()
+            _, rows = index.search(q.reshape(1, -1), 10)
+            times.append((time.perf_counter() - t) * 1000)
+            recalls.append(knn_recall(rows[0], want))
+        out[f"grown {growth}x"] = {
+            "trained_on": first,
+            "lists": lists,
+            "recall@10": round(float(np.mean(recalls)), 3),
+            **_summary(times),
+        }
     return out
 
 
@@ -258,6 +309,52 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def measure_incremental(index_dir: Path, reports: Path, extra: Path) -> dict:
+    """Add one report (`extra`, copied into the library's folder `reports`) and remove it
+    again, as `peerchat ingest FILE` and the app's Remove (which re-indexes the folder) do:
+    seconds from the ingest call to the new generation answering a search, the model
+    loaded beforehand (not counted); whether each generation was written incrementally."""
+    import logging
+    import shutil
+
+    from peerchat.index.search import search
+    from peerchat.index.store import Library
+
+    embedder = _embedder()
+    embedder.embed(["warm up"])
+    written: list[str] = []
+
+    class Events(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            written.append(record.getMessage())
+
+    logging.getLogger("peerchat.ingest").addHandler(Events())
+    logging.getLogger("peerchat.ingest").setLevel(logging.INFO)
+    path = reports / extra.name
+    shutil.copy(extra, path)
+    out: dict = {"load_before": os.getloadavg()[0]}
+    for step, paths in (("add", [path]), ("remove", [reports])):
+        if step == "remove":
+            path.unlink()
+        written.clear()
+        started = time.monotonic()
+        summary = ingest_paths(paths, index_dir, embedder)
+        library = Library.open(index_dir)
+        hits = search(library, embedder, "narrow the council's priorities", k=5)
+        seconds = time.monotonic() - started
+        library.chunks.close()
+        out[step] = {
+            "seconds": round(seconds, 2),
+            "incremental": any("generation_incremental" in m for m in written),
+            "changed": len(summary.ingested) + len(summary.removed),
+            "reports": summary.reports,
+            "answered": bool(hits),
+            "load_after": os.getloadavg()[0],
+        }
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
 def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -265,6 +362,13 @@ def _peak_rss_mb() -> float:
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "ingest":
         print(json.dumps(measure_ingest(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    if len(sys.argv) == 5 and sys.argv[1] == "incremental":
+        paths = [Path(a) for a in sys.argv[2:]]
+        print(json.dumps(measure_incremental(*paths)))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "ivf-growth":
+        print(json.dumps(measure_ivf_growth(Path(sys.argv[2]))))
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "ann":
         print(json.dumps(measure_ann(Path(sys.argv[2]))))

@@ -87,7 +87,7 @@ def main() -> int:
 
     corpus = work / "corpus"
     if sizes:
-        generate(corpus, max(sizes))
+        generate(corpus, max(sizes) + 1)  # one more: the report added to each library
     results.setdefault("sizes", {})
     previous_index: Path | None = None
     for size in sizes:
@@ -104,9 +104,12 @@ def main() -> int:
         ingest["reused_cache"] = reused
         log(f"{size} reports: queries")
         query = measure("query", index_dir, corpus)
+        log(f"{size} reports: add one report, then remove it")
+        incremental = measure_incremental(index_dir, folder, report_file(corpus, size))
         results["sizes"][str(size)] = {
             "ingest": ingest,
             "query": query,
+            "incremental": incremental,
             "measured": time.strftime("%Y-%m-%d %H:%M UTC"),
             "commit": commit,
         }
@@ -200,6 +203,28 @@ def subset(corpus: Path, size: int, folder: Path) -> Path:
         name = json.loads(line)["file"]
         os.link(corpus / name, folder / name)
     return folder
+
+
+def report_file(corpus: Path, number: int) -> Path:
+    """The generated report number `number` (0-based)."""
+    line = (corpus / "reports.jsonl").read_text().splitlines()[number]
+    return corpus / json.loads(line)["file"]
+
+
+def measure_incremental(index_dir: Path, folder: Path, extra: Path) -> dict:
+    out = run(
+        [
+            PYTHON,
+            "-m",
+            "benchmarks.measure",
+            "incremental",
+            str(index_dir),
+            str(folder),
+            str(extra),
+        ],
+        os.environ,
+    )
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def measure_ann(index_dir: Path) -> dict:
@@ -336,6 +361,22 @@ def render(r: dict) -> str:
     row("**planted-passage recall@10**", lambda s: s["query"]["planted_recall@10"])
     row("planted passages checked", lambda s: s["query"]["planted"])
     row("query process peak RSS MB", lambda s: s["query"]["peak_rss_mb"])
+    row(
+        "**add one report s** (ingest FILE to answering, model loaded)",
+        lambda s: s["incremental"]["add"]["seconds"],
+    )
+    row(
+        "**remove one report s** (re-index the folder)",
+        lambda s: s["incremental"]["remove"]["seconds"],
+    )
+    row(
+        "… written incrementally (add, remove)",
+        lambda s: (
+            f"{s['incremental']['add']['incremental']}, {s['incremental']['remove']['incremental']}"
+        ),
+    )
+    row("add and remove process peak RSS MB", lambda s: s["incremental"]["peak_rss_mb"])
+    row("load average (1 min) before add", lambda s: s["incremental"]["load_before"])
     ann = r.get("ann")
     if ann:
         lines += [

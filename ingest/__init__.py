@@ -10,4 +10,4 @@ May import: `peerchat.core` only; it knows nothing of `peerchat.index` or the ed
 
 # Bump when reading, cleaning, sections or chunking change: an index built by another
 # version re-reads every file (embeddings still come from the cache).
-PARSER_VERSION = "4"  # 4: action-plan rows cite as their recommendation
+PARSER_VERSION = "5"  # 5: dates at the precision printed; register fields mended and whole

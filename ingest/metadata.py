@@ -34,7 +34,8 @@ _COVER_BLOCKS = 12
 
 
 def find_date(text: str) -> str:
-    """The first date in `text` as ISO "YYYY-MM-DD" (day 1 when only month and year), or ""."""
+    """The first date in `text` as ISO at the precision printed: "YYYY-MM-DD", or "YYYY-MM"
+    when only month and year are given ("January 2024"); "" when none."""
     best: tuple[int, int, str] | None = None
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -51,9 +52,10 @@ def _iso(m: re.Match) -> str:
     groups = m.groupdict()
     year = int(groups["year"])
     month = _MONTHS[groups["month"][:3].lower()] if groups.get("month") else int(groups["mnum"])
-    day = int(groups.get("day") or 1)
+    if not groups.get("day"):
+        return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else ""
     try:
-        return Date(year, month, day).isoformat()
+        return Date(year, month, int(groups["day"])).isoformat()
     except ValueError:
         return ""
 

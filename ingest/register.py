@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from peerchat.core.records import ActionRow, Chunk, Recommendation, Report, Section, Signpost
-from peerchat.ingest.sections import top_key
+from peerchat.core.text import content_words
+from peerchat.ingest.words import Vocabulary, mend_words
 
 _BULLET = "•●▪◦‣∙·–*\\-"
 _ITEM = re.compile(
@@ -51,20 +53,25 @@ _DATES = re.compile(
 )
 
 
-def extract_recommendations(report: Report, chunks: Sequence[Chunk]) -> list[Recommendation]:
-    """The report's key and further recommendations, in reading order.
+def extract_recommendations(
+    report: Report, chunks: Sequence[Chunk], vocabulary: Vocabulary | None = None
+) -> list[Recommendation]:
+    """The report's key and further recommendations, in reading order, each once.
 
-    For an action plan, its LGA recommendation column (one per row, numbered by the row's
-    ref, counted as key: an action plan answers the report's key recommendations).
+    A recommendation the report repeats (a key one again in a section's list, or in an
+    annex summary: the same text, or near it) stays one Recommendation at its first place,
+    and records where else it appears (`also_sections`, `also_pages`). For an action plan,
+    its LGA recommendation column (one per row, numbered by the row's ref; not key: a plan
+    marks none as key). Words the PDF broke are mended against `vocabulary` (the report's
+    own words when None).
     """
+    vocabulary = vocabulary or Vocabulary.of([report.text])
     if report.report_type == "action plan" or (
         report.rows and not _has_recommendation_sections(report)
     ):
-        return _action_plan_recommendations(report, chunks)
+        return _action_plan_recommendations(report, chunks, vocabulary)
     found: list[Recommendation] = []
-    seen: set[str] = set()
     annex_sections: list[Section] = []
-    further = 0
     for section in report.sections:
         if _in_annex(section):
             annex_sections.append(section)
@@ -73,17 +80,19 @@ def extract_recommendations(report: Report, chunks: Sequence[Chunk]) -> list[Rec
             continue
         key = section.kind == "key recommendations"
         for n, (number, start, end, text) in enumerate(_list_items(report.text, section), 1):
-            if not key:
-                further += 1
+            text = mend_words(text, vocabulary)
+            if _note_repeat(found, text, section.path, report.page_at(start)):
+                continue
+            further = sum(1 for r in found if not r.key) + 1
             label = (number or str(n)) if key else str(further)
             found.append(_recommendation(report, chunks, section, label, key, text, start, end))
-            seen.add(_norm(text))
     # An annex summary: count what it adds (numbered as the annex numbers them).
     for section in annex_sections:
         for number, start, end, text, key in _annex_items(report.text, section):
-            if _norm(text) in seen or _near_duplicate(_norm(text), seen):
+            text = mend_words(text, vocabulary)
+            annex = section.path.split(" > ")[0]  # its sub-lists are not all what they say
+            if _note_repeat(found, text, annex, report.page_at(start)):
                 continue
-            seen.add(_norm(text))
             label = number or str(sum(1 for r in found if r.key == key) + 1)
             found.append(
                 _recommendation(report, chunks, section, label, key, text, start, end, "annex")
@@ -91,10 +100,40 @@ def extract_recommendations(report: Report, chunks: Sequence[Chunk]) -> list[Rec
     return found
 
 
-def extract_signposts(
-    report: Report, chunks: Sequence[Chunk], recommendations: Sequence[Recommendation] = ()
-) -> list[Signpost]:
-    """The "Signpost – X" examples: name, what it shows, where it sits, links and contacts."""
+def _note_repeat(found: list[Recommendation], text: str, section: str, page: int) -> bool:
+    """When `text` repeats one of `found`, note where it appears again on that one (in
+    place) and say so."""
+    for i, rec in enumerate(found):
+        if repeats(rec.text, text):
+            if (section, page) != (rec.section, rec.page):
+                found[i] = replace(
+                    rec,
+                    also_sections=(*rec.also_sections, section),
+                    also_pages=(*rec.also_pages, page),
+                )
+            return True
+    return False
+
+
+def repeats(a: str, b: str) -> bool:
+    """Whether two recommendation texts are the same recommendation: the shorter's words
+    (three letters or more) are nearly all in the longer (90%), which has few others (at
+    least 60% shared): "Be seen to speak up for the borough..." and "Speak up for the
+    borough...", or an annex copy with a hyphen moved; not two recommendations on one
+    subject."""
+    wa, wb = content_words(a), content_words(b)
+    if not wa or not wb:
+        return False
+    shared = len(wa & wb)
+    return shared / min(len(wa), len(wb)) >= 0.9 and shared / max(len(wa), len(wb)) >= 0.6
+
+
+def extract_signposts(report: Report, chunks: Sequence[Chunk]) -> list[Signpost]:
+    """The "Signpost – X" examples: name, what it shows, where it sits, links and contacts.
+
+    Not linked to any recommendation here: index/register/extract.py links one when their
+    content matches (never by position alone).
+    """
     out: list[Signpost] = []
     spans: list[tuple[int, int, str, str]] = []  # start, end, name, section path
     for section in report.sections:
@@ -114,14 +153,6 @@ def extract_signposts(
     for i, (start, end, name, parent) in enumerate(spans, 1):
         body_start = report.text.index("\n", start) if "\n" in report.text[start:end] else end
         body = report.text[body_start:end]
-        links = _links(body)
-        text = _clean(_strip_links(body))
-        before = [
-            r
-            for r in recommendations
-            if r.start < start and r.origin != "annex" and _same_top(r.section, parent)
-        ]
-        rec = before[-1] if before else None
         out.append(
             Signpost(
                 id=f"{report.id[:12]}:sign:{i}",
@@ -130,11 +161,11 @@ def extract_signposts(
                 date=report.date,
                 source=report.source,
                 name=_clean(name),
-                text=text,
+                text=_clean(_strip_links(body)),
                 section=parent,
-                recommendation_id=rec.id if rec else "",
-                recommendation=rec.text if rec else "",
-                links=links,
+                recommendation_id="",
+                recommendation="",
+                links=_links(body),
                 page=report.page_at(start),
                 start=start,
                 end=end,
@@ -144,47 +175,180 @@ def extract_signposts(
     return out
 
 
-def extract_action_rows(report: Report, chunks: Sequence[Chunk]) -> list[ActionRow]:
-    """The action-plan rows: recommendation, action, sponsor, lead, dates, status.
+def extract_action_rows(
+    report: Report, chunks: Sequence[Chunk], vocabulary: Vocabulary | None = None
+) -> list[ActionRow]:
+    """The action-plan rows, each complete: recommendation, whole action, sponsor, lead,
+    dates (its own and those it refers to), status.
 
-    A row whose action cell continues the row above (the table's merged cell, split over
-    rows: the text above ends mid-sentence, or this one is empty) records that row's ref in
-    `shared_with`.
+    A merged action cell split over rows is found two ways: the action says whom it answers
+    ("To support Recommendations 5, 6 and 7", "For these four recommendations"), or the
+    next row's cell continues it (starts in lower case, or the text above ends
+    mid-sentence, or is blank below a cell that did). Words the PDF broke are mended
+    against `vocabulary` (the report's own words when None).
     """
+    vocabulary = vocabulary or Vocabulary.of([report.text])
+
+    def cell(row, *words: str) -> str:
+        return _clean(mend_words(" ".join(row.cell(w) for w in words), vocabulary))
+
+    rows = list(report.rows)
+    actions = [cell(row, "action") for row in rows]
+    groups = _action_groups([row.ref for row in rows], actions)
     out: list[ActionRow] = []
-    head: ActionRow | None = None
-    for row in report.rows:
-        action = _clean(row.cell("action"))
-        dates = find_dates(" ".join([row.cell("date"), row.cell("timescale"), action]))
-        shared = ""
-        if head is not None and out:
-            previous = out[-1].action
-            if not action or action[:1].islower() or (previous and not _finished(previous)):
-                shared = head.ref
-        item = ActionRow(
-            id=f"{report.id[:12]}:action:{row.ref}",
-            report_id=report.id,
-            councils=report.councils,
-            date=report.date,
-            source=report.source,
-            ref=row.ref,
-            recommendation=_clean(row.cell("recommendation")),
-            action=action,
-            sponsor=_clean(row.cell("sponsor")),
-            lead=_clean(row.cell("lead")),
-            dates=dates,
-            status=_clean(row.cell("status") or row.cell("progress") or row.cell("rag")),
-            first_page=row.first_page,
-            last_page=row.last_page,
-            start=row.start,
-            end=row.end,
-            chunk_id=_row_chunk(chunks, row.start),
-            shared_with=shared,
-        )
-        if not shared:
-            head = item
-        out.append(item)
-    return out
+    for group in groups:
+        whole = _join_fragments([actions[i] for i in group])
+        head = rows[group[0]]
+        shared = tuple(rows[i].ref for i in group) if len(group) > 1 else ()
+        for i in group:
+            row = rows[i]
+            sponsor, lead = cell(row, "sponsor"), cell(row, "lead")
+            owners_from = ""
+            if shared and i != group[0] and not (sponsor and lead):
+                sponsor = sponsor or cell(head, "sponsor")
+                lead = lead or cell(head, "lead")
+                owners_from = head.ref
+            timing = " ".join(cell(rows[k], "date", "timescale") for k in group)
+            out.append(
+                ActionRow(
+                    id=f"{report.id[:12]}:action:{row.ref}",
+                    report_id=report.id,
+                    councils=report.councils,
+                    date=report.date,
+                    source=report.source,
+                    ref=row.ref,
+                    recommendation=cell(row, "recommendation"),
+                    action=whole,
+                    sponsor=sponsor,
+                    lead=lead,
+                    dates=find_dates(f"{timing} {whole}"),
+                    status=cell(row, "status") or cell(row, "progress") or cell(row, "rag"),
+                    first_page=row.first_page,
+                    last_page=row.last_page,
+                    start=row.start,
+                    end=row.end,
+                    chunk_id=_row_chunk(chunks, row.start),
+                    shared_refs=shared,
+                    owners_from=owners_from,
+                )
+            )
+    return _borrow_dates(out)
+
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_REF_NUMBER = re.compile(r"\d{1,3}")
+# "To support Recommendations 5, 6 and 7", "covers recommendations 13 to 16"
+_NAMED_GROUP = re.compile(
+    r"\b(?:to support|supports?|for|covers?|covering|answers?|address(?:es)?)\s+"
+    r"recommendations\s+(\d{1,3}(?:\s*(?:,|and|&|to|-|–)\s*\d{1,3})+)",
+    re.I,
+)
+# "For these four recommendations", "these 3 recommendations"
+_COUNTED_GROUP = re.compile(
+    rf"\b(?:these|the|all)\s+({'|'.join(_COUNTS)}|\d)\s+recommendations\b", re.I
+)
+# "the same timeframe as Recommendation 1", "... in relation to Recommendations 1, 2,4 and
+# 19, in the same timeframe"
+_SAME_TIME = re.compile(r"\bsame\s+(?:timeframe|timescales?|timetable|timing)\b", re.I)
+_NAMED_REFS = re.compile(r"\brecommendations?\s+(\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})*)", re.I)
+
+
+def _action_groups(refs: list[str], actions: list[str]) -> list[list[int]]:
+    """Row indexes grouped by the action cell they share, in table order."""
+    groups: list[list[int]] = []
+    declared = 0  # rows still to come in a group the action named or counted
+    for i, action in enumerate(actions):
+        if groups and declared > 0:
+            groups[-1].append(i)
+            declared -= 1
+            continue
+        if groups and i > 0 and _continues(actions[groups[-1][-1]], action, len(groups[-1])):
+            groups[-1].append(i)
+            continue
+        groups.append([i])
+        declared = _declared_size(refs, i, action) - 1
+    return groups
+
+
+def _declared_size(refs: list[str], i: int, action: str) -> int:
+    """How many rows from row i on the action says it answers (1 when it says nothing)."""
+    m = _NAMED_GROUP.search(action)
+    if m:
+        named = _expand_refs(m.group(1))
+        following = refs[i : i + len(named)]
+        if named and named[0] == refs[i] and following == named:
+            return len(named)
+    m = _COUNTED_GROUP.search(action)
+    if m:
+        word = m.group(1).lower()
+        count = _COUNTS.get(word) or int(word)
+        if 1 < count <= len(refs) - i:
+            return count
+    return 1
+
+
+def _expand_refs(text: str) -> list[str]:
+    """ "5, 6 and 7" -> 5, 6, 7; "13 to 16" -> 13, 14, 15, 16."""
+    m = re.fullmatch(r"\s*(\d{1,3})\s*(?:to|-|–)\s*(\d{1,3})\s*", text)
+    if m and int(m.group(1)) < int(m.group(2)) <= int(m.group(1)) + 20:
+        return [str(n) for n in range(int(m.group(1)), int(m.group(2)) + 1)]
+    return _REF_NUMBER.findall(text)
+
+
+def _continues(above: str, cell: str, group_size: int) -> bool:
+    """Whether `cell` carries on the merged action cell whose last piece is `above`."""
+    if cell and cell[:1].islower():
+        return True
+    if above and not _finished(above):
+        return True
+    return not cell and group_size > 1  # blank below a cell that ran over rows
+
+
+def _join_fragments(parts: list[str]) -> str:
+    """A merged cell's pieces as one text (a word hyphenated over the break is joined)."""
+    text = ""
+    for part in (p for p in parts if p):
+        if re.search(r"[A-Za-z]-$", text) and part[:1].islower():
+            text = text[:-1] + part
+        else:
+            text = f"{text} {part}".strip()
+    return text
+
+
+def _borrow_dates(rows: list[ActionRow]) -> list[ActionRow]:
+    """Rows whose action has "the same timeframe" as others take those rows' dates (after
+    their own), following chains (20 refers to 2, which refers to 1)."""
+    by_ref = {r.ref: r for r in rows}
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        for sentence in re.split(r"(?<=[.;])\s+", row.action):
+            if _SAME_TIME.search(sentence):
+                refs = [
+                    ref
+                    for m in _NAMED_REFS.finditer(sentence)
+                    for ref in _expand_refs(m.group(1))
+                    if ref in by_ref and ref != row.ref
+                ]
+                wanted.setdefault(row.ref, []).extend(refs)
+    if not wanted:
+        return rows
+    dates = {r.ref: list(r.dates) for r in rows}
+    for _ in range(len(rows)):  # a chain is at most as long as the table
+        changed = False
+        for ref, sources in wanted.items():
+            for source in sources:
+                for d in dates[source]:
+                    if d not in dates[ref]:
+                        dates[ref].append(d)
+                        changed = True
+        if not changed:
+            break
+    return [
+        replace(r, dates=tuple(dates[r.ref]), dates_from=tuple(dict.fromkeys(wanted[r.ref])))
+        if r.ref in wanted
+        else r
+        for r in rows
+    ]
 
 
 def find_dates(text: str) -> tuple[str, ...]:
@@ -357,7 +521,7 @@ def _make_recommendation(
     origin: str,
 ) -> Recommendation:
     return Recommendation(
-        id=f"{report.id[:12]}:rec:{'k' if key else 'f'}{number}",
+        id=f"{report.id[:12]}:rec:{'a' if origin == 'action plan' else 'k' if key else 'f'}{number}",
         report_id=report.id,
         councils=report.councils,
         report_type=report.report_type,
@@ -375,11 +539,14 @@ def _make_recommendation(
     )
 
 
-def _action_plan_recommendations(report: Report, chunks: Sequence[Chunk]) -> list[Recommendation]:
-    """The LGA recommendations an action plan's rows answer, one per row."""
+def _action_plan_recommendations(
+    report: Report, chunks: Sequence[Chunk], vocabulary: Vocabulary
+) -> list[Recommendation]:
+    """The LGA recommendations an action plan's rows answer, one per row ("Recommendation
+    8"), not key."""
     out = []
     for row in report.rows:
-        text = _clean(row.cell("recommendation"))
+        text = _clean(mend_words(row.cell("recommendation"), vocabulary))
         if not text:
             continue
         section = _section_at(report.sections, row.start)
@@ -387,7 +554,7 @@ def _action_plan_recommendations(report: Report, chunks: Sequence[Chunk]) -> lis
             _make_recommendation(
                 report,
                 row.ref,
-                True,
+                False,
                 text,
                 _action_plan_section(section),
                 row.first_page,
@@ -444,16 +611,6 @@ def _section_at(sections: Sequence[Section], offset: int) -> Section | None:
     return None
 
 
-def _same_top(section_path: str, parent_path: str) -> bool:
-    a = section_path.split(" > ")[0]
-    b = parent_path.split(" > ")[0]
-    return bool(a) and top_key(_fake_section(a)) == top_key(_fake_section(b))
-
-
-def _fake_section(path: str) -> Section:
-    return Section("", path, "", path, 0, 0, 1, 1)
-
-
 def _row_chunk(chunks: Sequence[Chunk], start: int) -> str:
     for c in chunks:
         if c.kind == "table row" and c.start == start:
@@ -482,17 +639,3 @@ def _finished(text: str) -> bool:
 def _clean(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"\s+([,;.])", r"\1", text)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def _near_duplicate(key: str, seen: set[str]) -> bool:
-    """The same recommendation worded again (an annex copy with a hyphen or typo moved)."""
-    words = set(key.split())
-    for other in seen:
-        other_words = set(other.split())
-        if words and len(words & other_words) / max(len(words), len(other_words)) >= 0.9:
-            return True
-    return False

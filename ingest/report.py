@@ -219,11 +219,7 @@ def _body_size(pages: list[RawPage]) -> float:
 
 
 def _iso_or_blank(text: str) -> str:
-    """A catalogue date as ISO: "2017" -> "2017-01-01", "2017-03" -> "2017-03-01";
+    """A catalogue date as ISO at the precision given ("2017", "2017-03", "2017-03-14");
     "" when it is not a date."""
     text = text.strip()
-    if re.fullmatch(r"\d{4}", text):
-        return f"{text}-01-01"
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        return f"{text}-01"
-    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""
+    return text if re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text) else ""

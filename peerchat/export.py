@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from peerchat.core.dates import display_date
 from peerchat.core.records import Answer, Citation
 from peerchat.index.search import Filters
 
@@ -46,7 +47,7 @@ def conversation_markdown(
 
 def _source(c: Citation) -> str:
     head = (
-        f"{c.n}. **{c.council}**, *{c.title}* ({c.report_type}, {c.date or 'undated'}), "
+        f"{c.n}. **{c.council}**, *{c.title}* ({c.report_type}, {display_date(c.date)}), "
         f"{c.section or 'no section'}, p. {c.page} ({c.source})"
     )
     quoted = c.quotes or (_first_words(c.text),)

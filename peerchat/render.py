@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peerchat.core.dates import display_date
 from peerchat.core.records import (
     Answer,
     Citation,
@@ -62,7 +63,7 @@ def understood_dict(u: Understood) -> dict[str, Any]:
 def format_citation(c: Citation, with_text: bool = False) -> str:
     """`[n] Council — Title (type, date), section, p. N` and optionally the passage."""
     head = printable(
-        f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {c.date or 'undated'}), "
+        f"[{c.n}] {c.council} — {c.title} ({c.report_type}, {display_date(c.date)}), "
         f"{c.section or 'no section'}, p. {c.page} — {c.source}"
     )
     if not with_text:
@@ -112,6 +113,7 @@ def recommendation_dict(rec: Recommendation, library: Library | None = None) -> 
         "report_type": rec.report_type,
         "date": rec.date,
         "number": rec.number,
+        "label": rec.label,
         "key": rec.key,
         "section": rec.section,
         "page": rec.page,
@@ -119,6 +121,10 @@ def recommendation_dict(rec: Recommendation, library: Library | None = None) -> 
         "text": rec.text,
         "source": rec.source,
         "origin": rec.origin,
+        "also": "; ".join(
+            f"{section}, p. {page}"
+            for section, page in zip(rec.also_sections, rec.also_pages, strict=True)
+        ),
         "chunk_id": rec.chunk_id,
         "id": rec.id,
     }
@@ -133,6 +139,8 @@ def signpost_dict(s: Signpost) -> dict[str, Any]:
         "text": s.text,
         "section": s.section,
         "recommendation": s.recommendation,
+        "recommendation_id": s.recommendation_id,
+        "match": s.match,
         "links": list(s.links),
         "page": s.page,
         "source": s.source,

@@ -1,4 +1,5 @@
-"""Streamlit helpers shared by the app's pages: settings, the cached assistant, the states
+"""Streamlit helpers shared by the app's pages: settings, the library, the embedding model
+(loaded in the background, with a status) and the cached assistant, the states
 a user meets (no index, empty library, errors), the administrator's sign-in, answers with
 their sources, and filters. Changing the library itself is peerchat/manage.py.
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,13 +35,14 @@ from peerchat.admin import (
     admin_mode,
 )
 from peerchat.core import logs
+from peerchat.core.dates import display_date
 from peerchat.core.errors import IndexIncompatible, IndexMissing, NotAuthorised, PeerchatError
-from peerchat.core.logs import event
+from peerchat.core.logs import event, seconds_since
 from peerchat.core.records import REPORT_TYPES, Answer, Citation, join_names
 from peerchat.core.settings import Settings
 from peerchat.index.answer import Assistant, generation_key
 from peerchat.index.build import IngestSummary
-from peerchat.index.embedding import Embedder, make_embedder
+from peerchat.index.embedding import Embedder, embedder_for
 from peerchat.index.search import Filters, Turn
 from peerchat.index.store import Library
 from peerchat.progress import LABELS, UNITS
@@ -91,62 +96,219 @@ def _configure_logs(level: str, file: str, questions: bool, _settings: Settings)
     logs.configure(_settings)
 
 
-@st.cache_resource(show_spinner="Loading the language model…")
-def load_embedder(
-    kind: str, model_path: str = "", backend: str = "torch", cache_dir: str = ""
-) -> Embedder:
-    """The embedding model, loaded once per server (an ONNX backend is exported into
-    `cache_dir` on its first use)."""
-    return make_embedder(kind, model_path, backend, Path(cache_dir) if cache_dir else None)
+# The embedding model takes seconds to load (torch, then the weights): it loads in a thread
+# of its own while the page is drawn, the library browsed and questions typed; a question
+# asked meanwhile waits for it, with a status saying so.
+MODEL_LOADING = (
+    "**Getting the search ready:** the model that matches questions to passages is loading "
+    "(this takes a few seconds after the app starts). You can ask now: your question will "
+    "be answered as soon as it has loaded."
+)
+MODEL_READY = "The search is ready: questions are answered now."
+MODEL_WAITING = (
+    "**Waiting for the search model:** it is still loading (this takes a few seconds after "
+    "the app starts); this carries on as soon as it has loaded."
+)
+QUESTION_WAITING = (
+    "**Your question will be answered as soon as the search model has loaded.** It is still "
+    "loading: this takes a few seconds after the app starts."
+)
+_MODEL_WAS_LOADING = "model_was_loading"  # session state: this session saw MODEL_LOADING
+_IN_PAGE_RUN = "model_status_in_page_run"  # session state: the status is drawn by the page
+STATUS_REFRESH = 1.0  # seconds between the browser's checks on the model while it loads
 
 
-def embedder_of(settings: Settings) -> Embedder:
-    """The embedding model `settings` choose, loaded once per server."""
-    return load_embedder(
-        settings.embedder, settings.model_path, settings.embed_backend, str(settings.model_cache)
+class ModelLoad:
+    """The embedding model, loaded in a background thread once `start` is called.
+    Thread-safe: `start` starts one thread however often it is called, and the outcome is
+    a Future, which any number of sessions may wait on."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started = 0.0  # time.monotonic() when the thread started; 0 before
+        self._future: Future[Embedder] = Future()
+        self._lock = threading.Lock()
+
+    def start(self) -> ModelLoad:
+        """Start loading, unless it has started."""
+        with self._lock:
+            if not self.started:
+                self.started = time.monotonic()
+                threading.Thread(target=self._load, name="peerchat-model-load", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            # An ONNX backend's first load exports the model (a minute): the log says so.
+            embedder = embedder_for(self.settings, log.info)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, who reports it
+            log.error("the embedding model could not be loaded: %s", exc)
+            self._future.set_exception(exc)
+            return
+        event(log, "model_loaded", embedder=embedder.name, seconds=seconds_since(self.started))
+        self._future.set_result(embedder)
+
+    @property
+    def ready(self) -> bool:
+        """Whether loading has finished (loaded, or failed)."""
+        return self._future.done()
+
+    def wait(self) -> Embedder:
+        """The embedder, loading it if no one has started to; raises what stopped it loading
+        (a PeerchatError names the model folder and the reason)."""
+        return self.start()._future.result()
+
+
+@st.cache_resource(show_spinner=False)
+def _model_loading(model_key: str, _settings: Settings) -> ModelLoad:
+    return ModelLoad(_settings)
+
+
+def model_loading(settings: Settings) -> ModelLoad:
+    """The embedding model of these settings (embedder, model path, backend, model cache),
+    shared by every session: loaded once, in the background, from the first request that
+    needs it (or, on the chat page, as soon as the browser has drawn the page)."""
+    key = repr(
+        (settings.embedder, settings.model_path, settings.embed_backend, str(settings.model_cache))
     )
+    return _model_loading(key, settings)
+
+
+def load_embedder(settings: Settings, waiting_text: str = MODEL_WAITING) -> Embedder:
+    """The embedding model `settings` choose, once loaded; while it loads, a status on the
+    page (`waiting_text`, announced to a screen reader) says what is being waited for."""
+    loading = model_loading(settings)
+    if not loading.ready:
+        waiting = st.empty()
+        waiting.info(waiting_text, icon=":material/hourglass_top:")
+        try:
+            return loading.wait()
+        finally:
+            waiting.empty()
+    return loading.wait()
+
+
+def model_status(settings: Settings) -> None:
+    """On the chat page, while the model loads: a status (role="status", so a screen reader
+    announces it) that goes once the model has loaded, and a note that it is ready for a
+    session that saw it loading. A model that failed to load is named with its reason.
+
+    The first request after a start draws the page before the model starts loading: the
+    status starts it on its first refresh, which the browser asks for a second after it
+    has drawn the status. Loading imports torch, which holds the interpreter for a second
+    or more at a time; started with the page, it held up the chat box by up to 2 s
+    (measured under load), as the browser was still fetching the box's code. A question
+    asked before then starts the model itself."""
+    # Always one container here, whatever it holds: an element that came and went at this
+    # place would move everything after it, and Streamlit would draw that afresh (an opened
+    # source would lose the keyboard focus).
+    with st.container():
+        loading = model_loading(settings)
+        if not loading.ready:
+            st.session_state[_MODEL_WAS_LOADING] = True
+            st.session_state[_IN_PAGE_RUN] = True
+            _model_status_poll(loading)
+            return
+        try:
+            loading.wait()
+        except PeerchatError as exc:
+            st.error(
+                f"The search cannot start: {exc}. `peerchat doctor` checks the installation; "
+                "restart the app once it is put right."
+            )
+            return
+        except Exception:
+            st.error(
+                "The search cannot start: the model failed to load; the details are in the "
+                "server log."
+            )
+            return
+        try:
+            load_assistant(settings)  # at once, now that the model is there
+        except IndexIncompatible as exc:  # built with another model
+            show_index_incompatible(settings, exc)
+            return
+        if st.session_state.pop(_MODEL_WAS_LOADING, False):
+            st.success(MODEL_READY, icon=":material/check_circle:")
+
+
+@st.fragment(run_every=STATUS_REFRESH)
+def _model_status_poll(loading: ModelLoad) -> None:
+    # Drawn in the page's run: the flag is set, and nothing starts. Each refresh after:
+    # start (once), and when loading has finished, run the whole page again.
+    if not st.session_state.pop(_IN_PAGE_RUN, False):
+        loading.start()
+    if loading.ready:
+        st.rerun()  # the whole page: the status goes
+    st.info(MODEL_LOADING, icon=":material/hourglass_top:")
+
+
+# --- the library and the assistant -------------------------------------------------------
 
 
 @st.cache_resource(show_spinner="Opening the library…", max_entries=4)
-def _assistant_for(settings_key: str, generation: str, _settings: Settings) -> Assistant:
-    return Assistant.load(_settings, embedder=embedder_of(_settings))
+def _library_for(index_dir: str, generation: str) -> Library:
+    return Library.open(Path(index_dir))
 
 
-def load_assistant(settings: Settings) -> Assistant:
-    """The assistant over the live index, shared by every session; it reloads when a new
-    index generation is published. Raises IndexMissing / IndexIncompatible."""
-    return _assistant_for(repr(settings), generation_key(settings.index_dir), settings)
+def load_library(settings: Settings) -> Library:
+    """The live index's library, shared by every session (it needs no model: the page can
+    show it while the model loads); reopened when a new generation is published. Raises
+    IndexMissing / IndexIncompatible."""
+    return _library_for(str(settings.index_dir), generation_key(settings.index_dir))
 
 
-def open_assistant(settings: Settings) -> Assistant | None:
-    """The assistant, or None after showing why there is none (no index, a broken one)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _assistant_for(
+    settings_key: str, generation: str, _settings: Settings, _embedder: Embedder
+) -> Assistant:
+    library = _library_for(str(_settings.index_dir), generation)
+    return Assistant.load(_settings, embedder=_embedder, library=library)
+
+
+def load_assistant(settings: Settings, waiting_text: str = MODEL_WAITING) -> Assistant:
+    """The assistant over the live index, shared by every session, once the model has
+    loaded (`waiting_text` says so meanwhile); it reloads when a new index generation is
+    published. Raises IndexMissing / IndexIncompatible, and what stopped the model loading.
+    """
+    embedder = load_embedder(settings, waiting_text)
+    return _assistant_for(repr(settings), generation_key(settings.index_dir), settings, embedder)
+
+
+def open_library(settings: Settings) -> Library | None:
+    """The library, or None after showing why there is none (no index, a broken one)."""
     try:
-        return load_assistant(settings)
+        return load_library(settings)
     except IndexMissing:
         show_no_index(settings)
     except IndexIncompatible as exc:
-        st.error(f"The index cannot be used: {exc.reason}.")
-        st.caption(f"Rebuild it here, or from a terminal with `{_rebuild_command(settings)}`.")
-        build_index_button(settings, "Rebuild the index", rebuild=True)
+        show_index_incompatible(settings, exc)
     except PeerchatError as exc:
         st.error(str(exc))
     return None
 
 
-def require_index(settings: Settings, allow_empty: bool = False) -> Assistant:
-    """The assistant; otherwise show the no-index (or empty-library) state and stop."""
-    assistant = open_assistant(settings)
-    if assistant is None:
+def show_index_incompatible(settings: Settings, exc: IndexIncompatible) -> None:
+    """Why the index cannot be used, and how to rebuild it (here, for the administrator)."""
+    st.error(f"The index cannot be used: {exc.reason}.")
+    st.caption(f"Rebuild it here, or from a terminal with `{_rebuild_command(settings)}`.")
+    build_index_button(settings, "Rebuild the index", rebuild=True)
+
+
+def require_library(settings: Settings, allow_empty: bool = False) -> Library:
+    """The library; otherwise show the no-index (or empty-library) state and stop."""
+    library = open_library(settings)
+    if library is None:
         st.stop()
     show_ingest_result()  # the index was just built from the no-index state
-    if not assistant.library.stored and not allow_empty:
+    if not library.stored and not allow_empty:
         st.info(
             "The library is empty: no report has been added yet. "
             "Add feedback reports, action plans or progress reviews on the Library page."
         )
         st.page_link(LIBRARY_PAGE, label="Open the Library", icon=":material/library_books:")
         st.stop()
-    return assistant
+    return library
 
 
 def show_no_index(settings: Settings) -> None:
@@ -187,7 +349,7 @@ def build_index_button(settings: Settings, label: str, rebuild: bool = False) ->
         summary = manage.reindex(
             admin,
             settings,
-            embedder_of(settings),
+            load_embedder(settings),
             progress=StreamlitProgress(bar),
             rebuild=rebuild,
         )
@@ -657,18 +819,18 @@ def passage_excerpt(text: str, quotes: Sequence[str], context: int = 1) -> str:
 def citation_label(c: Citation) -> str:
     """The one-line label of a source: `[n] Council · type, date · p. N`."""
     return escape_markdown(
-        f"[{c.n}] {c.council} · {c.report_type}, {c.date or 'undated'} · p. {c.page}"
+        f"[{c.n}] {c.council} · {c.report_type}, {display_date(c.date)} · p. {c.page}"
     )
 
 
 def show_answer(
-    exchange: Exchange, assistant: Assistant, settings: Settings, key: str, position: int = 0
+    exchange: Exchange, library: Library, settings: Settings, key: str, position: int = 0
 ) -> None:
     """An answer as the chat shows it: what was searched (and any name guessed), the text,
     its other notices, then its numbered sources. `position` is the exchange's place in the
     conversation (a question asked again is asked after the same turns)."""
     answer = exchange.answer
-    seen = searched(answer, exchange.filters, assistant.library.councils)
+    seen = searched(answer, exchange.filters, library.councils)
     if seen is not None:
         show_searched(seen, answer, exchange.filters, key, position)
     if answer.found:
@@ -680,7 +842,7 @@ def show_answer(
     if answer.citations:
         st.markdown(f"**Sources** ({len(answer.citations)})")
         for citation in answer.citations:
-            show_citation(citation, assistant, settings, f"{key}-{citation.n}")
+            show_citation(citation, library, settings, f"{key}-{citation.n}")
 
 
 # --- what a question was understood as -------------------------------------------------------
@@ -704,6 +866,26 @@ class Ask:
 def ask_next(question: str, filters: Filters | None = None, history: int | None = None) -> None:
     """Have the chat page answer `question` on its next run (a button's callback)."""
     st.session_state[PENDING] = Ask(question, filters, history)
+
+
+WAITING = "questions_waiting"  # session state: Asks not yet answered, oldest first
+
+
+def questions_waiting(typed: str | None, filters: Filters) -> list[Ask]:
+    """This session's questions still to answer, oldest first: any left from an earlier
+    run (asked while the model loaded, or cut short by another click), then the one just
+    asked (`typed` in the chat box, or an example or an answer asked again), held with the
+    `filters` it was asked under. The caller removes each once it is answered."""
+    waiting: list[Ask] = st.session_state.setdefault(WAITING, [])
+    asked = st.session_state.pop(PENDING, None) or Ask(typed or "")
+    if asked.question.strip():
+        waiting.append(asked if asked.filters is not None else replace(asked, filters=filters))
+    return waiting
+
+
+def forget_questions_waiting() -> None:
+    """A new conversation: questions still waiting are dropped with the old one."""
+    st.session_state[WAITING] = []
 
 
 @dataclass(frozen=True)
@@ -848,17 +1030,17 @@ def without_name(question: str, typed: str) -> str:
     return re.sub(r"\s+([?.,!;:])", r"\1", text)
 
 
-def show_citation(c: Citation, assistant: Assistant, settings: Settings, key: str) -> None:
+def show_citation(c: Citation, library: Library, settings: Settings, key: str) -> None:
     """One numbered source, opened on request: where it is printed, the passage with the
     answer's sentences highlighted, the original file, and (only while open, as it costs a
     render) the page as printed with the passage marked."""
     source = st.expander(citation_label(c), key=f"source-{key}", on_change="rerun")
-    path = source_path(c, assistant.library, settings)
+    path = source_path(c, library, settings)
     pdf = path if path is not None and path.suffix.lower() == ".pdf" else None
     with source:
         text_side, page_side = st.columns([2, 3], gap="medium") if pdf else (st.container(), None)
         with text_side:
-            details = [c.title, c.report_type, c.date or "undated", c.section or "no section"]
+            details = [c.title, c.report_type, display_date(c.date), c.section or "no section"]
             st.caption(escape_markdown(" · ".join(details) + f" · page {c.page}"))
             excerpt = passage_excerpt(c.text, c.quotes)
             whole = excerpt == c.text or st.toggle("Whole passage", key=f"whole-{key}")

@@ -1,7 +1,7 @@
-"""Driving the app in a real browser: `streamlit run app.py` on a free port, Debian's
-headless Chromium at an exact viewport, waits on what Streamlit shows (never on time),
-axe-core, and the few page probes the browser tests share. The fixtures built from these
-are in conftest.py (one server and one browser per test module).
+"""Driving the app in a real browser: the app served as `make run` serves it, on a free
+port, Debian's headless Chromium at an exact viewport, waits on what Streamlit shows (never
+on time), axe-core, and the few page probes the browser tests share. The fixtures built
+from these are in conftest.py (one server and one browser per test module).
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ def _healthy(url: str) -> bool:
 
 
 class AppServer:
-    """`python -m streamlit run app.py` from the checkout on a free port, with `env` as its
-    only PEERCHAT_* settings; its log (stderr, where the structured logs go) is kept."""
+    """The app as `make run` serves it (`python -m peerchat.ui_server app.py`: `streamlit
+    run app.py` with the app's modules imported first) from the checkout on a free port,
+    with `env` as its only PEERCHAT_* settings; its log (stderr, where the structured logs
+    go) is kept."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = free_port()
@@ -70,7 +72,7 @@ class AppServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> AppServer:
-        command = [sys.executable, "-m", "streamlit", "run", "app.py"]
+        command = [sys.executable, "-m", "peerchat.ui_server", "app.py"]
         command += ["--server.port", str(self.port), "--server.headless", "true"]
         command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self._log = self.log.open("wb")

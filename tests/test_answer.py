@@ -51,7 +51,8 @@ def test_lambeth_corporate_disobedience_is_cited_at_its_page(assistant):
     assert first.section.startswith("4.4")
     assert "corporate disobedience" in first.text
     report = next(r for r in assistant.library.reports.values() if r.source == first.source)
-    printed_on = report.page_at(report.text.index("corporate disobedience"))
+    text = assistant.library.report_text(report.id)  # report texts stay on disk
+    printed_on = report.page_at(text.index("corporate disobedience"))
     assert first.page == printed_on
     _check_citations(answer)
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from peerchat import ui
+from peerchat.core.dates import display_date
 from peerchat.core.records import Answer, Citation, Understood
 from peerchat.index.search import Filters
 
@@ -52,7 +53,8 @@ def test_ask_shows_a_short_answer_with_numbered_sources(app_env: Path) -> None:
     labels = _source_labels(at)
     assert len(labels) == len(answer.citations)
     for label, c in zip(labels, answer.citations):
-        assert label.startswith(f"[{c.n}] {c.council} · {c.report_type}, {c.date} · p. {c.page}")
+        when = display_date(c.date)  # "15 May 2017": the date as printed
+        assert label.startswith(f"[{c.n}] {c.council} · {c.report_type}, {when} · p. {c.page}")
     councils = {c.council for c in answer.citations}
     assert len(councils) >= 3, councils
     # Each source offers its PDF.

@@ -170,7 +170,7 @@ def test_a_catalogue_saved_by_excel_with_a_year_only_date(runner, folder, tmp_pa
         runner.invoke(main, ["reports", "--json", "--index-dir", str(tmp_path / "index")]).stdout
     )
     dates = {r["file"]: r["date"] for r in rows}
-    assert dates["lambeth-cpc-feedback-2016.md"] == "2015-01-01"
+    assert dates["lambeth-cpc-feedback-2016.md"] == "2015", "a year is a year"
 
 
 @pytest.mark.parametrize(

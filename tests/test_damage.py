@@ -210,12 +210,12 @@ def _refuse_writes(monkeypatch, index_dir: Path, error: int) -> None:
     if error == errno.EACCES and os.geteuid() != 0:
         index_dir.chmod(0o555)
         return
-    from peerchat.index.build import update
+    from peerchat.index.build import generation
 
     def refused(folder: Path) -> Path:
         raise OSError(error, os.strerror(error), str(folder / "gen-new"))
 
-    monkeypatch.setattr(update, "new_generation", refused)
+    monkeypatch.setattr(generation, "new_generation", refused)
     if error == errno.EACCES:
         real = doctor.can_write
         monkeypatch.setattr(doctor, "can_write", lambda p: p != index_dir.absolute() and real(p))
@@ -254,7 +254,7 @@ def test_a_full_disk(runner, built, folder, monkeypatch):
 def test_a_full_disk_as_sqlite_reports_it(runner, built, folder, monkeypatch):
     import sqlite3
 
-    from peerchat.index.build import update
+    from peerchat.index.build import generation
 
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
@@ -262,7 +262,8 @@ def test_a_full_disk_as_sqlite_reports_it(runner, built, folder, monkeypatch):
     (folder / "cambridge.md").write_text(
         (TEXT / "cambridge-city-cpc-feedback-2017.md").read_text(encoding="utf-8")
     )
-    monkeypatch.setattr(update, "write_store", full)
+    monkeypatch.setattr(generation, "write_store", full)
+    monkeypatch.setattr(generation, "update_store", full)  # an incremental write
     result = _ingest(runner, built, folder)
     _one_line_naming(result, "the disk is full", "free space")
 

@@ -43,7 +43,7 @@ def test_questions_answers_and_sources_with_their_places() -> None:
     assert "- **Cambridge City Council**: Set fewer priorities. [1]" in md
     assert (
         "1. **Cambridge City Council**, *Corporate Peer Challenge Cambridge City Council* "
-        "(feedback report, 2017-12-11), 4.1 Understanding of the local place, p. 5 "
+        "(feedback report, 11 December 2017), 4.1 Understanding of the local place, p. 5 "
         "(cambridge-city-cpc-feedback-2017.pdf)\n    > Set fewer priorities."
     ) in md
     assert "## 2. and Birmingham?\n\n> There is no report for it." in md

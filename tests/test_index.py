@@ -164,6 +164,18 @@ def test_search_filters_by_council_type_and_date(reports_copy, tmp_path, hash_em
     )
     assert since_2018 and all(h.chunk.date >= "2018-01-01" for h in since_2018)
 
+    # Bedford's plan is dated "January 2024" (2024-01): a month covers its days.
+    def councils(**dates) -> set[str]:
+        hits = search(library, hash_embedder, "priorities", k=200, filters=Filters(**dates))
+        return {h.chunk.council for h in hits}
+
+    bedford = "Bedford Borough Council"
+    assert councils(date_from="2024-01-15") == {bedford}
+    assert councils(date_from="2024-01-01", date_to="2024-01-31") == {bedford}
+    assert bedford in councils(date_to="2024-01-01")
+    assert bedford not in councils(date_to="2023-12-31")
+    assert bedford not in councils(date_from="2024-02-01")
+
 
 def test_index_from_another_version_is_refused_with_the_rebuild_command(
     reports_copy, tmp_path, hash_embedder

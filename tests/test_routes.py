@@ -57,6 +57,11 @@ def test_a_shared_action_is_given_whole_to_each_row_it_answers(assistant):
     assert "Work with LGA and others" in answer.text, "the action's start, from row 5's cell"
     assert "by February 2024" in answer.text
     _valid(answer)
+    # Each row whose cell prints part of the action is cited, quoting that part.
+    quoting = [c.section.rsplit("> ", 1)[-1] for c in answer.citations if len(c.quotes) > 0]
+    assert {"Recommendation 5", "Recommendation 6", "Recommendation 7"} <= set(quoting)
+    own = answer.citations[0]
+    assert any(q.startswith("Executive/MT meetings") for q in own.quotes), own.quotes
 
 
 def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
@@ -240,3 +245,21 @@ def test_a_malformed_conversation_line_is_asked_as_text_or_alone(minilm_runner, 
     )
     assert result.exit_code == 0, result.stderr
     assert len([x for x in result.stdout.splitlines() if x.strip()]) == 1
+
+
+# Latency: a question is embedded on one thread; a batch uses them all.
+
+
+def test_a_question_is_embedded_on_one_thread_and_the_setting_restored(minilm, monkeypatch):
+    import torch
+
+    seen = []
+    encode = minilm._encode
+    monkeypatch.setattr(
+        minilm, "_encode", lambda texts: seen.append(torch.get_num_threads()) or encode(texts)
+    )
+    before = torch.get_num_threads()
+    one = minilm.embed(["Which councils were told to narrow their priorities?"])
+    batch = minilm.embed(["Which councils were told to narrow their priorities?"] + ["a"] * 10)
+    assert seen[0] == 1 and seen[1] == before and torch.get_num_threads() == before
+    assert float(one[0] @ batch[0]) > 0.9999

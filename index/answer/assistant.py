@@ -39,11 +39,13 @@ class Assistant:
         settings: Settings,
         embedder: Embedder | None = None,
         notify: Callable[[str], None] | None = None,
+        library: Library | None = None,
     ) -> Assistant:
-        """Open the live index and the embedder it was built with (`notify` hears of a
-        model export on its first use)."""
+        """Open the live index (or use `library`, already open) and the embedder it was
+        built with (`notify` hears of a model export on its first use)."""
         started = time.monotonic()
-        library = Library.open(settings.index_dir)
+        if library is None:
+            library = Library.open(settings.index_dir)
         # Checked before the model loads: a wrong backend is refused at once, never exported.
         wanted = embedder.name if embedder is not None else embedder_name(settings)
         if library.manifest.embedder != wanted:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.dates import display_date
 from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
 from peerchat.index.answer.structured import (
@@ -426,7 +427,7 @@ def _nothing_matches(
     who = f" for {join_names(list(resolved))}" if resolved else ""
     within = f" within the filters ({filters.describe()})" if filters and filters.active else ""
     have = "; ".join(
-        f"{r.council} ({r.report_type}, {r.date or 'undated'})"
+        f"{r.council} ({r.report_type}, {display_date(r.date)})"
         for r in sorted(library.reports.values(), key=lambda r: (r.council, r.date))
         if not resolved or set(r.councils) & set(resolved)
     )
@@ -618,7 +619,7 @@ def _answer_when(
     for report_id, rows in library.rows_by_report.items():
         rows = [int(r) for r in rows if mask[r]]
         report = library.reports[report_id]
-        if not rows or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", report.date):
+        if not rows or not re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", report.date):
             continue
         first = min(rows, key=lambda r: library.chunks[r].start)
         chunk = library.chunks[first]
@@ -1137,7 +1138,7 @@ def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0)
 
 
 def _report_label(report: Report, with_council: bool = True) -> str:
-    label = f"{report.report_type}, {report.date or 'undated'}"
+    label = f"{report.report_type}, {display_date(report.date)}"
     return f"{report.council} ({label})" if with_council else label
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from time import monotonic
 from typing import TYPE_CHECKING
 
+from peerchat.core.dates import display_date
 from peerchat.core.errors import LLMError
 from peerchat.core.records import Answer, Citation
 from peerchat.core.text import ADDRESSED_TO_AI, count_tokens
@@ -238,7 +239,7 @@ def _prepare(
     for citation in candidates[:MAX_PASSAGES]:
         source = citation.text
         if citation.chunk_id in rows:
-            source = row_text(assistant.library, rows[citation.chunk_id])
+            source = row_text(rows[citation.chunk_id])
         text, cut = _without_instructions(source)
         withheld += cut
         n = len(given) + 1
@@ -307,7 +308,7 @@ def _fit(citation: Citation, n: int, text: str, budget: int) -> tuple[str, str] 
 
 
 def _render(citation: Citation, n: int, text: str) -> str:
-    report = f"{citation.report_type}, {citation.date or 'undated'}"
+    report = f"{citation.report_type}, {display_date(citation.date)}"
     return (
         f'<passage n="{n}" council="{_attr(citation.council)}" report="{_attr(report)}" '
         f'section="{_attr(citation.section)}" page="{citation.page}">\n'

@@ -11,20 +11,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from peerchat.core.dates import display_date
 from peerchat.core.records import ActionRow, Answer, Chunk, Citation, Recommendation, Signpost
 from peerchat.index.search.cite import citation_for
 from peerchat.index.search.intent import Intent
 from peerchat.index.store.library import Library
 
 MAX_LISTED = 25  # recommendations listed per council
-# "the same timeframe as Recommendation 1", "in the same timeframe" (after "Recommendations 1, 2").
-SAME_TIME = re.compile(
-    r"same time ?(frame|scale|table)s?(?: as)?(?: (?:set out in |for )?recommendations?\s*"
-    r"([\d ,and]+))?",
-    re.IGNORECASE,
-)
-REFS = re.compile(r"\d{1,2}")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z•])")
+FIELD = re.compile(r"^[A-Z][\w /]{0,40}: ")  # "Action: ", a row passage's column name
 
 
 @dataclass(frozen=True)
@@ -36,62 +31,38 @@ class Item:
     chunk_row: int
 
 
-def row_action(library: Library, row: ActionRow) -> ActionRow:
-    """The row with the action and dates it shares with or borrows from other rows.
-
-    A merged action cell answers several recommendations ("To support Recommendations 5,
-    6 and 7 ..."): each of them gets the whole action. An action "in the same timeframe as
-    Recommendation 1" gets that row's dates.
-    """
-    actions = {a.ref: a for a in library.register.actions if a.report_id == row.report_id}
-    action, dates = row.action, row.dates
-    owner = actions.get(row.shared_with) if row.shared_with else None
-    if owner is not None:
-        members = [a for a in actions.values() if a.shared_with == owner.ref]
-        whole = " ".join(p for p in [owner.action, *(m.action for m in members)] if p.strip())
-        action = whole
-        dates = tuple(dict.fromkeys([*owner.dates, *(d for m in members for d in m.dates)]))
-    elif any(a.shared_with == row.ref for a in actions.values()):
-        members = [a for a in actions.values() if a.shared_with == row.ref]
-        action = " ".join(p for p in [row.action, *(m.action for m in members)] if p.strip())
-        dates = tuple(dict.fromkeys([*row.dates, *(d for m in members for d in m.dates)]))
-    if not dates:
-        match = SAME_TIME.search(action)
-        if match:
-            refs = REFS.findall(match.group(2) or "") or _linked_refs(action)
-            borrowed = [d for ref in refs if ref in actions for d in actions[ref].dates]
-            dates = tuple(dict.fromkeys(borrowed))
-    return ActionRow(
-        **{
-            **row.__dict__,
-            "action": " ".join(action.split()),
-            "dates": dates,
-            "sponsor": row.sponsor or (owner.sponsor if owner else ""),
-            "lead": row.lead or (owner.lead if owner else ""),
-        }
-    )
-
-
-def row_text(library: Library, row: ActionRow) -> str:
+def row_text(row: ActionRow) -> str:
     """An action-plan row as plain text with its column names (what a language model is
-    given for it, and what its sentences are checked against)."""
-    row = row_action(library, row)
+    given for it, and what its sentences are checked against). The register's row is
+    complete: the whole of a shared action, the group's owners and any borrowed dates."""
     parts = [
         f"Recommendation {row.ref}: {row.recommendation}",
         f"Action: {row.action}" if row.action else "",
         f"Cabinet sponsor: {row.sponsor}" if row.sponsor else "",
         f"Lead: {row.lead}" if row.lead else "",
-        f"When: {'; '.join(row.dates)}" if row.dates else "",
+        f"When: {row.due}" if row.dates else "",
     ]
     return "\n".join(p for p in parts if p)
 
 
-def _linked_refs(text: str) -> list[str]:
-    """The recommendation numbers an action names ("linked to Recommendations 1, 2 and 4")."""
-    refs: list[str] = []
-    for match in re.finditer(r"recommendations?\s+([\d ,and]+)", text, re.IGNORECASE):
-        refs += REFS.findall(match.group(1))
-    return refs
+def _printed(text: str, passage: str) -> tuple[str, ...]:
+    """What of `text` a passage prints word for word: all of it, or its cell (a shared
+    action runs on through several rows' cells), or the sentences of it that are there
+    (the register mends words the PDF broke); () when none is."""
+    if not text:
+        return ()
+    if text in passage:
+        return (text,)
+    flat = " ".join(text.split())
+    found: list[str] = []
+    for line in passage.splitlines():
+        cell = FIELD.sub("", line).strip()
+        if len(cell) > 20 and " ".join(cell.split()) in flat:
+            found.append(cell)
+    for sentence in SENTENCE.split(text):
+        if len(sentence) > 20 and sentence in passage and not any(sentence in f for f in found):
+            found.append(sentence)
+    return tuple(found)
 
 
 def action_answer(
@@ -99,15 +70,15 @@ def action_answer(
 ) -> Answer:
     """One action-plan row written out: the recommendation, then what was asked first
     (lead, sponsor or dates), then the action."""
-    printed = row  # as the row's own cells print it (what its passage holds)
-    row = row_action(library, row)
+    # The register's row is complete: the whole of a shared action, the group's sponsor and
+    # lead, and the dates of "the same timeframe as Recommendation 1" (ingest/register.py).
     chunk_row = library.chunks.rows_of_ids([row.chunk_id]).get(row.chunk_id)
     report = library.reports[row.report_id]
     chunk = library.chunks[chunk_row] if chunk_row is not None else None
     label = f"Recommendation {row.ref}"
-    shared = _shared_label(library, row)
+    shared = _shared_label(row)
     lines = [
-        f"**{report.council}** ({report.report_type}, {report.date or 'undated'}), "
+        f"**{report.council}** ({report.report_type}, {display_date(report.date)}), "
         f"{label}{shared}: {row.recommendation} [1]"
     ]
     fields = {
@@ -120,20 +91,22 @@ def action_answer(
     asked = [k for k in ("lead", "sponsor", "due") if getattr(intent, k)]
     for key in asked + [k for k in ("due", "lead", "sponsor") if k not in asked]:
         lines.append(fields[key])
-    quotes = tuple(
-        q for q in (printed.recommendation, printed.action) if q and chunk and q in chunk.text
-    )
-    citations = [citation_for(chunk, 1, 1.0, quotes, chunk.first_page)] if chunk is not None else []
-    # A shared action runs on through the other rows' cells: each is a source of it.
+    citations: list[Citation] = []
+    if chunk is not None:
+        quotes = _printed(row.recommendation, chunk.text) + _printed(row.action, chunk.text)
+        citations.append(citation_for(chunk, 1, 1.0, quotes, chunk.first_page))
+    # A shared action runs on through the other rows' cells: each that prints part of it
+    # is a source of it.
     for other in _group(library, row):
-        if other.id == row.id or not other.action.strip():
-            continue
         other_row = library.chunks.rows_of_ids([other.chunk_id]).get(other.chunk_id)
-        if other_row is None:
+        if other.id == row.id or other_row is None:
             continue
         part = library.chunks[other_row]
-        quoted = (other.action,) if other.action in part.text else ()
-        citations.append(citation_for(part, len(citations) + 1, 1.0, quoted, part.first_page))
+        if part.id in {c.chunk_id for c in citations}:
+            continue
+        quoted = _printed(row.action, part.text)
+        if quoted:
+            citations.append(citation_for(part, len(citations) + 1, 1.0, quoted, part.first_page))
     if row.action:
         markers = "".join(f"[{c.n}]" for c in citations) or "[1]"
         lines.append(f"- **Action:** {row.action} {markers}")
@@ -150,25 +123,20 @@ def action_answer(
 
 
 def _group(library: Library, row: ActionRow) -> list[ActionRow]:
-    """The rows that share `row`'s action cell (just `row` when it has its own)."""
-    owner = row.shared_with or row.ref
+    """The rows that share `row`'s action (just `row` when it has its own)."""
+    if len(row.shared_refs) < 2:
+        return [row]
     return [
         a
         for a in library.register.actions
-        if a.report_id == row.report_id and (a.ref == owner or a.shared_with == owner)
+        if a.report_id == row.report_id and a.ref in row.shared_refs
     ] or [row]
 
 
-def _shared_label(library: Library, row: ActionRow) -> str:
-    owner = row.shared_with or row.ref
-    group = [
-        a.ref
-        for a in library.register.actions
-        if a.report_id == row.report_id and (a.ref == owner or a.shared_with == owner)
-    ]
-    if len(group) < 2:
+def _shared_label(row: ActionRow) -> str:
+    if len(row.shared_refs) < 2:
         return ""
-    return f" (action shared with recommendations {group[0]}–{group[-1]})"
+    return f" (action shared with recommendations {row.shared_refs[0]}–{row.shared_refs[-1]})"
 
 
 def recommendations_answer(
@@ -196,7 +164,7 @@ def recommendations_answer(
         if on_topic:
             kind = "recommendations on this" if len(items) > 1 else "recommendation on this"
         lines.append(
-            f"**{report.council}** ({report.report_type}, {report.date or 'undated'}): "
+            f"**{report.council}** ({report.report_type}, {display_date(report.date)}): "
             f"{len(items)} {kind}:"
         )
         for rec in items[:MAX_LISTED]:
@@ -249,7 +217,7 @@ def signposts_answer(
         report = library.reports[s.report_id]
         lines.append(
             f"- **Signpost – {s.name}** (in {report.council}'s {report.report_type}, "
-            f"{report.date or 'undated'}): {_one_line(what)}{link} [{n}]"
+            f"{display_date(report.date)}): {_one_line(what)}{link} [{n}]"
         )
     return Answer(
         question,

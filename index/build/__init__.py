@@ -1,6 +1,7 @@
 """Ingest into a new generation: find the report files, read the new and changed ones (in
 worker processes, through peerchat.ingest), embed through the cache, build the register,
-write every file of the generation and publish it in one rename (update.py).
+write every file of the generation (generation.py: from the live generation when reports
+were only added or removed) and publish it in one rename (update.py).
 
 May import: `peerchat.index.register`, `peerchat.index.search`, `peerchat.index.store`,
 `peerchat.index.embedding`, `peerchat.ingest` and `peerchat.core`; not

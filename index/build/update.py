@@ -18,9 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-from numpy.lib.format import open_memmap
-
 from peerchat.core.councils import CouncilDirectory
 from peerchat.core.errors import (
     IndexIncompatible,
@@ -32,32 +29,18 @@ from peerchat.core.limits import ReadLimits
 from peerchat.core.logs import event, seconds_since
 from peerchat.core.records import Chunk, Report
 from peerchat.core.text import printable
-from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
+from peerchat.index.build.generation import can_write_from, write_full, write_incremental
 from peerchat.index.embedding.embedders import Embedder
-from peerchat.index.register.extract import build_register
-from peerchat.index.store import dense as dense_files
-from peerchat.index.store import sentences as sentence_index
-from peerchat.index.store.dense import DenseIndex, pool_sentences
 from peerchat.index.store.generations import (
-    FORMAT_VERSION,
-    Manifest,
     build_lock,
     current_generation,
-    new_generation,
-    prune,
-    publish,
-    write_manifest,
 )
-from peerchat.index.store.lexical import LexicalIndex
 from peerchat.index.store.library import Library
-from peerchat.index.store.register import write_register
-from peerchat.index.store.sentences import write_sentence_features
-from peerchat.index.store.sqlite import StoredReport, write_store
+from peerchat.index.store.sqlite import StoredReport
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.parallel import ParseJob, forget_others, parse_all
 from peerchat.ingest.readers import UNSUPPORTED, readable
-from peerchat.ingest.sentences import sentence_spans
 
 log = logging.getLogger("peerchat.ingest")
 
@@ -188,6 +171,7 @@ def ingest_paths(
     limits: ReadLimits | None = None,
     wait: bool = True,
     on_wait: Callable[[], None] | None = None,
+    incremental: bool = True,
 ) -> IngestSummary:
     """Bring the index at `index_dir` up to date with `paths` and publish a new generation.
 
@@ -198,6 +182,10 @@ def ingest_paths(
     `on_wait` first) or, without `wait`, raise IngestRunning. An index that cannot be
     written (permissions, a read-only or full disk) is IndexUnwritable, naming the file
     and what to do; the live generation is left as it was.
+
+    A change that only adds and removes reports is written from the live generation
+    (generation.py, `write_incremental`) unless `incremental` is False; it gives the same
+    generation as writing the whole library again.
     """
     try:
         return _ingest(
@@ -213,6 +201,7 @@ def ingest_paths(
             limits,
             wait,
             on_wait,
+            incremental,
         )
     except (OSError, sqlite3.OperationalError) as exc:
         error = unwritable(index_dir, exc)
@@ -262,187 +251,239 @@ def _ingest(
     limits: ReadLimits | None,
     wait: bool,
     on_wait: Callable[[], None] | None,
+    incremental: bool,
 ) -> IngestSummary:
     started = time.monotonic()
     councils = councils or CouncilDirectory.load()
     files, folders, skipped = find_files(paths)
     warnings: list[str] = []
     with build_lock(index_dir, wait=wait, on_wait=on_wait):
-        previous, chunks_by_report = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
-        # Reports of an index that cannot be reused are read again from their files, so a
-        # rebuild keeps the reports of folders this ingest does not scan.
-        carried = set() if previous else _report_paths(index_dir)
-        listed = {str(f.resolve()) for f in files}
-        files += [
-            Path(p)
-            for p in sorted(carried)
-            if Path(p).is_file() and str(Path(p).resolve()) not in listed
-        ]
+        previous, library = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
+        try:
+            # Reports of an index that cannot be reused are read again from their files, so a
+            # rebuild keeps the reports of folders this ingest does not scan.
+            carried = set() if previous else _report_paths(index_dir)
+            listed = {str(f.resolve()) for f in files}
+            files += [
+                Path(p)
+                for p in sorted(carried)
+                if Path(p).is_file() and str(Path(p).resolve()) not in listed
+            ]
 
-        kept: dict[str, StoredReport] = {}
-        kept_chunks: dict[str, list[Chunk]] = {}
-        ingested: list[str] = []
-        unchanged: list[str] = []
-        seen_paths: set[str] = set()
-        queued: dict[str, Path] = {}  # digest -> the file to read
-        moved = False
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        catalogues: dict[Path, Catalogue] = {}
-        # Files the index already knows by name go first, so that a copy of one under a
-        # new name is the duplicate, not the original.
-        known = {str(Path(s.report.path).resolve()) for s in previous.values()}
-        files.sort(key=lambda f: str(f.resolve()) not in known)
-        jobs: list[ParseJob] = []
-        for i, path in enumerate(files, start=1):
-            if progress:
-                progress("checking", i - 1, len(files))
-            resolved = str(path.resolve())
-            seen_paths.add(resolved)
-            if path.is_symlink():
-                skipped.append((str(path), LINK))
-                continue
-            try:
-                digest = file_hash(path)
-            except OSError as exc:
-                skipped.append((path.name, f"cannot be read ({exc.strerror or exc})"))
-                continue
-            if path.parent not in catalogues:
-                catalogues[path.parent] = Catalogue.load(path.parent)
-            catalogue = catalogues[path.parent]
-            entry = catalogue.get(path.name)
-            catalogue_key = repr(entry) if entry else ""
-            if digest in kept or digest in queued:
-                first = kept[digest].report.source if digest in kept else queued[digest].name
-                skipped.append((path.name, f"same content as {first}"))
-                continue
-            old = previous.get(digest)
-            if (
-                old is not None
-                and str(Path(old.report.path).resolve()) != resolved
-                and Path(old.report.path).exists()
+            kept: dict[str, StoredReport] = {}
+            # The passages of each report read now; the live generation's stay on disk.
+            fresh: dict[str, list[Chunk]] = {}
+            ingested: list[str] = []
+            unchanged: list[str] = []
+            seen_paths: set[str] = set()
+            queued: dict[str, Path] = {}  # digest -> the file to read
+            moved = False
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            catalogues: dict[Path, Catalogue] = {}
+            # Files the index already knows by name go first, so that a copy of one under a
+            # new name is the duplicate, not the original.
+            known = {str(Path(s.report.path).resolve()) for s in previous.values()}
+            files.sort(key=lambda f: str(f.resolve()) not in known)
+            jobs: list[ParseJob] = []
+            for i, path in enumerate(files, start=1):
+                if progress:
+                    progress("checking", i - 1, len(files))
+                resolved = str(path.resolve())
+                seen_paths.add(resolved)
+                if path.is_symlink():
+                    skipped.append((str(path), LINK))
+                    continue
+                try:
+                    digest = file_hash(path)
+                except OSError as exc:
+                    skipped.append((path.name, f"cannot be read ({exc.strerror or exc})"))
+                    continue
+                if path.parent not in catalogues:
+                    catalogues[path.parent] = Catalogue.load(path.parent)
+                catalogue = catalogues[path.parent]
+                entry = catalogue.get(path.name)
+                catalogue_key = repr(entry) if entry else ""
+                if digest in kept or digest in queued:
+                    first = kept[digest].report.source if digest in kept else queued[digest].name
+                    skipped.append((path.name, f"same content as {first}"))
+                    continue
+                old = previous.get(digest)
+                if (
+                    old is not None
+                    and str(Path(old.report.path).resolve()) != resolved
+                    and Path(old.report.path).exists()
+                ):
+                    # A copy of a report whose file is still where it was: the original keeps
+                    # its place (it may be in a folder this ingest does not scan).
+                    skipped.append((path.name, f"same content as {old.report.source}"))
+                    continue
+                if old is not None and old.catalogue_key == catalogue_key:
+                    report = old.report
+                    if str(Path(report.path).resolve()) != resolved:
+                        report = _moved(report, path)
+                        moved = True
+                    kept[digest] = StoredReport(report, old.ingested_at, catalogue_key)
+                    unchanged.append(path.name)
+                    event(log, "file_unchanged", file=path.name)
+                    continue
+                queued[digest] = path
+                jobs.append(ParseJob(path, digest, catalogue, catalogue_key))
+            reading = (lambda done, total: progress("reading", done, total)) if progress else None
+            if reading:
+                reading(0, len(jobs))
+            reading_started = time.monotonic()
+            for parsed in parse_all(
+                jobs, index_dir / PARSE_CACHE, councils, chunk_tokens, workers, reading, limits
             ):
-                # A copy of a report whose file is still where it was: the original keeps
-                # its place (it may be in a folder this ingest does not scan).
-                skipped.append((path.name, f"same content as {old.report.source}"))
-                continue
-            if old is not None and old.catalogue_key == catalogue_key:
-                report = old.report
-                if str(Path(report.path).resolve()) != resolved:
-                    report = _moved(report, path)
-                    moved = True
-                kept[digest] = StoredReport(report, old.ingested_at, catalogue_key)
-                kept_chunks[digest] = chunks_by_report[digest]
-                unchanged.append(path.name)
-                event(log, "file_unchanged", file=path.name)
-                continue
-            queued[digest] = path
-            jobs.append(ParseJob(path, digest, catalogue, catalogue_key))
-        reading = (lambda done, total: progress("reading", done, total)) if progress else None
-        if reading:
-            reading(0, len(jobs))
-        reading_started = time.monotonic()
-        for parsed in parse_all(
-            jobs, index_dir / PARSE_CACHE, councils, chunk_tokens, workers, reading, limits
-        ):
-            path = parsed.job.path
-            if parsed.report is None:
-                skipped.append((path.name, parsed.reason))
-                continue
-            report = parsed.report
-            if report.path != str(path):
-                report = _moved(report, path)  # read before under another name
-            kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
-            # Passages keep the source they were read under; the generation writer gives
-            # every passage its report's current source.
-            kept_chunks[parsed.job.digest] = list(parsed.chunks)
-            ingested.append(path.name)
-            event(
-                log, "file_read", file=path.name, pages=report.n_pages, passages=len(parsed.chunks)
+                path = parsed.job.path
+                if parsed.report is None:
+                    skipped.append((path.name, parsed.reason))
+                    continue
+                report = parsed.report
+                if report.path != str(path):
+                    report = _moved(report, path)  # read before under another name
+                kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
+                # Passages keep the source they were read under; the generation writer gives
+                # every passage its report's current source.
+                fresh[parsed.job.digest] = list(parsed.chunks)
+                ingested.append(path.name)
+                event(
+                    log,
+                    "file_read",
+                    file=path.name,
+                    pages=report.n_pages,
+                    passages=len(parsed.chunks),
+                )
+            event(log, "files_read", files=len(jobs), seconds=seconds_since(reading_started))
+            for name, reason in skipped:
+                event(log, "file_skipped", file=name, reason=reason)
+
+            removed = []
+            scanned = [str(f) + "/" for f in folders]
+            for digest, old in previous.items():
+                if digest in kept:
+                    continue
+                old_path = _real_path(old.report.path)
+                # A report's file replaced by a link is gone: links are never followed.
+                gone = not Path(old_path).exists() or Path(old_path).is_symlink()
+                in_scan = old_path in seen_paths or any(old_path.startswith(f) for f in scanned)
+                if old_path in seen_paths and not gone:
+                    continue  # the same file with new content: re-ingested, not removed
+                if gone or in_scan:
+                    removed.append(old.report.source)
+                else:  # a report from elsewhere, untouched by this ingest
+                    kept[digest] = old
+
+            summary_args = dict(
+                ingested=tuple(ingested),
+                unchanged=tuple(unchanged),
+                removed=tuple(removed),
+                skipped=tuple(skipped),
+                warnings=tuple(warnings),
             )
-        event(log, "files_read", files=len(jobs), seconds=seconds_since(reading_started))
-        for name, reason in skipped:
-            event(log, "file_skipped", file=name, reason=reason)
-
-        removed = []
-        scanned = [str(f) + "/" for f in folders]
-        for digest, old in previous.items():
-            if digest in kept:
-                continue
-            old_path = _real_path(old.report.path)
-            # A report's file replaced by a link is gone: links are never followed.
-            gone = not Path(old_path).exists() or Path(old_path).is_symlink()
-            in_scan = old_path in seen_paths or any(old_path.startswith(f) for f in scanned)
-            if old_path in seen_paths and not gone:
-                continue  # the same file with new content: re-ingested, not removed
-            if gone or in_scan:
-                removed.append(old.report.source)
-            else:  # a report from elsewhere, untouched by this ingest
-                kept[digest] = old
-                kept_chunks[digest] = chunks_by_report[digest]
-
-        summary_args = dict(
-            ingested=tuple(ingested),
-            unchanged=tuple(unchanged),
-            removed=tuple(removed),
-            skipped=tuple(skipped),
-            warnings=tuple(warnings),
-        )
-        stored = sorted(kept.values(), key=lambda s: (s.ingested_at, s.report.source))
-        chunks = [c for s in stored for c in kept_chunks[s.report.id]]
-        pages = sum(s.report.n_pages for s in stored)
-        if not ingested and not removed and not moved and previous and not rebuild:
+            stored = sorted(kept.values(), key=lambda s: (s.ingested_at, s.report.source))
+            passages = sum(
+                len(fresh[s.report.id])
+                if s.report.id in fresh
+                else len(library.rows_by_report.get(s.report.id, ()))
+                for s in stored
+            )
+            pages = sum(s.report.n_pages for s in stored)
+            if not ingested and not removed and not moved and previous and not rebuild:
+                return IngestSummary(
+                    **summary_args,
+                    reports=len(stored),
+                    passages=passages,
+                    pages=pages,
+                    seconds=time.monotonic() - started,
+                )
+            if not stored and not previous and not ingested:
+                # Nothing usable and nothing to replace: leave no empty index behind.
+                return IngestSummary(**summary_args, seconds=time.monotonic() - started)
+            if (
+                incremental
+                and library is not None
+                and not moved
+                and _appends(library, stored, fresh)
+                and can_write_from(library)
+            ):
+                embedded = write_incremental(
+                    index_dir,
+                    embedder,
+                    chunk_tokens,
+                    library,
+                    stored,
+                    fresh,
+                    progress,
+                    ann_min_passages,
+                )
+            else:
+                chunks = [
+                    c
+                    for s in stored
+                    for c in (
+                        fresh[s.report.id]
+                        if s.report.id in fresh
+                        else library.chunks_of(s.report.id)
+                    )
+                ]
+                if library is not None:
+                    stored = library.with_texts(stored)
+                embedded = write_full(
+                    index_dir, embedder, chunk_tokens, stored, chunks, progress, ann_min_passages
+                )
+            forget_others(index_dir / PARSE_CACHE, chunk_tokens, {s.report.id for s in stored})
             return IngestSummary(
                 **summary_args,
                 reports=len(stored),
-                passages=len(chunks),
+                passages=passages,
                 pages=pages,
+                embedded=embedded,
                 seconds=time.monotonic() - started,
             )
-        if not stored and not previous and not ingested:
-            # Nothing usable and nothing to replace: leave no empty index behind.
-            return IngestSummary(**summary_args, seconds=time.monotonic() - started)
-        embedded = _write_generation(
-            index_dir, embedder, chunk_tokens, stored, chunks, progress, ann_min_passages
-        )
-        forget_others(index_dir / PARSE_CACHE, chunk_tokens, {s.report.id for s in stored})
-        return IngestSummary(
-            **summary_args,
-            reports=len(stored),
-            passages=len(chunks),
-            pages=pages,
-            embedded=embedded,
-            seconds=time.monotonic() - started,
-        )
+
+        finally:
+            if library is not None:
+                library.chunks.close()
 
 
 def _previous(
     index_dir: Path, embedder: Embedder, chunk_tokens: int, rebuild: bool, warnings: list[str]
-) -> tuple[dict[str, StoredReport], dict[str, list[Chunk]]]:
-    """The live generation's reports and passages by report id, when it can be reused."""
+) -> tuple[dict[str, StoredReport], Library | None]:
+    """The live generation's reports by id, and the generation opened, when it can be
+    reused. Its passages stay on disk."""
     if rebuild:
-        return {}, {}
+        return {}, None
     try:
         library = Library.open(index_dir)
     except IndexMissing:
-        return {}, {}
+        return {}, None
     except IndexIncompatible as exc:
         warnings.append(f"the existing index could not be reused ({exc.reason}); rebuilt it")
-        return {}, {}
+        return {}, None
     if library.manifest.parser_version != PARSER_VERSION:
         warnings.append("the report reader has changed since the last ingest; re-read every file")
-        return {}, {}
+        library.chunks.close()
+        return {}, None
     if library.manifest.embedder != embedder.name or library.manifest.chunk_tokens != chunk_tokens:
         warnings.append(
             f"the existing index was built with {library.manifest.embedder} and "
             f"{library.manifest.chunk_tokens}-token passages; rebuilt it"
         )
-        return {}, {}
-    by_report: dict[str, list[Chunk]] = {}
-    for chunk in library.chunks:
-        by_report.setdefault(chunk.report_id, []).append(chunk)
-    library.chunks.close()
-    stored = {s.report.id: s for s in library.stored}
-    return stored, {rid: by_report.get(rid, []) for rid in stored}
+        library.chunks.close()
+        return {}, None
+    return {s.report.id: s for s in library.stored}, library
+
+
+def _appends(library: Library, stored: list[StoredReport], fresh: dict[str, list[Chunk]]) -> bool:
+    """Whether the new library is the live one's reports (some removed, none changed, in
+    the same order) followed by the fresh ones: then it can be written incrementally."""
+    kept = [s for s in stored if s.report.id not in fresh]
+    if stored[: len(kept)] != kept:
+        return False  # a fresh report sorts before a kept one
+    live = [s for s in library.stored if s.report.id not in fresh]
+    ids = {s.report.id for s in kept}
+    return [s for s in live if s.report.id in ids] == kept
 
 
 def _report_paths(index_dir: Path) -> set[str]:
@@ -462,119 +503,3 @@ def _report_paths(index_dir: Path) -> set[str]:
 def _moved(report: Report, path: Path) -> Report:
     """The same report found under a new name."""
     return replace(report, path=str(path), source=path.name)
-
-
-def _write_generation(
-    index_dir: Path,
-    embedder: Embedder,
-    chunk_tokens: int,
-    stored: list[StoredReport],
-    chunks: list[Chunk],
-    progress: Progress | None,
-    ann_min_passages: int,
-) -> int:
-    """Write and publish a generation; return how many texts were embedded afresh."""
-    # A renamed file keeps its passages; their `source` must follow the report.
-    sources = {s.report.id: s.report.source for s in stored}
-    chunks = [
-        c if c.source == sources[c.report_id] else replace(c, source=sources[c.report_id])
-        for c in chunks
-    ]
-    spans = np.asarray(
-        [
-            (row, start, end)
-            for row, chunk in enumerate(chunks)
-            for start, end in sentence_spans(chunk.text)
-        ],
-        dtype=np.int32,
-    ).reshape(-1, 3)
-    started = time.monotonic()
-    generation = new_generation(index_dir)
-    np.save(generation / sentence_index.SPANS, spans)
-    passage_vectors = open_memmap(
-        generation / dense_files.VECTORS, "w+", np.float32, (len(chunks), embedder.dim)
-    )
-    sentence_vectors = open_memmap(
-        generation / sentence_index.VECTORS, "w+", np.float16, (len(spans), embedder.dim)
-    )
-    report = (lambda done: progress("embedding", done, len(spans))) if progress else None
-    cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
-    try:
-
-        def sentence_text(i: int) -> str:
-            row, start, end = spans[i]
-            return chunks[row].text[start:end]
-
-        embedded = embed_into(
-            cache,
-            len(spans),
-            sentence_text,
-            sentence_vectors,
-            (lambda done, _: report(done)) if report else None,
-        )
-        # A passage's vector is the mean of its sentences' (normalised): the sentences
-        # are embedded anyway, and passages cost five times their number to embed.
-        unpooled = pool_sentences(sentence_vectors, spans[:, 0], passage_vectors)
-        if len(unpooled):
-            embedded += embed_into(
-                cache,
-                len(unpooled),
-                lambda i: chunks[int(unpooled[i])].text,
-                vectors := np.zeros((len(unpooled), embedder.dim), dtype=np.float32),
-            )
-            passage_vectors[unpooled] = vectors
-        event(
-            log,
-            "embedded",
-            texts=len(spans) + len(unpooled),
-            embedded=embedded,
-            seconds=seconds_since(started),
-        )
-        passage_vectors.flush()
-        sentence_vectors.flush()
-        del passage_vectors, sentence_vectors
-        conn = write_store(generation / "store.sqlite", stored, chunks)
-        # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
-        # its texts are embedded through the cache too.
-        register = build_register([s.report for s in stored], chunks, CachedEmbedder(cache))
-        write_register(conn, register)
-        conn.close()
-    finally:
-        cache.close()
-    if progress:
-        progress("indexing", 0, 1)
-    write_sentence_features(
-        generation, chunks, spans, [s.report for s in stored], register.recommendations
-    )
-    DenseIndex.build(generation, ann_min_passages)
-    lexical_dir = generation / "lexical"
-    lexical_dir.mkdir()
-    if chunks:
-        LexicalIndex.build([c.text for c in chunks]).save(lexical_dir)
-    write_manifest(
-        generation,
-        Manifest(
-            format_version=FORMAT_VERSION,
-            embedder=embedder.name,
-            dim=embedder.dim,
-            chunk_tokens=chunk_tokens,
-            parser_version=PARSER_VERSION,
-            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            reports=len(stored),
-            passages=len(chunks),
-            pages=sum(s.report.n_pages for s in stored),
-        ),
-    )
-    if progress:
-        progress("indexing", 1, 1)
-    event(
-        log,
-        "generation_written",
-        generation=generation.name,
-        reports=len(stored),
-        passages=len(chunks),
-        seconds=seconds_since(started),
-    )
-    publish(generation)
-    prune(index_dir)
-    return embedded

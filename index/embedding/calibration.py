@@ -52,6 +52,7 @@ class Calibration:
     match_floor: float  # a recommendation matching a question's topic
     theme_floor: float  # a second theme must score at least this
     theme_margin: float  # ... and be within this of the best theme
+    signpost_link_similarity: float  # cosine at which a signpost's text matches a recommendation
 
 
 MINILM_L6_V2 = Calibration(
@@ -81,4 +82,8 @@ MINILM_L6_V2 = Calibration(
     match_floor=0.45,
     theme_floor=0.25,
     theme_margin=0.04,
+    # Bromsgrove's five signposts: the best recommendation of the research on the 21st
+    # century councillor is about leadership roles (0.54); those below 0.5 share a subject
+    # word at most ("partners", "shared").
+    signpost_link_similarity=0.5,
 )

@@ -7,7 +7,14 @@ May import: `peerchat.index.search`, `peerchat.index.store`, `peerchat.index.emb
 `peerchat.ingest` and `peerchat.core`.
 """
 
-from peerchat.index.register.briefing import Briefing, briefing_markdown, council_briefing
+from peerchat.index.register.briefing import (
+    NO_ACTION,
+    Briefing,
+    BriefingRow,
+    briefing_markdown,
+    council_briefing,
+    findings,
+)
 from peerchat.index.register.extract import build_register
 from peerchat.index.register.select import (
     action_answering,
@@ -21,12 +28,15 @@ from peerchat.index.register.select import (
 from peerchat.index.register.themes import theme_names
 
 __all__ = [
+    "NO_ACTION",
     "Briefing",
+    "BriefingRow",
     "action_answering",
     "actions_for",
     "briefing_markdown",
     "build_register",
     "council_briefing",
+    "findings",
     "matching_recommendations",
     "resolve_council",
     "select_recommendations",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from peerchat.core.dates import in_period
 from peerchat.core.records import Hit
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.store.library import Library
@@ -71,10 +72,10 @@ def mask_for(library: Library, filters: Filters | None) -> np.ndarray:
             ok = False
         if wanted_types and report.report_type.lower() not in wanted_types:
             ok = False
-        if filters.date_from and (not report.date or report.date < filters.date_from):
-            ok = False
-        if filters.date_to and (not report.date or report.date > filters.date_to):
-            ok = False
+        if (filters.date_from or filters.date_to) and not (
+            report.date and in_period(report.date, filters.date_from, filters.date_to)
+        ):
+            ok = False  # a month-precision date ("2024-01") covers its days
         if wanted_ids and rid not in wanted_ids:
             ok = False
         if filters.years and report.date[:4] not in {str(y) for y in filters.years}:

@@ -10,6 +10,7 @@ each other's paragraphs, HNSW's recall fell to 0.5-0.9 while IVF's stayed at 0.9
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,10 @@ from peerchat.index.store.mapped import MappedFiles
 
 VECTORS = "dense.npy"
 APPROXIMATE = "dense.ivf"
+TRAINED = "dense_ivf.json"  # how many passages the IVF centroids were learnt from
+# The IVF index of a library grown to this many times the passages its centroids were
+# learnt from is trained afresh; below, new passages are added to the old centroids.
+RETRAIN_GROWTH = 2.0
 NPROBE = 32  # inverted lists searched per query
 TRAINING_ROWS = 100_000  # vectors the IVF centroids are learnt from, at most
 BLOCK = 65_536  # rows per block of an exact search: bounds the temporary scores
@@ -47,14 +52,38 @@ class DenseIndex:
         self._approximate = approximate
 
     @classmethod
-    def build(cls, folder: Path, ann_min_passages: int) -> None:
-        """Add the IVF index beside `folder/dense.npy` when the library is large enough."""
+    def build(
+        cls,
+        folder: Path,
+        ann_min_passages: int,
+        previous: Path | None = None,
+        new_row_of: np.ndarray | None = None,
+    ) -> None:
+        """Add the IVF index beside `folder/dense.npy` when the library is large enough.
+
+        With `previous` (the generation this one was written from) and `new_row_of` (each
+        of its passage rows' row here, -1 for a removed passage; the kept ones first, in
+        order, then the new), the previous IVF index is reused: removed rows taken out,
+        new rows added to the centroids it learnt. It is trained afresh once the library
+        has grown to RETRAIN_GROWTH times the passages it was trained on.
+        """
         vectors = np.load(folder / VECTORS, mmap_mode="r")
         n = len(vectors)
         if n < ann_min_passages or n == 0:
             return
         import faiss
 
+        if previous is not None and new_row_of is not None:
+            index = _reused(previous, new_row_of, n)
+            if index is not None:
+                trained_on = json.loads((previous / TRAINED).read_text())["passages"]
+                kept = int(index.ntotal)
+                for start in range(kept, n, BLOCK):
+                    stop = min(n, start + BLOCK)
+                    index.add(np.ascontiguousarray(vectors[start:stop], dtype=np.float32))
+                faiss.write_index(index, str(folder / APPROXIMATE))
+                (folder / TRAINED).write_text(json.dumps({"passages": trained_on}))
+                return
         dim = vectors.shape[1]
         lists = max(1, int(4 * np.sqrt(n)))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
@@ -63,6 +92,7 @@ class DenseIndex:
         for start in range(0, n, BLOCK):
             index.add(np.ascontiguousarray(vectors[start : start + BLOCK], dtype=np.float32))
         faiss.write_index(index, str(folder / APPROXIMATE))
+        (folder / TRAINED).write_text(json.dumps({"passages": n}))
 
     @classmethod
     def load(cls, folder: Path, mapped: MappedFiles | None = None) -> DenseIndex:
@@ -117,3 +147,29 @@ class DenseIndex:
         sims, rows = self._approximate.search(q, k)
         valid = rows[0] >= 0
         return rows[0][valid].astype(np.int64), sims[0][valid].astype(np.float32)
+
+
+def _reused(previous: Path, new_row_of: np.ndarray, n: int):
+    """The previous generation's IVF index with its removed rows taken out and the others
+    renumbered to `new_row_of`; None when there is none to reuse or it should be trained
+    afresh (the library has grown RETRAIN_GROWTH times since it was)."""
+    import faiss
+
+    if not (previous / APPROXIMATE).is_file() or not (previous / TRAINED).is_file():
+        return None
+    trained_on = json.loads((previous / TRAINED).read_text())["passages"]
+    if n > RETRAIN_GROWTH * trained_on:
+        return None
+    index = faiss.read_index(str(previous / APPROXIMATE))
+    new_row_of = np.asarray(new_row_of, dtype=np.int64)
+    removed = np.flatnonzero(new_row_of < 0)
+    if len(removed):
+        index.remove_ids(faiss.IDSelectorBatch(removed.astype(np.int64)))
+    # Renumber in place: each inverted list's ids are a view of the index's own memory.
+    invlists = faiss.extract_index_ivf(index).invlists
+    for lst in range(invlists.nlist):
+        size = invlists.list_size(lst)
+        if size:
+            ids = faiss.rev_swig_ptr(invlists.get_ids(lst), size)
+            ids[:] = new_row_of[ids]
+    return index

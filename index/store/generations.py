@@ -7,15 +7,19 @@
         store.sqlite          reports, passages and the recommendation register
         dense.npy             passage embeddings (memory-mapped by readers)
         dense.ivf             an IVF index over them, in large libraries only
+        dense_ivf.json        how many passages its centroids were learnt from
         sentence_*.npy, sentences.npy, terms.json
                               the passages' sentences (see index/store/sentences.py)
         lexical/              bm25s index
+        lexical_*.npy         each passage's BM25 term counts (see index/store/lexical.py)
       embed-cache.sqlite      embeddings by text, shared by generations
       parse-cache.sqlite      parsed files by content hash: an interrupted ingest resumes
       .lock                   held while a generation is being built
 
 A crash while a generation is built leaves CURRENT naming the previous one; the next
-ingest, once it holds the lock, deletes what the crashed one left half-built.
+ingest, once it holds the lock, deletes what the crashed one left half-built. A new
+generation is written from the live one when reports are only added or removed
+(index/build/generation.py): it never changes the live one's files, it copies from them.
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ from peerchat.core.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = (
+    4  # 4: register columns for shared actions, borrowed dates, repeats, signpost matches
+)
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,19 +61,93 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words if w not in stop and len(w) > 1])
 
 
+EMPTY = "\u2205"  # the one term of a passage without any (bm25s needs one)
+# The passages' term counts, kept beside the BM25 index so that the next generation can
+# build its own from them without reading a passage again:
+TERMS = "lexical_terms.npy"  # term ids (of lexical/vocab.index.json), each passage's sorted
+COUNTS = "lexical_counts.npy"  # how often each is in its passage
+TERMS_AT = "lexical_at.npy"  # (passages + 1,) int64 offsets into both
+K1, B = 1.5, 0.75  # bm25s's defaults ("lucene" scoring)
+
+
+def term_counts(
+    texts: Iterable[str], vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term ids, counts, offsets) of each text's BM25 terms; new terms are added to
+    `vocab` in the order they are first met."""
+    ids: list[int] = []
+    counts: list[int] = []
+    at = [0]
+    for text in texts:
+        own = Counter(vocab.setdefault(t, len(vocab)) for t in tokenize(text) or [EMPTY])
+        for term in sorted(own):
+            ids.append(term)
+            counts.append(own[term])
+        at.append(len(ids))
+    return (
+        np.asarray(ids, dtype=np.int32),
+        np.asarray(counts, dtype=np.int32),
+        np.asarray(at, dtype=np.int64),
+    )
+
+
 class LexicalIndex:
     def __init__(self, bm25) -> None:
         self._bm25 = bm25
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        vocab: dict[str, int] = {}
+        return cls.from_counts(*term_counts(texts, vocab), vocab)
+
+    @classmethod
+    def from_counts(
+        cls, terms: np.ndarray, counts: np.ndarray, at: np.ndarray, vocab: dict[str, int]
+    ) -> LexicalIndex:
+        """The BM25 index (bm25s "lucene" scoring, its default) of passages given as term
+        counts, worked out with numpy: the same scores as `bm25s.BM25().index` of the
+        passages' tokens, in a fraction of the time."""
         import bm25s
 
         bm25 = bm25s.BM25()
-        corpus = [tokenize(t) or ["\u2205"] for t in texts]
-        if corpus:
-            bm25.index(corpus, show_progress=False)
+        n = len(at) - 1
+        if n == 0:
+            return cls(bm25)
+        terms = np.asarray(terms, dtype=np.int64)
+        tf = np.asarray(counts, dtype=np.float64)
+        lengths = np.diff(np.asarray(at, dtype=np.int64))
+        doc_len = np.bincount(np.repeat(np.arange(n), lengths), weights=counts, minlength=n).astype(
+            np.int64
+        )
+        avg = float(doc_len.mean())
+        df = np.bincount(terms, minlength=len(vocab))
+        # math.log term by term, as bm25s does: np.log can differ in the last bit.
+        idf = np.asarray(
+            [math.log(1 + (n - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()],
+            dtype=np.float32,
+        ).reshape(-1)
+        # In float64 (float32 idf), rounded to float32 at the end: as bm25s computes them.
+        norm = K1 * ((1 - B) + B * doc_len / avg)
+        docs = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        scores = idf[terms].astype(np.float64) * (tf / (norm[docs] + tf))
+        # Column (term) by column, documents ascending within each: a CSC matrix.
+        order = np.argsort(terms, kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+        bm25.scores = {
+            "data": scores[order].astype(np.float32),
+            "indices": docs[order].astype(np.int32),
+            "indptr": indptr,
+            "num_docs": n,
+        }
+        bm25.vocab_dict = dict(vocab)
+        bm25.unique_token_ids_set = set(vocab.values())
+        bm25.nonoccurrence_array = None  # "lucene" scoring has none
         return cls(bm25)
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Term -> id of the terms the index knows."""
+        return getattr(self._bm25, "vocab_dict", None) or {}
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)

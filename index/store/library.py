@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +18,19 @@ from peerchat.index.store.mapped import MappedFiles
 from peerchat.index.store.passages import Passages
 from peerchat.index.store.register import Register, read_register
 from peerchat.index.store.sentences import SentenceIndex
-from peerchat.index.store.sqlite import StoredReport, read_reports
+from peerchat.index.store.sqlite import StoredReport, read_reports, report_texts
 
 
 @dataclass
 class Library:
-    """One generation of the index, opened read-only: report records and the register in
-    memory; passages, vectors and sentences on disk (SQLite, memory-mapped arrays). Shared
-    between the app's sessions and a server's threads."""
+    """One generation of the index, opened read-only: report records (without their text)
+    and the register in memory; report texts, passages, vectors and sentences on disk
+    (SQLite, memory-mapped arrays). Shared between the app's sessions and a server's
+    threads.
+
+    A report's `text` is empty here: nothing that answers a question reads it, and at
+    thousands of reports it would be hundreds of megabytes. `with_texts` gives reports
+    whole (for writing the next generation)."""
 
     generation: Path
     manifest: Manifest
@@ -80,7 +86,7 @@ class Library:
         try:
             conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
             try:
-                stored = read_reports(conn)
+                stored = read_reports(conn, with_text=False)
                 register = read_register(conn)
             finally:
                 conn.close()
@@ -120,6 +126,30 @@ class Library:
         """IndexDamaged when a file this library memory-maps was cut short or grew after it
         was opened (reading it would kill the process): call before reading it."""
         self.mapped.check()
+
+    def with_texts(self, stored: Sequence[StoredReport]) -> list[StoredReport]:
+        """`stored` with the text of each of this library's reports (those read without
+        it) read back from disk."""
+        wanted = [s.report.id for s in stored if s.report.id in self.reports and not s.report.text]
+        conn = sqlite3.connect(f"file:{self.store_path()}?mode=ro", uri=True)
+        try:
+            texts = report_texts(conn, wanted)
+        finally:
+            conn.close()
+        return [
+            replace(s, report=replace(s.report, text=texts[s.report.id]))
+            if s.report.id in texts
+            else s
+            for s in stored
+        ]
+
+    def report_text(self, report_id: str) -> str:
+        """The cleaned text of one report, read from disk ("" for an unknown id)."""
+        conn = sqlite3.connect(f"file:{self.store_path()}?mode=ro", uri=True)
+        try:
+            return report_texts(conn, [report_id]).get(report_id, "")
+        finally:
+            conn.close()
 
     def chunks_of(self, report_id: str) -> list[Chunk]:
         """The passages of one report, in reading order."""

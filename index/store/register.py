@@ -64,18 +64,31 @@ def write_register(conn: sqlite3.Connection, register: Register) -> None:
             ("register_signposts", register.signposts),
             ("register_actions", register.actions),
         ):
+            names = [f.name for f in fields(REGISTER_TABLES[table])]
+            columns = [f'"{n}"' for n in names]
+            vectors = table == "register_recommendations"
+            if vectors:
+                columns.append("vector")
+            rows = []
             for row, item in enumerate(items):
-                values = [_to_sql(getattr(item, f.name)) for f in fields(item)]
-                columns = [f'"{f.name}"' for f in fields(item)]
-                if table == "register_recommendations":
+                values = [row] + [_to_sql(getattr(item, n)) for n in names]
+                if vectors:
                     vector = register.vectors[row] if len(register.vectors) else None
                     values.append(None if vector is None else vector.astype(np.float32).tobytes())
-                    columns.append("vector")
-                conn.execute(
-                    f"INSERT INTO {table} (row, {', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * (len(values) + 1))})",
-                    [row, *values],
-                )
+                rows.append(values)
+            conn.executemany(
+                f"INSERT INTO {table} (row, {', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * (len(columns) + 1))})",
+                rows,
+            )
+
+
+def drop_register(conn: sqlite3.Connection) -> None:
+    """Remove the register's tables (a store copied from another generation's, before its
+    own register is written)."""
+    with conn:
+        for table in REGISTER_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def read_register(conn: sqlite3.Connection) -> Register:
@@ -90,11 +103,9 @@ def read_register(conn: sqlite3.Connection) -> Register:
         extra = ", vector" if record is Recommendation else ""
         cols = ", ".join(f'"{n}"' for n in names) + extra
         items = []
+        convert = [(f.name, _converter(f.type)) for f in fields(record)]
         for values in conn.execute(f"SELECT {cols} FROM {table} ORDER BY row"):
-            kwargs = {
-                f.name: _from_sql(f.type, v) for f, v in zip(fields(record), values, strict=False)
-            }
-            items.append(record(**kwargs))
+            items.append(record(**{n: c(v) for (n, c), v in zip(convert, values, strict=False)}))
             if record is Recommendation and values[-1] is not None:
                 vectors.append(np.frombuffer(values[-1], dtype=np.float32))
         loaded[table] = items
@@ -116,10 +127,11 @@ def _to_sql(value: object) -> object:
     return value
 
 
-def _from_sql(type_name: object, value: object) -> object:
+def _converter(type_name: object):
+    """A function turning a stored value back into a field of type `type_name`."""
     name = str(type_name)
     if name.startswith("tuple"):
-        return tuple(json.loads(value)) if value else ()
+        return lambda value: tuple(json.loads(value)) if value else ()
     if name == "bool":
-        return bool(value)
-    return value
+        return bool
+    return lambda value: value

@@ -10,11 +10,15 @@ sentences, and a question only ever looks at the sentences of its candidate pass
                            DATE | CAUSE | MONEY
     sentence_terms.npy     term ids of each sentence, rows delimited by...
     sentence_terms_at.npy  (m + 1,) int64 offsets into sentence_terms.npy
-    terms.json             the term vocabulary and each term's weight (IDF over passages)
+    terms.json             the term vocabulary, each term's weight (IDF over passages) and
+                           its passage count
+    sentence_keys.npy      (m,) int64: a stable hash of each sentence's words (0 under four
+                           words), so that a new generation can be written from this one
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -35,6 +39,7 @@ FLAGS = "sentence_flags.npy"
 TERMS = "sentence_terms.npy"
 TERMS_AT = "sentence_terms_at.npy"
 VOCAB = "terms.json"
+KEYS = "sentence_keys.npy"  # (m,) int64: key_hash of each sentence (for incremental writes)
 
 OK = 1  # quotable: not template text shared by reports, not a heading, not a fragment
 RECOMMENDATION = 2  # states a recommendation (register, a recommendations section, a plan row)
@@ -70,56 +75,31 @@ DATE_TEXT = re.compile(
 )
 
 
-def write_sentence_features(
-    folder: Path,
+def sentence_features(
     chunks: Sequence[Chunk],
     spans: np.ndarray,
-    reports: Iterable[Report],
     recommendations: Iterable[Recommendation],
-) -> None:
-    """Work out and write the flags and terms of every sentence (`spans` in row order)."""
+    first_row: int = 0,
+) -> tuple[np.ndarray, np.ndarray, list[frozenset[str]]]:
+    """Everything a sentence's own passage decides about it: its flags but OK (which needs
+    the whole library, see `quotable`), its key (`key_hash`) and its overlap terms.
+
+    `spans` are in row order and whole passages at a time; `chunks[row - first_row]` is the
+    passage of span row `row`.
+    """
     recs_by_chunk: dict[str, list[Recommendation]] = {}
     for rec in recommendations:
         recs_by_chunk.setdefault(rec.chunk_id, []).append(rec)
-    headings: set[str] = set()
-    for report in reports:
-        headings.add(text_key(report.title))
-        for section in (s for s in report.sections if s.kind != "signpost"):
-            # A signpost's heading names what is signposted: it stays quotable.
-            headings.update(
-                {text_key(section.heading), text_key(f"{section.number} {section.heading}")}
-            )
-
-    vocab: dict[str, int] = {}
-    df: list[int] = []
-    for chunk in chunks:
-        for term in overlap_terms(chunk.text):
-            if term not in vocab:
-                vocab[term] = len(vocab)
-                df.append(0)
-            df[vocab[term]] += 1
-
     m = len(spans)
     flags = np.zeros(m, dtype=np.uint8)
-    key_hashes = np.zeros(m, dtype=np.int64)
-    key_words = np.zeros(m, dtype=np.int32)
-    in_heading = np.zeros(m, dtype=bool)
-    report_of = np.zeros(m, dtype=np.int64)
-    report_position: dict[str, int] = {}
-    term_ids: list[int] = []
-    terms_at = np.zeros(m + 1, dtype=np.int64)
+    keys = np.zeros(m, dtype=np.int64)
+    terms: list[frozenset[str]] = []
     previous_text = ""
     for i, (row, start, end) in enumerate(spans):
-        chunk = chunks[int(row)]
+        chunk = chunks[int(row) - first_row]
         text = chunk.text[start:end].rstrip()
-        key = text_key(text)
-        key_hashes[i] = hash(key)
-        key_words[i] = len(key.split())
-        in_heading[i] = key in headings
-        report_of[i] = report_position.setdefault(chunk.report_id, len(report_position))
-        ids = sorted(vocab[t] for t in overlap_terms(text) if t in vocab)
-        term_ids.extend(ids)
-        terms_at[i + 1] = len(term_ids)
+        keys[i] = key_hash(text_key(text))
+        terms.append(overlap_terms(text))
         bits = 0
         section = chunk.section.lower()
         if (
@@ -148,22 +128,119 @@ def write_sentence_features(
             bits |= MONEY
         flags[i] |= bits
         previous_text = text
+    return flags, keys, terms
 
-    # Template text: the same sentence in two or more reports (the peer challenge's
-    # standard scope questions, say) is no answer to anything.
-    pairs = np.unique(np.stack([key_hashes, report_of], axis=1), axis=0) if m else np.zeros((0, 2))
-    keys, counts = np.unique(pairs[:, 0], return_counts=True)
-    shared = np.isin(key_hashes, keys[counts >= 2])
-    quotable = (key_words >= 4) & ~shared & ~in_heading
-    flags |= np.where(quotable, OK, 0).astype(np.uint8)
 
-    n = max(1, len(chunks))
-    weights = [math.log(1 + n / d) for d in df]
-    np.save(folder / FLAGS, flags)
+def heading_keys(reports: Iterable[Report]) -> np.ndarray:
+    """The key hashes of every report title and section heading (sorted, unique)."""
+    headings: set[str] = set()
+    for report in reports:
+        headings.add(text_key(report.title))
+        for section in (s for s in report.sections if s.kind != "signpost"):
+            # A signpost's heading names what is signposted: it stays quotable.
+            headings.update(
+                {text_key(section.heading), text_key(f"{section.number} {section.heading}")}
+            )
+    return np.unique(np.asarray([_stable_hash(h) for h in headings], dtype=np.int64))
+
+
+def quotable(keys: np.ndarray, report_of: np.ndarray, headings: np.ndarray) -> np.ndarray:
+    """Which sentences may be quoted: four words or more (a non-zero key), not a heading,
+    and not template text. Template text is the same sentence in two or more reports (the
+    peer challenge's standard scope questions, say): it is no answer to anything."""
+    keys = np.asarray(keys, dtype=np.int64)
+    long = keys != 0
+    if not long.any():
+        return long
+    k, r = keys[long], np.asarray(report_of, dtype=np.int64)[long]
+    order = np.lexsort((r, k))
+    k, r = k[order], r[order]
+    # The first sentence of each key in another report than the one before: a key met
+    # this way twice is in two reports.
+    other_report = np.concatenate(([True], (k[1:] != k[:-1]) | (r[1:] != r[:-1])))
+    values, counts = np.unique(k[other_report], return_counts=True)
+    shared = np.isin(keys, values[counts >= 2])
+    in_heading = np.isin(keys, headings)
+    return long & ~shared & ~in_heading
+
+
+def term_weights(df: Sequence[int], passages: int) -> list[float]:
+    """Each term's weight from the number of passages it is in (an IDF)."""
+    n = max(1, passages)
+    return [math.log(1 + n / d) for d in df]
+
+
+def write_terms(
+    folder: Path,
+    flags: np.ndarray,
+    term_ids: np.ndarray,
+    terms_at: np.ndarray,
+    vocab: Sequence[str],
+    df: Sequence[int],
+    passages: int,
+) -> None:
+    """Write the sentences' flags and terms, and the term vocabulary with its weights."""
+    np.save(folder / FLAGS, np.asarray(flags, dtype=np.uint8))
     np.save(folder / TERMS, np.asarray(term_ids, dtype=np.int32))
-    np.save(folder / TERMS_AT, terms_at)
+    np.save(folder / TERMS_AT, np.asarray(terms_at, dtype=np.int64))
     (folder / VOCAB).write_text(
-        json.dumps({"terms": list(vocab), "weights": weights}), encoding="utf-8"
+        json.dumps({"terms": list(vocab), "weights": term_weights(df, passages), "df": list(df)}),
+        encoding="utf-8",
+    )
+
+
+def term_lists(
+    terms: Sequence[frozenset[str]], vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(term ids, offsets) of each sentence's terms that `vocab` knows, ids sorted."""
+    ids: list[int] = []
+    at = np.zeros(len(terms) + 1, dtype=np.int64)
+    for i, own in enumerate(terms):
+        ids.extend(sorted(vocab[t] for t in own if t in vocab))
+        at[i + 1] = len(ids)
+    return np.asarray(ids, dtype=np.int32), at
+
+
+def write_sentence_features(
+    folder: Path,
+    chunks: Sequence[Chunk],
+    spans: np.ndarray,
+    reports: Iterable[Report],
+    recommendations: Iterable[Recommendation],
+) -> None:
+    """Work out and write the flags, keys and terms of every sentence (`spans` in row
+    order) of a whole library."""
+    vocab: dict[str, int] = {}
+    df: list[int] = []
+    for chunk in chunks:
+        for term in overlap_terms(chunk.text):
+            if term not in vocab:
+                vocab[term] = len(vocab)
+                df.append(0)
+            df[vocab[term]] += 1
+    flags, keys, terms = sentence_features(chunks, spans, recommendations)
+    position: dict[str, int] = {}
+    report_of_row = np.asarray(
+        [position.setdefault(c.report_id, len(position)) for c in chunks], dtype=np.int64
+    )
+    report_of = report_of_row[spans[:, 0]] if len(spans) else np.zeros(0, dtype=np.int64)
+    flags |= np.where(quotable(keys, report_of, heading_keys(reports)), OK, 0).astype(np.uint8)
+    term_ids, terms_at = term_lists(terms, vocab)
+    np.save(folder / KEYS, keys)
+    write_terms(folder, flags, term_ids, terms_at, list(vocab), df, len(chunks))
+
+
+def key_hash(key: str) -> int:
+    """A sentence key's stable 64-bit hash; 0 for keys of fewer than four words, which are
+    never quoted."""
+    if len(key.split()) < 4:
+        return 0
+    return _stable_hash(key) or 1
+
+
+def _stable_hash(text: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True
     )
 
 

@@ -6,10 +6,13 @@ A chunk's `row` is its position in the FAISS and BM25 indexes of the same genera
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from peerchat.core.records import Chunk, Report, Section, TableRow
 
@@ -66,10 +69,55 @@ def write_store(
     return conn
 
 
-def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
-    """Every report in the store, oldest ingest first."""
+def update_store(
+    path: Path,
+    previous: Path,
+    removed: Sequence[str],
+    new_row_of: np.ndarray,
+    reports: Iterable[StoredReport],
+    chunks: Iterable[Chunk],
+) -> sqlite3.Connection:
+    """Create the store at `path` from the `previous` generation's: its `removed` reports
+    and their passages taken out, the other passages renumbered to `new_row_of` (each old
+    row's new row, -1 when removed), then `reports` and their `chunks` added after them.
+    Returns the open connection (for extra tables)."""
+    shutil.copyfile(previous, path)
+    conn = sqlite3.connect(path)
+    new_row_of = np.asarray(new_row_of, dtype=np.int64)
+    kept = np.flatnonzero(new_row_of >= 0)
+    with conn:
+        for start in range(0, len(removed), 500):
+            part = list(removed[start : start + 500])
+            marks = ",".join("?" * len(part))
+            conn.execute(f"DELETE FROM chunks WHERE report_id IN ({marks})", part)
+            conn.execute(f"DELETE FROM reports WHERE id IN ({marks})", part)
+        # Runs of kept rows that move down by the same amount, lowest first: each run
+        # moves into rows already freed.
+        shift = kept - new_row_of[kept]
+        breaks = np.flatnonzero(np.diff(shift)) + 1
+        for run in np.split(np.arange(len(kept)), breaks):
+            if len(run) and shift[run[0]]:
+                conn.execute(
+                    "UPDATE chunks SET row = row - ? WHERE row BETWEEN ? AND ?",
+                    (int(shift[run[0]]), int(kept[run[0]]), int(kept[run[-1]])),
+                )
+        conn.executemany(
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_report_row(stored) for stored in reports],
+        )
+        conn.executemany(
+            f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=len(kept))],
+        )
+    return conn
+
+
+def read_reports(conn: sqlite3.Connection, with_text: bool = True) -> list[StoredReport]:
+    """Every report in the store, oldest ingest first. Without `with_text`, each report's
+    `text` is left empty (it stays on disk: `report_texts`)."""
+    text = "text" if with_text else "''"
     rows = conn.execute(
-        "SELECT id, source, path, councils, report_type, date, title, text, page_starts, "
+        f"SELECT id, source, path, councils, report_type, date, title, {text}, page_starts, "
         "sections, rows, ingested_at, catalogue_key FROM reports ORDER BY ingested_at, source"
     ).fetchall()
     out = []
@@ -92,6 +140,16 @@ def read_reports(conn: sqlite3.Connection) -> list[StoredReport]:
             ),
         )
         out.append(StoredReport(report, ingested_at, catalogue_key))
+    return out
+
+
+def report_texts(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The cleaned text of each report of `ids` (those in the store)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        out.update(conn.execute(f"SELECT id, text FROM reports WHERE id IN ({marks})", part))
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from peerchat.cli.options import friendly, index_option, open_library, resolve_councils
+from peerchat.core.dates import display_date
 from peerchat.core.text import printable
 
 CSV_COLUMNS = (
@@ -58,15 +59,14 @@ def recommendations(
     current = None
     for rec, row in zip(recs, rows, strict=True):
         heading = printable(
-            f"{rec.council} — {rec.report_type}, {rec.date or 'undated'} ({rec.source})"
+            f"{rec.council} — {rec.report_type}, {display_date(rec.date)} ({rec.source})"
         )
         if heading != current:
             if current is not None:
                 click.echo()
             click.echo(heading)
             current = heading
-        kind = "key" if rec.key else "further"
-        click.echo(f"  {kind} {rec.number}. {rec.text}")
+        click.echo(f"  {rec.label}. {rec.text}")
         click.echo(f"      [{row['themes']}] {rec.section}, p. {rec.page}")
     reports = len({r.report_id for r in recs})
     click.echo(f"\n{len(recs)} recommendations from {reports} reports.")
@@ -95,7 +95,7 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
         click.echo(f"{s.name}")
         click.echo(f"  {s.text}")
         if s.recommendation:
-            click.echo(f"  Supports: {s.recommendation}")
+            click.echo(f"  Supports: {s.recommendation} ({s.match})")
         for link in s.links:
             click.echo(f"  Link: {link}")
         click.echo(printable(f"  ({s.council}, {s.source}; {s.section}, p. {s.page})"))
@@ -110,20 +110,29 @@ def signposts(index_dir: Path | None, council: tuple[str, ...], text: str, as_js
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write the Markdown to this file instead of stdout.",
+    help="Write it to this file instead of stdout: FILE.docx (Word) or FILE.md (Markdown).",
 )
 @friendly
 def briefing(council: str, index_dir: Path | None, out: Path | None) -> None:
-    """The follow-up visit pack for COUNCIL, in Markdown, every line cited."""
+    """The follow-up visit pack for COUNCIL: one table of recommendations and actions
+    (sponsor, lead, due date, source page), then findings, signposts and sources.
+    Markdown on stdout, or Word or Markdown with --out."""
     from peerchat.index.register import briefing_markdown, council_briefing
 
+    if out is not None and out.suffix.lower() not in (".docx", ".md", ".markdown"):
+        raise click.BadParameter(
+            f"{out.name}: name a .docx (Word) or .md (Markdown) file", param_hint="--out"
+        )
     library = open_library(index_dir)
     (name,) = resolve_councils(library, (council,), param_hint="COUNCIL")
-    text = briefing_markdown(
-        council_briefing(library.register, library.reports, name), library.reports
-    )
+    pack = council_briefing(library.register, library.reports, name)
     if out is None:
-        click.echo(text)
+        click.echo(briefing_markdown(pack))
         return
-    out.write_text(text, encoding="utf-8")
+    if out.suffix.lower() == ".docx":
+        from peerchat.word import briefing_docx
+
+        out.write_bytes(briefing_docx(pack))
+    else:
+        out.write_text(briefing_markdown(pack), encoding="utf-8")
     click.echo(f"wrote the briefing for {name} to {out}", err=True)

@@ -64,7 +64,10 @@ class Report:
     path: str  # where it was read from
     councils: tuple[str, ...]  # canonical names, e.g. ("Lambeth London Borough Council",)
     report_type: str  # one of REPORT_TYPES
-    date: str  # ISO date of the visit or publication, "" when unknown
+    # ISO date of the visit or publication at the precision printed: "2016-10-04" (a day),
+    # "2024-01" (the cover says "January 2024"), "2017" (a catalogue year); "" when unknown.
+    # Shown with peerchat.core.dates.display_date.
+    date: str
     title: str
     text: str
     page_starts: tuple[int, ...]
@@ -206,16 +209,22 @@ def join_names(names: tuple[str, ...] | list[str]) -> str:
 class Recommendation:
     """A recommendation a report makes, linked to the passage that states it.
 
-    `key` is True for the report's key recommendations. `origin` is "report" (the body),
-    "annex" (only in an annex summary) or "action plan" (the LGA recommendation column of
-    an action plan whose feedback report is not in the library).
+    `key` is True only for the report's key recommendations. `origin` is "report" (the
+    body), "annex" (only in an annex summary) or "action plan" (the LGA recommendation
+    column of an action plan whose feedback report is not in the library; never key: a
+    plan marks none as key, it numbers them, "Recommendation 8").
+
+    A recommendation the report states more than once (a key one repeated in a section's
+    list, or again in an annex) is one Recommendation, at its first place; `also_sections`
+    and `also_pages` say where else it appears (pairwise), so counts and charts count it
+    once.
     """
 
-    id: str  # f"{report id[:12]}:rec:k3" (key 3) or ":rec:f12" (further 12)
+    id: str  # f"{report id[:12]}:rec:k3" (key 3), ":rec:f12" (further 12), ":rec:a8" (plan 8)
     report_id: str
     councils: tuple[str, ...]
     report_type: str
-    date: str
+    date: str  # the report's date, ISO at the precision printed ("2024-01", "2016-10-04")
     source: str
     number: str
     key: bool
@@ -227,15 +236,32 @@ class Recommendation:
     chunk_id: str
     origin: str = "report"
     themes: tuple[str, ...] = ()  # from index/register/themes.py, set when the index is built
+    also_sections: tuple[str, ...] = ()  # sections where the report repeats it
+    also_pages: tuple[int, ...] = ()  # ... and their pages
 
     @property
     def council(self) -> str:
         return council_label(self.councils, self.source)
 
+    @property
+    def label(self) -> str:
+        """How the report names it: "Key recommendation 3", "Recommendation 8" (an action
+        plan's numbering), "Further recommendation 12"."""
+        if self.origin == "action plan":
+            return f"Recommendation {self.number}"
+        return f"{'Key' if self.key else 'Further'} recommendation {self.number}"
+
 
 @dataclass(frozen=True)
 class Signpost:
-    """A "Signpost – X" practice example: who or what is signposted and what it shows."""
+    """A "Signpost – X" practice example: who or what is signposted and what it shows.
+
+    `recommendation_id` is the recommendation of the same report whose content the
+    signpost's matches ("" when none does: a signpost is never linked by its position
+    alone); `match` says how it was matched, e.g. `shares the phrase "single digital
+    strategy"` or `similar text (cosine 0.54, all-MiniLM-L6-v2)`; `match_score` is that
+    cosine, or 1.0 for a shared phrase.
+    """
 
     id: str
     report_id: str
@@ -245,13 +271,15 @@ class Signpost:
     name: str  # the organisation or resource (the text after "Signpost –")
     text: str  # what it shows
     section: str  # the section it sits in (the theme it supports)
-    recommendation_id: str  # the recommendation just before it, "" when none
+    recommendation_id: str
     recommendation: str
     links: tuple[str, ...]  # URLs, email addresses, "contact ..." names
     page: int
     start: int
     end: int
     chunk_id: str
+    match: str = ""
+    match_score: float = 0.0
 
     @property
     def council(self) -> str:
@@ -260,17 +288,30 @@ class Signpost:
 
 @dataclass(frozen=True)
 class ActionRow:
-    """One row of a council's action plan: what it committed to, who owns it and when.
+    """One row of a council's action plan: what it committed to, who owns it and when,
+    complete as the plan means it (index/register and the answers read these fields as
+    they are; nothing needs to be pieced together from other rows).
 
-    `shared_with` is the ref of the row whose action cell this row shares (a merged cell
-    split over rows), "" when none. `answers` is the id of the feedback-report
-    Recommendation the row answers, set when the index is built (needs the whole library).
+    - `recommendation`: the LGA recommendation cell, joined where it runs over a page and
+      with words the PDF broke ("Corp orate") mended.
+    - `action`: the whole action. A merged cell that answers several rows ("To support
+      Recommendations 5, 6 and 7 the Council will ...", "For these four recommendations
+      ...") is given whole to each of them, and `shared_refs` names them all ("5", "6",
+      "7"); () when the action is the row's own.
+    - `sponsor`, `lead`: the row's cells; a blank one in a shared group takes the group's
+      (its first row's); `owners_from` is then that row's ref.
+    - `dates`: the dates and timescales the action gives ("by July 2024", "from February
+      to August 2024"), then those it refers to: an action "with the same timeframe as
+      Recommendation 1", or "in the same timeframe" as the recommendations it names, takes
+      their dates, and `dates_from` names the refs they came from.
+    - `answers`: the id of the feedback-report Recommendation the row answers, set when
+      the index is built (needs the whole library).
     """
 
     id: str
     report_id: str
     councils: tuple[str, ...]
-    date: str
+    date: str  # the plan's date, ISO at the precision printed ("2024-01")
     source: str
     ref: str
     recommendation: str
@@ -284,10 +325,33 @@ class ActionRow:
     start: int
     end: int
     chunk_id: str
-    shared_with: str = ""
+    shared_refs: tuple[str, ...] = ()
+    owners_from: str = ""
+    dates_from: tuple[str, ...] = ()
     answers: str = ""
     answer_score: float = 0.0
 
     @property
     def council(self) -> str:
         return council_label(self.councils, self.source)
+
+    @property
+    def label(self) -> str:
+        """ "Recommendation 8", as the plan numbers its rows."""
+        return f"Recommendation {self.ref}"
+
+    @property
+    def due(self) -> str:
+        """The row's dates as one line ("by July 2024; by February 2024"), "" when none."""
+        return "; ".join(self.dates)
+
+    @property
+    def shared_label(self) -> str:
+        """ "shared with 5–7" (or "shared with 2, 5 and 9"), "" when the action is its own."""
+        if not self.shared_refs:
+            return ""
+        refs = list(self.shared_refs)
+        numbers = [int(r) for r in refs if r.isdigit()]
+        if len(numbers) == len(refs) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+            return f"shared with {refs[0]}–{refs[-1]}"
+        return f"shared with {join_names(refs)}"
