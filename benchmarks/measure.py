@@ -171,12 +171,7 @@ def measure_ann(index_dir: Path) -> dict:
                 index.hnsw.efSearch = setting
             else:
                 index.nprobe = setting
-            times, recalls = [], []
-            for q, want in zip(queries, truth):
-                t = time.perf_counter()
-                _, rows = index.search(q.reshape(1, -1), 10)
-                times.append((time.perf_counter() - t) * 1000)
-                recalls.append(knn_recall(rows[0], want))
+            times, recalls = _timed_recall(index, queries, truth)
             key = f"{name} {'efSearch' if name == 'hnsw' else 'nprobe'}={setting}"
             out[key] = {
                 **_summary(times),
@@ -211,12 +206,7 @@ def measure_ivf_growth(index_dir: Path) -> dict:
         index.train(vectors[:first])
         index.add(vectors)
         index.nprobe = NPROBE
-        times, recalls = [], []
-        for q, want in zip(queries, truth):
-            t = time.perf_counter()
-            _, rows = index.search(q.reshape(1, -1), 10)
-            times.append((time.perf_counter() - t) * 1000)
-            recalls.append(knn_recall(rows[0], want))
+        times, recalls = _timed_recall(index, queries, truth)
         out[f"grown {growth}x"] = {
             "trained_on": first,
             "lists": lists,
@@ -382,3 +372,14 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _timed_recall(index, queries, truth) -> tuple[list[float], list[float]]:
+    """Milliseconds and recall@10 of each query searched alone in `index`."""
+    times, recalls = [], []
+    for q, want in zip(queries, truth):
+        t = time.perf_counter()
+        _, rows = index.search(q.reshape(1, -1), 10)
+        times.append((time.perf_counter() - t) * 1000)
+        recalls.append(knn_recall(rows[0], want))
+    return times, recalls
