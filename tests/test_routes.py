@@ -109,6 +109,47 @@ def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     assert {"Lambeth London Borough Council", "Central Bedfordshire Council"} <= cited
 
 
+def test_a_follow_up_naming_no_council_stays_with_the_conversations_council(assistant):
+    answer = _ask(
+        assistant,
+        "what did Central Bedfordshire's report say about its staff?",
+        "what was said about the way the council is run financially?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+
+
+# The peer team: a member asked for by role, in a question or a follow-up.
+
+
+def test_a_peer_asked_for_by_role_is_that_line_of_the_peer_team(assistant):
+    answer = assistant.answer("which of Central Bedfordshire's peers came from the police?")
+    _valid(answer)
+    assert "David Palmer, former Detective Superintendent" in answer.text
+    assert "Andy Couldrick" not in answer.text
+    chief = assistant.answer("Which chief exec was on the peer team that went to Cambridge?")
+    assert "Dawn Baxendale" in chief.text
+
+
+def test_which_one_after_a_list_of_the_peers_is_one_of_them(assistant):
+    answer = _ask(
+        assistant,
+        "who were the peers on Lambeth's peer challenge?",
+        "which one was the money expert?",
+    )
+    _valid(answer)
+    assert "Jonathan Bunt, Strategic Director, Finance & Investment" in answer.text
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
+def test_a_council_with_no_report_as_a_peers_employer_lists_those_peer_teams(assistant):
+    answer = assistant.answer("did anyone from Wakefield Council sit on a peer team here?")
+    _valid(answer)
+    assert answer.found and "no report for Wakefield" in answer.text
+    assert "Joanne Roney" in answer.text
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
 # 3. Council names.
 
 

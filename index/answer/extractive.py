@@ -18,6 +18,7 @@ from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.dates import display_date
 from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
+from peerchat.index.answer.peer_team import asks_about_members, member_rows, role_terms
 from peerchat.index.answer.structured import (
     action_answer,
     recommendations_answer,
@@ -28,7 +29,7 @@ from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
-from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
+from peerchat.index.search.intent import COLUMN_TERMS, PEER_TEAM, SIGNPOST_TERMS, bare
 from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
@@ -66,6 +67,7 @@ COMMITTED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+ROLE_OVERLAP_WEIGHT = 1.0  # of the role's words, against a peer-team line's cosine
 MAX_TOPIC_RECOMMENDATIONS = 8  # recommendations listed for "X's recommendations on Y"
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
@@ -156,6 +158,12 @@ def answer_question(
             )
     if missing and not present:
         mentions = _mentions(library, missing)
+        if asks_about_members(query) and mentions.any():
+            # "Which councils had someone from Exeter on the peer team?": the peer teams
+            # with someone from a council the library has no report for.
+            employed = _answer_members_from(library, query, missing, mask & mentions)
+            if employed is not None:
+                return finish(employed)
         if not mentions.any() or OWN_REPORT.search(query.question):
             # Asked about its own peer challenge: other councils' reports naming it (say,
             # as a peer's employer) are no answer.
@@ -178,6 +186,10 @@ def answer_question(
             return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
+    if present and not query.aggregate and asks_about_members(query):
+        members = _answer_members(library, embedder, query, vectors, mask, resolved)
+        if members is not None:
+            return finish(members)
     if query.aggregate and query.intent.signposts:
         # "Any examples of councils doing X well?" asks for signposted practice.
         answer = _answer_structured(
@@ -194,6 +206,77 @@ def answer_question(
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return finish(answer)
+
+
+def _answer_members(
+    library: Library,
+    embedder: Embedder,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    resolved: tuple[str, ...],
+) -> Answer | None:
+    """The peer-team members the question asks for, ranked by the role it names ("chief
+    executive", "the finance person"). None when it names no role ("who was on the peer
+    team?" is answered by the list from the passages) or no list is in scope."""
+    rows = member_rows(library, mask)
+    text = PEER_TEAM.sub(" ", _search_text(query, library))
+    role = role_terms(text)
+    if len(rows) == 0 or not role:
+        return None
+    cal = embedder.calibration
+    scores = library.sentences.cosines(rows, embedder.embed([text])).astype(np.float32)
+    weights = library.sentences.term_weights(_expanded_terms(" ".join(sorted(role))))
+    total = sum(weights.values())
+    if total > 0:
+        # A peer's line is a name, a role and an employer: the role's own words ("Chief
+        # Finance Officer", "CEX") say more than a short line's cosine.
+        scores += ROLE_OVERLAP_WEIGHT * library.sentences.matched_weight(rows, weights) / total
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    chosen: list[Evidence] = []
+    for i in order:
+        if len(chosen) == MAX_QUOTES or scores[i] < best - cal.quote_margin:
+            break
+        ev = _evidence(library, int(rows[i]), float(scores[i]))
+        if not any(word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in chosen):
+            chosen.append(ev)
+    extra = rank_passages(library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS)
+    extra_rows = [int(r) for r in extra[0]]
+    dense = _cosines(library, vectors[0], extra_rows)
+    return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _answer_members_from(
+    library: Library, query: Query, missing: tuple[Council, ...], mask: np.ndarray
+) -> Answer | None:
+    """The peer-team lines, report by report, that name a council with no report of its
+    own (a peer's employer). None when no peer team had anyone from it."""
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(c.short) for c in missing) + r")\b", re.IGNORECASE
+    )
+    chosen: list[Evidence] = []
+    for row in member_rows(library, mask):
+        ev = _evidence(library, int(row), 1.0)
+        same_report = [
+            c
+            for c in chosen
+            if library.chunks[c.chunk_row].report_id == library.chunks[ev.chunk_row].report_id
+        ]
+        if pattern.search(ev.text) and not any(
+            word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in same_report
+        ):
+            chosen.append(ev)
+    if not chosen:
+        return None
+    names = join_names([c.name for c in missing])
+    answer = _compose(library, query, chosen, [], {}, (), per_report=True)
+    reports = len({library.chunks[ev.chunk_row].report_id for ev in chosen})
+    lead = (
+        f"There is no report for {names} in the library, but someone from it was on the "
+        f"peer team of {reports} of the reports:\n\n"
+    )
+    return replace(answer, text=lead + answer.text)
 
 
 def _withheld(answer: Answer) -> Answer:
@@ -513,6 +596,8 @@ WRITTEN_AS = {
     "member": "cllr councillor",
     "ceo": "chief executive",
     "cex": "chief executive",
+    "executive": "cex",
+    "exec": "executive cex",
     "lga": "local government association",
     "money": "financial finance budget",
     "finances": "financial finance budget",

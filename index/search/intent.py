@@ -116,6 +116,20 @@ NOT_THE_VISIT = re.compile(
     r"established|founded|join\w*|since|expected|plan\w*|will|by when|review of)\b",
     re.IGNORECASE,
 )
+# The peer team itself: who was on it ("which chief executive sat on the peer team?").
+PEER_TEAM = re.compile(
+    r"\bpeers\b|\bpeer (challenge |review )?teams?\b|\b(on|in) the team\b|\breviewers?\b",
+    re.IGNORECASE,
+)
+# Not a member but when the team came, or what it pointed to.
+DATES = re.compile(r"\bdates?\b|\bdays?\b|\bexamples?\b", re.IGNORECASE)
+MEMBER = re.compile(
+    r"\b(who|which (one|\w+( \w+)?)) (was|were|is|are|sat|served|came)\b"
+    r"|\b(sat|served|was|were|is|are) (on|in)\b|\b(came|come|was|were) from\b"
+    r"|\bwhich of (them|the peers|the team)\b|\bwhich of\b.{0,40}\bpeers\b"
+    r"|\b(someone|anyone|anybody|somebody|members?|person|people) (from|on|of)\b",
+    re.IGNORECASE,
+)
 WHY = re.compile(r"^\W*why\b|\bwhy (is|are|was|were|do|does|did|has|have)\b|\bwhat caused\b", re.I)
 YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|should|will|would)\b", re.I
@@ -153,6 +167,7 @@ class Intent:
     why: bool = False
     visit_date: bool = False
     yes_no: bool = False
+    peer_team: bool = False  # who was on the peer team
     told: bool = False
     praised: bool = False
 
@@ -192,6 +207,8 @@ def read_intent(question: str, topic: str = "") -> Intent:
         why=bool(WHY.search(text)),
         visit_date=when and bool(VISIT.search(text)) and not NOT_THE_VISIT.search(text),
         yes_no=bool(YES_NO.search(text)),
+        peer_team=bool(PEER_TEAM.search(text) and MEMBER.search(text))
+        and not (FIGURE.search(text) or when or DATES.search(text) or SIGNPOSTS.search(text)),
         told=told and not (praised and not re.search(r"\b(told|advised|recommended)\b", text)),
         praised=praised,
     )

@@ -291,12 +291,7 @@ def _resolve_follow_up(
             follow_up=True,
             intent=read_intent(last.question, last.topic) | read_intent(last.topic),
         )
-    if (
-        anchor.councils
-        and not query.aggregate
-        and (not named or named <= set(anchor.councils))
-        and (pointing or not own or len(text.split()) <= 5)
-    ):
+    if anchor.councils and not query.aggregate and (not named or named <= set(anchor.councils)):
         # "who leads on that?", "which of them came from the police?": the councils and
         # items of the turn it follows; the topic gains that turn's.
         carried = query.councils or tuple(
