@@ -150,6 +150,26 @@ def test_a_council_with_no_report_as_a_peers_employer_lists_those_peer_teams(ass
     assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
 
 
+def test_the_peer_challenge_frame_does_not_stand_in_for_the_subject(assistant):
+    # Every report is about its peer challenge: words for it match every report's
+    # summary, so they must not answer a question about something else.
+    museums = assistant.answer("any comment from the peer team on Central Bedfordshire's museums?")
+    assert not museums.found
+    people = _ask(
+        assistant,
+        "how many people did the Bromsgrove peer team interview?",
+        "and what about Central Bedfordshire?",
+    )
+    assert "70 people" in people.text
+
+
+def test_which_of_two_named_councils_is_a_question_across_both(assistant):
+    answer = assistant.answer("where did the peer team spend more hours, Lambeth or Cambridge?")
+    assert answer.aggregate
+    cited = {c.council for c in answer.citations}
+    assert {"Lambeth London Borough Council", "Cambridge City Council"} <= cited
+
+
 # 3. Council names.
 
 

@@ -654,9 +654,22 @@ def _own_terms(query: Query, library: Library) -> set[str]:
     return {t for t in terms if not t.isdigit()}
 
 
+# Every report is a peer challenge's: naming it says nothing about what is asked.
+PEER_FRAME = re.compile(
+    r"\b(?:the\s+|their\s+|its\s+)?(?:corporate\s+|lga\s+)?peer\s+(?:challenge|review)"
+    r"(?:\s+team)?\b|\b(?:the\s+)?peer\s+team\b|\b(?:the\s+)?(?:peer\s+)?(?:challenge|feedback)\s+report\b",
+    re.IGNORECASE,
+)
+
+
 def _search_text(query: Query, library: Library) -> str:
-    """What is searched for: the topic without council names, else the question."""
-    return _topic_without_councils(query, library) or query.question
+    """What is searched for: the topic without council names (nor the peer challenge
+    every report is about, when more is asked), else the question."""
+    topic = _topic_without_councils(query, library) or query.question
+    if query.aggregate:
+        return topic
+    rest = " ".join(PEER_FRAME.sub(" ", topic).split())
+    return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:

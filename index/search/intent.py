@@ -102,7 +102,9 @@ FIGURE = re.compile(
     r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b",
     re.IGNORECASE,
 )
-WHEN = re.compile(r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b", re.I)
+WHEN = re.compile(
+    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b", re.I
+)
 # "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
 # a deadline or a launch is something the text says.
 VISIT = re.compile(
