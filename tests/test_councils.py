@@ -280,3 +280,22 @@ def test_performance(directory: CouncilDirectory) -> None:
         for _ in range(20):
             directory.find(text, fuzzy=fuzzy)
         assert (time.perf_counter() - start) / 20 < 0.025
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("What does the Greater Cambridge Partnership do?", []),
+        ("was Cambridge station capacity raised?", []),
+        ("who mentions the Oxford to Cambridge corridor?", []),
+        ("the Bedford to Milton Keynes line", []),
+        (
+            "compare Oxford to Cambridge on housing",
+            ["Oxford City Council", "Cambridge City Council"],
+        ),
+    ],
+)
+def test_a_place_name_inside_a_route_or_other_proper_noun_is_no_council(
+    directory: CouncilDirectory, text: str, expected: list[str]
+):
+    assert [c.name for c in directory.find(text)] == expected
