@@ -241,6 +241,14 @@ def test_when_about_a_deadline_is_not_the_cover_date(assistant):
     assert "September 2024" in answer.text
 
 
+def test_a_date_every_report_prints_is_still_each_reports_answer(assistant):
+    # "Our expectation is that it will occur within the next 2 years" is in three reports:
+    # template text, but the date is what the question asks.
+    answer = assistant.answer("Central Bedfordshire: how soon should the follow-up visit be?")
+    assert "within the next 2 years" in answer.text
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+
+
 def test_when_about_the_visit_is_the_cover_date(assistant):
     answer = assistant.answer("when did the peer team visit Lambeth?")
     assert "The dates on the reports' covers" in answer.text and "October 2016" in answer.text

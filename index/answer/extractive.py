@@ -536,8 +536,8 @@ def _score_sentences(
     if len(passages) > SENTENCE_SCOPE:
         topic = _search_text(query, library)
         passages = rank_passages(library, vectors[0], topic, mask, SENTENCE_SCOPE)[0]
-    rows = sentences.rows_of(np.sort(passages))
-    rows = rows[sentences.has(rows, OK) > 0]
+    every = sentences.rows_of(np.sort(passages))
+    rows = every[sentences.has(every, OK) > 0]
     if len(rows) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     scores = sentences.cosines(rows, vectors).astype(np.float32)
@@ -573,15 +573,58 @@ def _score_sentences(
     shares = (matched > 0).astype(np.float32) if total > 0 else np.zeros(len(rows), np.float32)
     if query.intent.person or PERSON_QUESTION.search(query.question):
         scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
+    wanted = 0
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
         if MONEY_QUESTION.search(query.question):
             scores += cal.number_match_bonus * sentences.has(rows, MONEY)
+        wanted = NUMBER
     elif query.intent.why:
         scores += cal.cause_bonus * sentences.has(rows, CAUSE) * (0.5 + shares)
     elif query.intent.when and not query.intent.visit_date:
         scores += cal.date_bonus * sentences.has(rows, DATE) * (0.5 + shares)
+        wanted = DATE
+    if wanted:
+        # Template text (not quotable) may still name the subject a dated sentence after
+        # it is about ("The process includes a follow up visit. ... it will occur ...").
+        template = every[sentences.has(every, OK) == 0]
+        sources = np.concatenate([rows, template])
+        source_scores = np.concatenate([scores, sentences.cosines(template, vectors)])
+        _lift_in_paragraph(
+            library, rows, scores, sources, source_scores, wanted, cal.quote_margin / 2
+        )
     return rows, scores
+
+
+PARAGRAPH_REACH = 4  # sentences after a good one searched for the figure or date asked for
+LIFTED_FROM = 10  # of the best sentences
+
+
+def _lift_in_paragraph(
+    library: Library,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    sources: np.ndarray,
+    source_scores: np.ndarray,
+    flag: int,
+    margin: float,
+) -> None:
+    """A figure or a date asked for often comes a few sentences after the one that names
+    the subject ("The process includes a follow up visit. ... Our expectation is that it
+    will occur within the next 12-24 months."): such a sentence, later in the paragraph of
+    one of the best `sources`, scores up to `margin` below it (`scores` of `rows`, in
+    place)."""
+    spans = library.sentences.spans
+    for i in np.argsort(-source_scores)[:LIFTED_FROM]:
+        row, score = int(sources[i]), float(source_scores[i])
+        text = library.chunks[int(spans[row, 0])].text
+        for after in range(row + 1, min(row + 1 + PARAGRAPH_REACH, len(spans))):
+            if spans[after, 0] != spans[row, 0] or "\n\n" in text[spans[row, 2] : spans[after, 1]]:
+                break
+            j = int(np.searchsorted(rows, after))
+            if j < len(rows) and rows[j] == after and _flagged(library, after, flag):
+                scores[j] = max(scores[j], score - margin)
+                break
 
 
 # How the reports write what officers ask: "Cllr" for a councillor, "CEX" for a chief

@@ -103,7 +103,8 @@ FIGURE = re.compile(
     re.IGNORECASE,
 )
 WHEN = re.compile(
-    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b", re.I
+    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b",
+    re.I,
 )
 # "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
 # a deadline or a launch is something the text says.
