@@ -75,6 +75,24 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
 # 2. Follow-ups keep the thread.
 
 
+def test_recommendations_named_by_section_are_that_sections(assistant):
+    answer = assistant.answer("give me Lambeth's recommendations on financial planning")
+    _valid(answer)
+    expected = [
+        r
+        for r in assistant.library.register.recommendations
+        if r.council == "Lambeth London Borough Council" and "Financial planning" in r.section
+    ]
+    assert expected and f"{len(expected)} recommendation" in answer.text
+    for rec in expected:
+        assert " ".join(rec.text.split())[:60] in answer.text
+
+
+def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
+    answer = assistant.answer("a few bullet points on what lambeth was told to do please")
+    assert "10 key recommendations" in answer.text
+
+
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
     first = "What is Bedford planning for its performance reporting?"
     lead = _ask(assistant, first, "who leads on that?")

@@ -10,13 +10,22 @@ top-k, and say which reports have no passage that clears the relevance floor.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.dates import display_date
-from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
+from peerchat.core.records import (
+    Answer,
+    Chunk,
+    Citation,
+    Recommendation,
+    Report,
+    Understood,
+    join_names,
+)
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
 from peerchat.index.answer.peer_team import asks_about_members, member_rows, role_terms
 from peerchat.index.answer.structured import (
@@ -29,7 +38,13 @@ from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
-from peerchat.index.search.intent import COLUMN_TERMS, PEER_TEAM, SIGNPOST_TERMS, bare
+from peerchat.index.search.intent import (
+    COLUMN_TERMS,
+    LIST_TERMS,
+    PEER_TEAM,
+    SIGNPOST_TERMS,
+    bare,
+)
 from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
@@ -372,6 +387,12 @@ def _answer_structured(
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
     if intent.recommendations_on and resolved and not intent.signposts and not intent.plan_column:
+        # "Lambeth's governance recommendations": those a section of that name makes.
+        in_section = _recommendations_of_section(register.recommendations, in_scope, topic)
+        if in_section:
+            return recommendations_answer(
+                library, query.question, in_section, query.topic, resolved, on_topic=True
+            )
         # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
         matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
         if matched:
@@ -394,6 +415,23 @@ def _answer_structured(
         if chosen:
             return signposts_answer(library, query.question, chosen, query.topic, True)
     return None
+
+
+def _recommendations_of_section(
+    recommendations: Sequence[Recommendation], in_scope: set[str], topic: str
+) -> list[Recommendation]:
+    """The recommendations in scope made in a section whose heading holds every word of
+    the topic ("governance" -> "4.4 Organisational leadership and governance"); none when
+    the topic names no section."""
+    own = {t for t in overlap_terms(topic) - LIST_TERMS - FRAME_TERMS if not t.isdigit()}
+    if not own:
+        return []
+    return [
+        r
+        for r in recommendations
+        if r.report_id in in_scope
+        and any(own <= overlap_terms(section) for section in (r.section, *r.also_sections))
+    ]
 
 
 def _still_about(

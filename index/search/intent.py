@@ -51,7 +51,9 @@ RECOMMENDATIONS = re.compile(
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
-RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\bto-?do\b|\basks\b", re.I)
+RECOMMENDATIONS_ON = re.compile(
+    r"\brecommendations?\b|\bto-?do\b|\basks\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b", re.I
+)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
@@ -61,7 +63,7 @@ LIST_TERMS = overlap_terms(
     "did do does get got given peer peers team challenge report reports feedback lga "
     "council councils they them their told advised asked set out come came up there any "
     "about please overall from for of on in to by with at as and or its it asks ask "
-    "coming list lists"
+    "coming list lists things thing points point bullets bullet few couple sum up short"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
