@@ -93,6 +93,18 @@ def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
     assert "10 key recommendations" in answer.text
 
 
+def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant):
+    answer = _ask(
+        assistant,
+        "what is Cambridge's anti-poverty strategy about?",
+        "what was the peers' verdict on it?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Cambridge City Council"}
+    given = assistant.answer("list the recommendations the peers gave Bromsgrove")
+    assert "key recommendations" in given.text
+
+
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
     first = "What is Bedford planning for its performance reporting?"
     lead = _ask(assistant, first, "who leads on that?")

@@ -45,7 +45,14 @@ from peerchat.index.search.intent import (
     SIGNPOST_TERMS,
     bare,
 )
-from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
+from peerchat.index.search.query import (
+    FRAME_TERMS,
+    POINTING,
+    Query,
+    Turn,
+    strip_councils,
+    understand,
+)
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import (
@@ -729,7 +736,11 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
 
 def _own_terms(query: Query, library: Library) -> set[str]:
     """The question's own topic terms: not the reports' frame, not an action-plan column."""
-    terms = overlap_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    text = _topic_without_councils(query, library)
+    if query.context and POINTING.search(query.question):
+        # "what was their verdict on it?": "it" is the earlier turn's subject.
+        text = f"{text} {strip_councils(query.context, query.councils)}"
+    terms = overlap_terms(text) - FRAME_TERMS
     if query.intent.plan_column:
         terms -= COLUMN_TERMS
     return {t for t in terms if not t.isdigit()}

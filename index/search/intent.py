@@ -63,7 +63,8 @@ LIST_TERMS = overlap_terms(
     "did do does get got given peer peers team challenge report reports feedback lga "
     "council councils they them their told advised asked set out come came up there any "
     "about please overall from for of on in to by with at as and or its it asks ask "
-    "coming list lists things thing points point bullets bullet few couple sum up short"
+    "coming list lists things thing points point bullets bullet few couple sum up short "
+    "gave giving handed"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
