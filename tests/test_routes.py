@@ -200,6 +200,14 @@ def test_which_of_two_named_councils_is_a_question_across_both(assistant):
     assert {"Lambeth London Borough Council", "Cambridge City Council"} <= cited
 
 
+def test_which_reports_mention_a_word_finds_every_report_using_it(assistant):
+    # The frame words ("reports", "mention") are no part of the subject: the overlap bonus
+    # goes to the word asked about, wherever it appears.
+    answer = assistant.answer("which of the reports mention devolution?")
+    cited = {c.council for c in answer.citations}
+    assert {"Cambridge City Council", "Central Bedfordshire Council"} <= cited
+
+
 # 3. Council names.
 
 

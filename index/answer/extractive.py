@@ -568,6 +568,9 @@ def _nothing_matches(
     )
 
 
+KEPT_FRAME_TERMS = overlap_terms("key")
+
+
 def _score_sentences(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, cal: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -589,6 +592,9 @@ def _score_sentences(
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
     terms = _expanded_terms(_topic_without_councils(query, library))
+    # "Which reports mention homelessness?": the reports' frame words are no part of it
+    # ("key" is, in prose: "whose role is key here?").
+    terms = (terms - (FRAME_TERMS - KEPT_FRAME_TERMS)) or terms
     if query.intent.plan_column:
         # "Which cabinet member sponsors ..." names a column, not the subject: every row of
         # an action plan has a "Cabinet Sponsor/s" cell.
