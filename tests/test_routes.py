@@ -287,6 +287,15 @@ def test_a_date_every_report_prints_is_still_each_reports_answer(assistant):
     assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
 
 
+def test_which_visit_came_first_gives_each_reports_date(assistant):
+    answer = assistant.answer("which got visited first, lambeth or bromsgrove?")
+    assert answer.found
+    assert "2016" in answer.text and "2018" in answer.text
+    cited = {c.council for c in answer.citations}
+    assert "Lambeth London Borough Council" in cited
+    assert "Bromsgrove District Council and Redditch Borough Council" in cited
+
+
 def test_when_about_the_visit_is_the_cover_date(assistant):
     answer = assistant.answer("when did the peer team visit Lambeth?")
     assert "The dates on the reports' covers" in answer.text and "October 2016" in answer.text

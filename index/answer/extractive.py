@@ -202,7 +202,7 @@ def answer_question(
     if not mask.any():
         return finish(_nothing_matches(query, resolved, filters, library))
 
-    if query.intent.visit_date and present and not query.aggregate:
+    if query.intent.visit_date and present and (not query.aggregate or len(present) > 1):
         dated = _answer_when(library, query, mask, resolved)
         if dated is not None:
             return finish(dated)

@@ -136,6 +136,8 @@ MEMBER = re.compile(
     r"|\b(someone|anyone|anybody|somebody|members?|person|people) (from|on|of)\b",
     re.IGNORECASE,
 )
+# "Which was visited first, A or B?": the reports' dates, in order.
+ORDER = re.compile(r"\b(first|earlier|earliest|later|latest|most recent|older|newer)\b", re.I)
 WHY = re.compile(r"^\W*why\b|\bwhy (is|are|was|were|do|does|did|has|have)\b|\bwhat caused\b", re.I)
 YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|should|will|would)\b", re.I
@@ -211,7 +213,9 @@ def read_intent(question: str, topic: str = "") -> Intent:
         figure=bool(FIGURE.search(text)),
         when=when,
         why=bool(WHY.search(text)),
-        visit_date=when and bool(VISIT.search(text)) and not NOT_THE_VISIT.search(text),
+        visit_date=(when or bool(ORDER.search(text)))
+        and bool(VISIT.search(text))
+        and not NOT_THE_VISIT.search(text),
         yes_no=bool(YES_NO.search(text)),
         peer_team=bool(PEER_TEAM.search(text) and MEMBER.search(text))
         and not (FIGURE.search(text) or when or DATES.search(text) or SIGNPOSTS.search(text)),
