@@ -149,6 +149,17 @@ def test_a_follow_up_naming_no_council_stays_with_the_conversations_council(assi
     assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
 
 
+def test_a_question_the_conversations_council_cannot_answer_goes_to_the_library(assistant):
+    answer = _ask(
+        assistant,
+        "what did Lambeth's report say about scrutiny?",
+        "what is the quadrant model of locality working about?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+    assert "whole library" in answer.notices[0]
+
+
 # The peer team: a member asked for by role, in a question or a follow-up.
 
 

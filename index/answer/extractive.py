@@ -227,6 +227,18 @@ def answer_question(
             answer = _answer_single(library, query, vectors, mask, resolved, cal)
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
+    if not answer.found and query.loose:
+        # The conversation's councils were only assumed: ask the whole library.
+        fresh = answer_question(library, embedder, directory, question, (), filters)
+        if fresh.found:
+            return replace(
+                fresh,
+                notices=(
+                    f"The reports of {join_names(list(resolved))} do not say; this answer is "
+                    "from the whole library.",
+                    *fresh.notices,
+                ),
+            )
     return finish(answer)
 
 

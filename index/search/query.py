@@ -118,6 +118,7 @@ class Query:
     items: tuple[str, ...] = ()  # register items the conversation was about (a follow-up)
     guesses: tuple[tuple[str, str], ...] = ()  # (as written, council taken) for typos
     context: str = ""  # the topic of the turn a follow-up leans on, when it has its own
+    loose: bool = False  # councils carried from the conversation the question does not name
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,10 @@ def _resolve_follow_up(
             count=False,
             follow_up=True,
             items=anchor.items,
+            # Carried though the question neither points back nor leans on the last one
+            # ("what is the Greater Cambridge Partnership?" after a Lambeth question): if
+            # those councils' reports do not say, the whole library is asked.
+            loose=not named and not (pointing or not own or len(text.split()) <= 5),
         )
     # "and in 2017?" / "and their action plan?": same topic and councils, new filters.
     if not query.councils and len(own) <= 2 and (query.years or query.report_types):
