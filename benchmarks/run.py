@@ -2,12 +2,15 @@
 synthetic corpus at each size; writes benchmarks/RESULTS.md (and results.json beside it).
 
     python -m benchmarks.run [--sizes 100,1000,5000] [--cold-sizes 100,1000]
-                             [--work benchmarks/.work] [--cold-only]
+                             [--work benchmarks/.work] [--cold-only | --scale-only]
 
 Every measurement runs in its own process (see measure.py). Each size is ingested into a
 fresh index folder; the largest may start from the embedding cache of the size before it
-(`--reuse-cache`, on by default for 5,000 and said so in the table): the generated reports
-recombine the same sections, so most of their sentences were embedded there already.
+(`--reuse-cache-from`, on by default for 5,000 and said so in the table): the generated
+reports recombine the same sections, so most of their sentences were embedded there
+already. `--scale-only` measures only the synthetic corpus at `--sizes` (no dev questions,
+no cold benchmark) and keeps every other figure of results.json; a size measured alone
+starts from the embedding cache of its own last run, when there is one.
 
 The cold benchmark (`--cold-sizes`; `make bench-cold` runs it alone) ingests reports made
 with `generate --fresh`, whose sentences are all new, into an empty index folder (nothing
@@ -44,6 +47,11 @@ def main() -> int:
     parser.add_argument(
         "--cold-only", action="store_true", help="only the cold benchmark (keeps the rest)"
     )
+    parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="only the synthetic corpus at --sizes (keeps the rest, other sizes included)",
+    )
     parser.add_argument("--work", type=Path, default=BENCH / ".work")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument(
@@ -70,7 +78,7 @@ def main() -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     saved = args.out.parent / "results.json"
-    keep = args.keep or args.cold_only
+    keep = args.keep or args.cold_only or args.scale_only
     results: dict = json.loads(saved.read_text()) if saved.exists() and keep else {}
     commit = git_commit()
     if args.cold_only:
@@ -78,12 +86,14 @@ def main() -> int:
         args.out.write_text(render(results), encoding="utf-8")
         print(args.out.read_text(encoding="utf-8"))
         return 0
-    results.update(machine=machine(), started=time.strftime("%Y-%m-%d %H:%M UTC"))
-
-    log("dev questions: this project")
-    results["ours"] = ours(work)
-    log("dev questions: the baseline")
-    results["baseline"] = baseline(work)
+    if not args.scale_only:
+        results.update(machine=machine(), started=time.strftime("%Y-%m-%d %H:%M UTC"))
+        log("dev questions: this project")
+        results["ours"] = ours(work)
+        log("dev questions: the baseline")
+        results["baseline"] = baseline(work)
+    else:
+        cold_sizes = []
 
     corpus = work / "corpus"
     if sizes:
@@ -93,9 +103,17 @@ def main() -> int:
     for size in sizes:
         folder = subset(corpus, size, work / f"corpus-{size}")
         index_dir = work / f"index-{size}"
+        reused = False
+        if size >= args.reuse_cache_from and previous_index is None:
+            # Measured alone: the embedding cache of this size's last run, if there is one.
+            earlier = index_dir / "embed-cache.sqlite"
+            if earlier.exists():
+                previous_index = work / "previous-cache"
+                shutil.rmtree(previous_index, ignore_errors=True)
+                previous_index.mkdir()
+                shutil.move(earlier, previous_index / "embed-cache.sqlite")
         shutil.rmtree(index_dir, ignore_errors=True)
         index_dir.mkdir(parents=True)
-        reused = False
         if size >= args.reuse_cache_from and previous_index is not None:
             shutil.copy(previous_index / "embed-cache.sqlite", index_dir / "embed-cache.sqlite")
             reused = True
@@ -120,6 +138,10 @@ def main() -> int:
         (args.out.parent / "results.json").write_text(json.dumps(results, indent=2))
     if cold_sizes:
         results["cold"] = cold(work, cold_sizes, commit, {}, saved, results)
+    if args.scale_only:
+        args.out.write_text(render(results), encoding="utf-8")
+        print(args.out.read_text(encoding="utf-8"))
+        return 0
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC")
     (args.out.parent / "results.json").write_text(json.dumps(results, indent=2))
     args.out.write_text(render(results), encoding="utf-8")
