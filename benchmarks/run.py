@@ -10,7 +10,9 @@ fresh index folder; the largest may start from the embedding cache of the size b
 reports recombine the same sections, so most of their sentences were embedded there
 already. `--scale-only` measures only the synthetic corpus at `--sizes` (no dev questions,
 no cold benchmark) and keeps every other figure of results.json; a size measured alone
-starts from the embedding cache of its own last run, when there is one.
+starts from the embedding cache of its own last run, when there is one, and with
+`--reuse-parse-cache` from its parse cache too (the table says so: reading time is then
+not comparable, memory and the index build are).
 
 The cold benchmark (`--cold-sizes`; `make bench-cold` runs it alone) ingests reports made
 with `generate --fresh`, whose sentences are all new, into an empty index folder (nothing
@@ -56,6 +58,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument(
         "--reuse-cache-from", type=int, default=5000, help="sizes from this up reuse the cache"
+    )
+    parser.add_argument(
+        "--reuse-parse-cache",
+        action="store_true",
+        help="with --scale-only: also start from the parse cache of the size's last run "
+        "(the files are not read again; said so in the table)",
     )
     parser.add_argument(
         "--render", action="store_true", help="only write RESULTS.md again from results.json"
@@ -104,6 +112,11 @@ def main() -> int:
         folder = subset(corpus, size, work / f"corpus-{size}")
         index_dir = work / f"index-{size}"
         reused = False
+        parse_cache = index_dir / "parse-cache.sqlite"
+        carried = work / "previous-parse-cache.sqlite"
+        reused_parses = args.reuse_parse_cache and args.scale_only and parse_cache.exists()
+        if reused_parses:
+            shutil.move(parse_cache, carried)
         if size >= args.reuse_cache_from and previous_index is None:
             # Measured alone: the embedding cache of this size's last run, if there is one.
             earlier = index_dir / "embed-cache.sqlite"
@@ -114,12 +127,15 @@ def main() -> int:
                 shutil.move(earlier, previous_index / "embed-cache.sqlite")
         shutil.rmtree(index_dir, ignore_errors=True)
         index_dir.mkdir(parents=True)
+        if reused_parses:
+            shutil.move(carried, parse_cache)
         if size >= args.reuse_cache_from and previous_index is not None:
             shutil.copy(previous_index / "embed-cache.sqlite", index_dir / "embed-cache.sqlite")
             reused = True
         log(f"{size} reports: ingest")
         ingest = measure("ingest", folder, index_dir)
         ingest["reused_cache"] = reused
+        ingest["reused_parse_cache"] = bool(reused_parses)
         log(f"{size} reports: queries")
         query = measure("query", index_dir, corpus)
         log(f"{size} reports: add one report, then remove it")
@@ -359,7 +375,14 @@ def render(r: dict) -> str:
     row("passages", lambda s: s["ingest"]["passages"])
     row("texts (passages + sentences)", lambda s: s["ingest"]["texts"])
     row("sentences embedded afresh", lambda s: s["ingest"]["embedded_fresh"])
-    row("embedding cache of the size before reused", lambda s: s["ingest"]["reused_cache"])
+    row(
+        "embedding cache reused (the size before's, or this size's last run's)",
+        lambda s: s["ingest"]["reused_cache"],
+    )
+    row(
+        "parse cache of the last run reused (files not read again)",
+        lambda s: s["ingest"].get("reused_parse_cache", False),
+    )
     row("ingest s (model loaded)", lambda s: s["ingest"]["ingest_s"])
     row("… reading files s", lambda s: s["ingest"]["read_s"])
     row("… embedding s", lambda s: s["ingest"]["embed_s"])

@@ -207,9 +207,11 @@ def write_sentence_features(
     spans: np.ndarray,
     reports: Iterable[Report],
     recommendations: Iterable[Recommendation],
+    block: int = 4096,
 ) -> None:
     """Work out and write the flags, keys and terms of every sentence (`spans` in row
-    order) of a whole library."""
+    order) of a whole library, `block` passages at a time: a library holds millions of
+    sentences, and their term sets, held at once, took gigabytes."""
     vocab: dict[str, int] = {}
     df: list[int] = []
     for chunk in chunks:
@@ -218,16 +220,34 @@ def write_sentence_features(
                 vocab[term] = len(vocab)
                 df.append(0)
             df[vocab[term]] += 1
-    flags, keys, terms = sentence_features(chunks, spans, recommendations)
+    recommendations = list(recommendations)
+    m, n = len(spans), len(chunks)
+    flags = np.zeros(m, dtype=np.uint8)
+    keys = np.zeros(m, dtype=np.int64)
+    first = np.searchsorted(spans[:, 0], np.arange(n + 1), side="left") if m else np.zeros(n + 1)
+    id_parts: list[np.ndarray] = []
+    terms_at = np.zeros(m + 1, dtype=np.int64)
+    for lo_row in range(0, n, block):
+        hi_row = min(n, lo_row + block)
+        lo, hi = int(first[lo_row]), int(first[hi_row])
+        # Whole passages a block: a sentence's flags look only within its passage.
+        part = [chunks[r] for r in range(lo_row, hi_row)]
+        flags[lo:hi], keys[lo:hi], terms = sentence_features(
+            part, spans[lo:hi], recommendations, first_row=lo_row
+        )
+        ids, at = term_lists(terms, vocab)
+        id_parts.append(ids)
+        terms_at[lo + 1 : hi + 1] = terms_at[lo] + at[1:]
     position: dict[str, int] = {}
     report_of_row = np.asarray(
-        [position.setdefault(c.report_id, len(position)) for c in chunks], dtype=np.int64
+        [position.setdefault(chunks[r].report_id, len(position)) for r in range(n)],
+        dtype=np.int64,
     )
     report_of = report_of_row[spans[:, 0]] if len(spans) else np.zeros(0, dtype=np.int64)
     flags |= np.where(quotable(keys, report_of, heading_keys(reports)), OK, 0).astype(np.uint8)
-    term_ids, terms_at = term_lists(terms, vocab)
+    term_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
     np.save(folder / KEYS, keys)
-    write_terms(folder, flags, term_ids, terms_at, list(vocab), df, len(chunks))
+    write_terms(folder, flags, term_ids, terms_at, list(vocab), df, n)
 
 
 def key_hash(key: str) -> int:
