@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from peerchat.index.store.generations import (
 )
 from peerchat.index.store.lexical import LexicalIndex, overlap_terms, term_counts
 from peerchat.index.store.library import Library
+from peerchat.index.store.passages import Passages
 from peerchat.index.store.register import Register, drop_register, write_register
 from peerchat.index.store.sentences import (
     OK,
@@ -87,38 +89,56 @@ def write_full(
     embedder: Embedder,
     chunk_tokens: int,
     stored: list[StoredReport],
-    chunks: list[Chunk],
+    chunks_of: Callable[[str], Sequence[Chunk]],
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
-    """Write and publish a generation of the whole library; return how many texts were
-    embedded afresh."""
-    chunks = _with_sources(stored, chunks)
-    spans = _spans(chunks, 0)
+    """Write and publish a generation of the whole library (`stored`, in order; the
+    passages of each report by `chunks_of(report id)`); return how many texts were
+    embedded afresh.
+
+    The passages are streamed into the new store a report at a time, then read back from
+    it for each later step: a library's passages are never all in memory at once."""
     started = time.monotonic()
     generation = new_generation(index_dir)
-    np.save(generation / sentence_index.SPANS, spans)
+    store = generation / "store.sqlite"
+    conn = write_store(
+        store,
+        stored,
+        (c for s in stored for c in _with_sources([s], list(chunks_of(s.report.id)))),
+    )
+    conn.close()
+    chunks = Passages(store)
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
+        spans = _spans(chunks, 0)
+        np.save(generation / sentence_index.SPANS, spans)
         embedded = _embed(generation, cache, embedder.dim, chunks, spans, progress, started)
-        conn = write_store(generation / "store.sqlite", stored, chunks)
         # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
         # its texts are embedded through the cache too.
-        register = build_register([s.report for s in stored], chunks, CachedEmbedder(cache))
-        write_register(conn, register)
-        conn.close()
+        register = build_register(
+            [s.report for s in stored], chunks.of_report, CachedEmbedder(cache)
+        )
+        if progress:
+            progress("indexing", 0, 1)
+        write_sentence_features(
+            generation, chunks, spans, [s.report for s in stored], register.recommendations
+        )
+        vocab: dict[str, int] = {}
+        terms, counts, at = term_counts((c.text for c in chunks), vocab)
+        n = len(chunks)
     finally:
         cache.close()
-    if progress:
-        progress("indexing", 0, 1)
-    write_sentence_features(
-        generation, chunks, spans, [s.report for s in stored], register.recommendations
-    )
-    vocab: dict[str, int] = {}
-    terms, counts, at = term_counts((c.text for c in chunks), vocab)
+        chunks.close()
+    conn = sqlite3.connect(store)
+    try:
+        write_register(conn, register)
+    finally:
+        conn.close()
     _write_lexical(generation, terms, counts, at, vocab)
+    del terms, counts, at
     DenseIndex.build(generation, ann_min_passages)
-    _finish(generation, embedder, chunk_tokens, stored, len(chunks), progress, started)
+    _finish(generation, embedder, chunk_tokens, stored, n, progress, started)
     return embedded
 
 
@@ -128,7 +148,7 @@ def write_incremental(
     chunk_tokens: int,
     library: Library,
     stored: list[StoredReport],
-    fresh: dict[str, list[Chunk]],
+    fresh: Mapping[str, Sequence[Chunk]],
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
