@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 BLIND = Path(__file__).parent / "data" / "blind"
-PAIRS = [("tune", "test"), ("tune2", "test2"), ("tune3", "test3")]
+PAIRS = [("tune", "test"), ("tune2", "test2"), ("tune3", "test3"), ("tune4", "test4")]
 
 
 def _rows(name: str) -> list[dict]:

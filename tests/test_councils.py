@@ -263,10 +263,14 @@ def test_load_from_explicit_path_and_frozen(tmp_path: Path) -> None:
 
 def test_performance(directory: CouncilDirectory) -> None:
     # Budgets with room for a busy 2-core machine (about 5x what a quiet one takes): they
-    # catch a lookup that grows with the directory, not a slow moment.
-    start = time.perf_counter()
-    CouncilDirectory.load(CSV_PATH)
-    assert time.perf_counter() - start < 0.5
+    # catch a lookup that grows with the directory, not a slow moment (the best of three
+    # tries is timed, so one stall of a shared machine does not fail it).
+    def load_seconds() -> float:
+        start = time.perf_counter()
+        CouncilDirectory.load(CSV_PATH)
+        return time.perf_counter() - start
+
+    assert min(load_seconds() for _ in range(3)) < 0.5
     text = (
         "How did the peer challenge at Lambeth London Borough Council assess leadership, "
         "and how does it compare with Bromsgrove and Redditch or Central Bedfordshire "
@@ -276,7 +280,29 @@ def test_performance(directory: CouncilDirectory) -> None:
     assert len(text) > 250
     directory.find(text, fuzzy=True)
     for fuzzy in (False, True):
-        start = time.perf_counter()
-        for _ in range(20):
-            directory.find(text, fuzzy=fuzzy)
-        assert (time.perf_counter() - start) / 20 < 0.025
+        tries = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(20):
+                directory.find(text, fuzzy=fuzzy)
+            tries.append((time.perf_counter() - start) / 20)
+        assert min(tries) < 0.025
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("What does the Greater Cambridge Partnership do?", []),
+        ("was Cambridge station capacity raised?", []),
+        ("who mentions the Oxford to Cambridge corridor?", []),
+        ("the Bedford to Milton Keynes line", []),
+        (
+            "compare Oxford to Cambridge on housing",
+            ["Oxford City Council", "Cambridge City Council"],
+        ),
+    ],
+)
+def test_a_place_name_inside_a_route_or_other_proper_noun_is_no_council(
+    directory: CouncilDirectory, text: str, expected: list[str]
+):
+    assert [c.name for c in directory.find(text)] == expected

@@ -75,6 +75,36 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
 # 2. Follow-ups keep the thread.
 
 
+def test_recommendations_named_by_section_are_that_sections(assistant):
+    answer = assistant.answer("give me Lambeth's recommendations on financial planning")
+    _valid(answer)
+    expected = [
+        r
+        for r in assistant.library.register.recommendations
+        if r.council == "Lambeth London Borough Council" and "Financial planning" in r.section
+    ]
+    assert expected and f"{len(expected)} recommendation" in answer.text
+    for rec in expected:
+        assert " ".join(rec.text.split())[:60] in answer.text
+
+
+def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
+    answer = assistant.answer("a few bullet points on what lambeth was told to do please")
+    assert "10 key recommendations" in answer.text
+
+
+def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant):
+    answer = _ask(
+        assistant,
+        "what is Cambridge's anti-poverty strategy about?",
+        "what was the peers' verdict on it?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Cambridge City Council"}
+    given = assistant.answer("list the recommendations the peers gave Bromsgrove")
+    assert "key recommendations" in given.text
+
+
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
     first = "What is Bedford planning for its performance reporting?"
     lead = _ask(assistant, first, "who leads on that?")
@@ -107,6 +137,75 @@ def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     assert answer.found and answer.aggregate
     cited = {c.council for c in answer.citations}
     assert {"Lambeth London Borough Council", "Central Bedfordshire Council"} <= cited
+
+
+def test_a_follow_up_naming_no_council_stays_with_the_conversations_council(assistant):
+    answer = _ask(
+        assistant,
+        "what did Central Bedfordshire's report say about its staff?",
+        "what was said about the way the council is run financially?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+
+
+# The peer team: a member asked for by role, in a question or a follow-up.
+
+
+def test_a_peer_asked_for_by_role_is_that_line_of_the_peer_team(assistant):
+    answer = assistant.answer("which of Central Bedfordshire's peers came from the police?")
+    _valid(answer)
+    assert "David Palmer, former Detective Superintendent" in answer.text
+    assert "Andy Couldrick" not in answer.text
+    chief = assistant.answer("Which chief exec was on the peer team that went to Cambridge?")
+    assert "Dawn Baxendale" in chief.text
+
+
+def test_which_one_after_a_list_of_the_peers_is_one_of_them(assistant):
+    answer = _ask(
+        assistant,
+        "who were the peers on Lambeth's peer challenge?",
+        "which one was the money expert?",
+    )
+    _valid(answer)
+    assert "Jonathan Bunt, Strategic Director, Finance & Investment" in answer.text
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
+def test_a_council_with_no_report_as_a_peers_employer_lists_those_peer_teams(assistant):
+    answer = assistant.answer("did anyone from Wakefield Council sit on a peer team here?")
+    _valid(answer)
+    assert answer.found and "no report for Wakefield" in answer.text
+    assert "Joanne Roney" in answer.text
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
+def test_the_peer_challenge_frame_does_not_stand_in_for_the_subject(assistant):
+    # Every report is about its peer challenge: words for it match every report's
+    # summary, so they must not answer a question about something else.
+    museums = assistant.answer("any comment from the peer team on Central Bedfordshire's museums?")
+    assert not museums.found
+    people = _ask(
+        assistant,
+        "how many people did the Bromsgrove peer team interview?",
+        "and what about Central Bedfordshire?",
+    )
+    assert "70 people" in people.text
+
+
+def test_which_of_two_named_councils_is_a_question_across_both(assistant):
+    answer = assistant.answer("where did the peer team spend more hours, Lambeth or Cambridge?")
+    assert answer.aggregate
+    cited = {c.council for c in answer.citations}
+    assert {"Lambeth London Borough Council", "Cambridge City Council"} <= cited
+
+
+def test_which_reports_mention_a_word_finds_every_report_using_it(assistant):
+    # The frame words ("reports", "mention") are no part of the subject: the overlap bonus
+    # goes to the word asked about, wherever it appears.
+    answer = assistant.answer("which of the reports mention devolution?")
+    cited = {c.council for c in answer.citations}
+    assert {"Cambridge City Council", "Central Bedfordshire Council"} <= cited
 
 
 # 3. Council names.
@@ -178,6 +277,23 @@ def test_when_about_a_deadline_is_not_the_cover_date(assistant):
     answer = assistant.answer("By when will Bedford have finished its review of budget setting?")
     assert "The dates on the reports' covers" not in answer.text
     assert "September 2024" in answer.text
+
+
+def test_a_date_every_report_prints_is_still_each_reports_answer(assistant):
+    # "Our expectation is that it will occur within the next 2 years" is in three reports:
+    # template text, but the date is what the question asks.
+    answer = assistant.answer("Central Bedfordshire: how soon should the follow-up visit be?")
+    assert "within the next 2 years" in answer.text
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+
+
+def test_which_visit_came_first_gives_each_reports_date(assistant):
+    answer = assistant.answer("which got visited first, lambeth or bromsgrove?")
+    assert answer.found
+    assert "2016" in answer.text and "2018" in answer.text
+    cited = {c.council for c in answer.citations}
+    assert "Lambeth London Borough Council" in cited
+    assert "Bromsgrove District Council and Redditch Borough Council" in cited
 
 
 def test_when_about_the_visit_is_the_cover_date(assistant):

@@ -10,14 +10,24 @@ top-k, and say which reports have no passage that clears the relevance floor.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.dates import display_date
-from peerchat.core.records import Answer, Chunk, Citation, Report, Understood, join_names
+from peerchat.core.records import (
+    Answer,
+    Chunk,
+    Citation,
+    Recommendation,
+    Report,
+    Understood,
+    join_names,
+)
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
+from peerchat.index.answer.peer_team import asks_about_members, member_rows, role_terms
 from peerchat.index.answer.structured import (
     action_answer,
     recommendations_answer,
@@ -28,8 +38,21 @@ from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
-from peerchat.index.search.intent import COLUMN_TERMS, SIGNPOST_TERMS, bare
-from peerchat.index.search.query import FRAME_TERMS, Query, Turn, strip_councils, understand
+from peerchat.index.search.intent import (
+    COLUMN_TERMS,
+    LIST_TERMS,
+    PEER_TEAM,
+    SIGNPOST_TERMS,
+    bare,
+)
+from peerchat.index.search.query import (
+    FRAME_TERMS,
+    POINTING,
+    Query,
+    Turn,
+    strip_councils,
+    understand,
+)
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import (
@@ -66,6 +89,7 @@ COMMITTED = re.compile(
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
+ROLE_OVERLAP_WEIGHT = 1.0  # of the role's words, against a peer-team line's cosine
 MAX_TOPIC_RECOMMENDATIONS = 8  # recommendations listed for "X's recommendations on Y"
 SIGNPOST_HEADING = re.compile(r"^\s*Signpost\s*[–—-]", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|@[\w-]+\.", re.IGNORECASE)
@@ -156,6 +180,12 @@ def answer_question(
             )
     if missing and not present:
         mentions = _mentions(library, missing)
+        if asks_about_members(query) and mentions.any():
+            # "Which councils had someone from Exeter on the peer team?": the peer teams
+            # with someone from a council the library has no report for.
+            employed = _answer_members_from(library, query, missing, mask & mentions)
+            if employed is not None:
+                return finish(employed)
         if not mentions.any() or OWN_REPORT.search(query.question):
             # Asked about its own peer challenge: other councils' reports naming it (say,
             # as a peer's employer) are no answer.
@@ -172,12 +202,16 @@ def answer_question(
     if not mask.any():
         return finish(_nothing_matches(query, resolved, filters, library))
 
-    if query.intent.visit_date and present and not query.aggregate:
+    if query.intent.visit_date and present and (not query.aggregate or len(present) > 1):
         dated = _answer_when(library, query, mask, resolved)
         if dated is not None:
             return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
+    if present and not query.aggregate and asks_about_members(query):
+        members = _answer_members(library, embedder, query, vectors, mask, resolved)
+        if members is not None:
+            return finish(members)
     if query.aggregate and query.intent.signposts:
         # "Any examples of councils doing X well?" asks for signposted practice.
         answer = _answer_structured(
@@ -194,6 +228,77 @@ def answer_question(
     if notices:
         answer = replace(answer, notices=tuple(notices) + answer.notices)
     return finish(answer)
+
+
+def _answer_members(
+    library: Library,
+    embedder: Embedder,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    resolved: tuple[str, ...],
+) -> Answer | None:
+    """The peer-team members the question asks for, ranked by the role it names ("chief
+    executive", "the finance person"). None when it names no role ("who was on the peer
+    team?" is answered by the list from the passages) or no list is in scope."""
+    rows = member_rows(library, mask)
+    text = PEER_TEAM.sub(" ", _search_text(query, library))
+    role = role_terms(text)
+    if len(rows) == 0 or not role:
+        return None
+    cal = embedder.calibration
+    scores = library.sentences.cosines(rows, embedder.embed([text])).astype(np.float32)
+    weights = library.sentences.term_weights(_expanded_terms(" ".join(sorted(role))))
+    total = sum(weights.values())
+    if total > 0:
+        # A peer's line is a name, a role and an employer: the role's own words ("Chief
+        # Finance Officer", "CEX") say more than a short line's cosine.
+        scores += ROLE_OVERLAP_WEIGHT * library.sentences.matched_weight(rows, weights) / total
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    chosen: list[Evidence] = []
+    for i in order:
+        if len(chosen) == MAX_QUOTES or scores[i] < best - cal.quote_margin:
+            break
+        ev = _evidence(library, int(rows[i]), float(scores[i]))
+        if not any(word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in chosen):
+            chosen.append(ev)
+    extra = rank_passages(library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS)
+    extra_rows = [int(r) for r in extra[0]]
+    dense = _cosines(library, vectors[0], extra_rows)
+    return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+def _answer_members_from(
+    library: Library, query: Query, missing: tuple[Council, ...], mask: np.ndarray
+) -> Answer | None:
+    """The peer-team lines, report by report, that name a council with no report of its
+    own (a peer's employer). None when no peer team had anyone from it."""
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(c.short) for c in missing) + r")\b", re.IGNORECASE
+    )
+    chosen: list[Evidence] = []
+    for row in member_rows(library, mask):
+        ev = _evidence(library, int(row), 1.0)
+        same_report = [
+            c
+            for c in chosen
+            if library.chunks[c.chunk_row].report_id == library.chunks[ev.chunk_row].report_id
+        ]
+        if pattern.search(ev.text) and not any(
+            word_overlap(ev.text, c.text, spaced_words) > SAME_QUOTE for c in same_report
+        ):
+            chosen.append(ev)
+    if not chosen:
+        return None
+    names = join_names([c.name for c in missing])
+    answer = _compose(library, query, chosen, [], {}, (), per_report=True)
+    reports = len({library.chunks[ev.chunk_row].report_id for ev in chosen})
+    lead = (
+        f"There is no report for {names} in the library, but someone from it was on the "
+        f"peer team of {reports} of the reports:\n\n"
+    )
+    return replace(answer, text=lead + answer.text)
 
 
 def _withheld(answer: Answer) -> Answer:
@@ -289,6 +394,12 @@ def _answer_structured(
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
     if intent.recommendations_on and resolved and not intent.signposts and not intent.plan_column:
+        # "Lambeth's governance recommendations": those a section of that name makes.
+        in_section = _recommendations_of_section(register.recommendations, in_scope, topic)
+        if in_section:
+            return recommendations_answer(
+                library, query.question, in_section, query.topic, resolved, on_topic=True
+            )
         # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
         matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
         if matched:
@@ -311,6 +422,23 @@ def _answer_structured(
         if chosen:
             return signposts_answer(library, query.question, chosen, query.topic, True)
     return None
+
+
+def _recommendations_of_section(
+    recommendations: Sequence[Recommendation], in_scope: set[str], topic: str
+) -> list[Recommendation]:
+    """The recommendations in scope made in a section whose heading holds every word of
+    the topic ("governance" -> "4.4 Organisational leadership and governance"); none when
+    the topic names no section."""
+    own = {t for t in overlap_terms(topic) - LIST_TERMS - FRAME_TERMS if not t.isdigit()}
+    if not own:
+        return []
+    return [
+        r
+        for r in recommendations
+        if r.report_id in in_scope
+        and any(own <= overlap_terms(section) for section in (r.section, *r.also_sections))
+    ]
 
 
 def _still_about(
@@ -440,6 +568,9 @@ def _nothing_matches(
     )
 
 
+KEPT_FRAME_TERMS = overlap_terms("key")
+
+
 def _score_sentences(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, cal: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -453,14 +584,17 @@ def _score_sentences(
     if len(passages) > SENTENCE_SCOPE:
         topic = _search_text(query, library)
         passages = rank_passages(library, vectors[0], topic, mask, SENTENCE_SCOPE)[0]
-    rows = sentences.rows_of(np.sort(passages))
-    rows = rows[sentences.has(rows, OK) > 0]
+    every = sentences.rows_of(np.sort(passages))
+    rows = every[sentences.has(every, OK) > 0]
     if len(rows) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
     terms = _expanded_terms(_topic_without_councils(query, library))
+    # "Which reports mention homelessness?": the reports' frame words are no part of it
+    # ("key" is, in prose: "whose role is key here?").
+    terms = (terms - (FRAME_TERMS - KEPT_FRAME_TERMS)) or terms
     if query.intent.plan_column:
         # "Which cabinet member sponsors ..." names a column, not the subject: every row of
         # an action plan has a "Cabinet Sponsor/s" cell.
@@ -490,15 +624,58 @@ def _score_sentences(
     shares = (matched > 0).astype(np.float32) if total > 0 else np.zeros(len(rows), np.float32)
     if query.intent.person or PERSON_QUESTION.search(query.question):
         scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
+    wanted = 0
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
         if MONEY_QUESTION.search(query.question):
             scores += cal.number_match_bonus * sentences.has(rows, MONEY)
+        wanted = NUMBER
     elif query.intent.why:
         scores += cal.cause_bonus * sentences.has(rows, CAUSE) * (0.5 + shares)
     elif query.intent.when and not query.intent.visit_date:
         scores += cal.date_bonus * sentences.has(rows, DATE) * (0.5 + shares)
+        wanted = DATE
+    if wanted:
+        # Template text (not quotable) may still name the subject a dated sentence after
+        # it is about ("The process includes a follow up visit. ... it will occur ...").
+        template = every[sentences.has(every, OK) == 0]
+        sources = np.concatenate([rows, template])
+        source_scores = np.concatenate([scores, sentences.cosines(template, vectors)])
+        _lift_in_paragraph(
+            library, rows, scores, sources, source_scores, wanted, cal.quote_margin / 2
+        )
     return rows, scores
+
+
+PARAGRAPH_REACH = 4  # sentences after a good one searched for the figure or date asked for
+LIFTED_FROM = 10  # of the best sentences
+
+
+def _lift_in_paragraph(
+    library: Library,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    sources: np.ndarray,
+    source_scores: np.ndarray,
+    flag: int,
+    margin: float,
+) -> None:
+    """A figure or a date asked for often comes a few sentences after the one that names
+    the subject ("The process includes a follow up visit. ... Our expectation is that it
+    will occur within the next 12-24 months."): such a sentence, later in the paragraph of
+    one of the best `sources`, scores up to `margin` below it (`scores` of `rows`, in
+    place)."""
+    spans = library.sentences.spans
+    for i in np.argsort(-source_scores)[:LIFTED_FROM]:
+        row, score = int(sources[i]), float(source_scores[i])
+        text = library.chunks[int(spans[row, 0])].text
+        for after in range(row + 1, min(row + 1 + PARAGRAPH_REACH, len(spans))):
+            if spans[after, 0] != spans[row, 0] or "\n\n" in text[spans[row, 2] : spans[after, 1]]:
+                break
+            j = int(np.searchsorted(rows, after))
+            if j < len(rows) and rows[j] == after and _flagged(library, after, flag):
+                scores[j] = max(scores[j], score - margin)
+                break
 
 
 # How the reports write what officers ask: "Cllr" for a councillor, "CEX" for a chief
@@ -513,6 +690,8 @@ WRITTEN_AS = {
     "member": "cllr councillor",
     "ceo": "chief executive",
     "cex": "chief executive",
+    "executive": "cex",
+    "exec": "executive cex",
     "lga": "local government association",
     "money": "financial finance budget",
     "finances": "financial finance budget",
@@ -563,15 +742,32 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
 
 def _own_terms(query: Query, library: Library) -> set[str]:
     """The question's own topic terms: not the reports' frame, not an action-plan column."""
-    terms = overlap_terms(_topic_without_councils(query, library)) - FRAME_TERMS
+    text = _topic_without_councils(query, library)
+    if query.context and POINTING.search(query.question):
+        # "what was their verdict on it?": "it" is the earlier turn's subject.
+        text = f"{text} {strip_councils(query.context, query.councils)}"
+    terms = overlap_terms(text) - FRAME_TERMS
     if query.intent.plan_column:
         terms -= COLUMN_TERMS
     return {t for t in terms if not t.isdigit()}
 
 
+# Every report is a peer challenge's: naming it says nothing about what is asked.
+PEER_FRAME = re.compile(
+    r"\b(?:the\s+|their\s+|its\s+)?(?:corporate\s+|lga\s+)?peer\s+(?:challenge|review)"
+    r"(?:\s+team)?\b|\b(?:the\s+)?peer\s+team\b|\b(?:the\s+)?(?:peer\s+)?(?:challenge|feedback)\s+report\b",
+    re.IGNORECASE,
+)
+
+
 def _search_text(query: Query, library: Library) -> str:
-    """What is searched for: the topic without council names, else the question."""
-    return _topic_without_councils(query, library) or query.question
+    """What is searched for: the topic without council names (nor the peer challenge
+    every report is about, when more is asked), else the question."""
+    topic = _topic_without_councils(query, library) or query.question
+    if query.aggregate:
+        return topic
+    rest = " ".join(PEER_FRAME.sub(" ", topic).split())
+    return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:

@@ -268,7 +268,9 @@ def write_incremental(
             own_chunks[rid], spans[lo:hi], register.recommendations, first_row=int(rows[0])
         )[0]
     flags |= np.where(
-        quotable(keys, report_of_row[spans[:, 0]], heading_keys(s.report for s in stored)), OK, 0
+        quotable(keys, report_of_row[spans[:, 0]], heading_keys(s.report for s in stored), flags),
+        OK,
+        0,
     ).astype(np.uint8)
     np.save(generation / sentence_index.KEYS, keys)
 

@@ -51,7 +51,9 @@ RECOMMENDATIONS = re.compile(
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
-RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\bto-?do\b|\basks\b", re.I)
+RECOMMENDATIONS_ON = re.compile(
+    r"\brecommendations?\b|\bto-?do\b|\basks\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b", re.I
+)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
@@ -61,7 +63,8 @@ LIST_TERMS = overlap_terms(
     "did do does get got given peer peers team challenge report reports feedback lga "
     "council councils they them their told advised asked set out come came up there any "
     "about please overall from for of on in to by with at as and or its it asks ask "
-    "coming list lists"
+    "coming list lists things thing points point bullets bullet few couple sum up short "
+    "gave giving handed"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
@@ -102,7 +105,10 @@ FIGURE = re.compile(
     r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b",
     re.IGNORECASE,
 )
-WHEN = re.compile(r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b", re.I)
+WHEN = re.compile(
+    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b",
+    re.I,
+)
 # "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
 # a deadline or a launch is something the text says.
 VISIT = re.compile(
@@ -116,6 +122,22 @@ NOT_THE_VISIT = re.compile(
     r"established|founded|join\w*|since|expected|plan\w*|will|by when|review of)\b",
     re.IGNORECASE,
 )
+# The peer team itself: who was on it ("which chief executive sat on the peer team?").
+PEER_TEAM = re.compile(
+    r"\bpeers\b|\bpeer (challenge |review )?teams?\b|\b(on|in) the team\b|\breviewers?\b",
+    re.IGNORECASE,
+)
+# Not a member but when the team came, or what it pointed to.
+DATES = re.compile(r"\bdates?\b|\bdays?\b|\bexamples?\b", re.IGNORECASE)
+MEMBER = re.compile(
+    r"\b(who|which (one|\w+( \w+)?)) (was|were|is|are|sat|served|came)\b"
+    r"|\b(sat|served|was|were|is|are) (on|in)\b|\b(came|come|was|were) from\b"
+    r"|\bwhich of (them|the peers|the team)\b|\bwhich of\b.{0,40}\bpeers\b"
+    r"|\b(someone|anyone|anybody|somebody|members?|person|people) (from|on|of)\b",
+    re.IGNORECASE,
+)
+# "Which was visited first, A or B?": the reports' dates, in order.
+ORDER = re.compile(r"\b(first|earlier|earliest|later|latest|most recent|older|newer)\b", re.I)
 WHY = re.compile(r"^\W*why\b|\bwhy (is|are|was|were|do|does|did|has|have)\b|\bwhat caused\b", re.I)
 YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|should|will|would)\b", re.I
@@ -153,6 +175,7 @@ class Intent:
     why: bool = False
     visit_date: bool = False
     yes_no: bool = False
+    peer_team: bool = False  # who was on the peer team
     told: bool = False
     praised: bool = False
 
@@ -190,8 +213,12 @@ def read_intent(question: str, topic: str = "") -> Intent:
         figure=bool(FIGURE.search(text)),
         when=when,
         why=bool(WHY.search(text)),
-        visit_date=when and bool(VISIT.search(text)) and not NOT_THE_VISIT.search(text),
+        visit_date=(when or bool(ORDER.search(text)))
+        and bool(VISIT.search(text))
+        and not NOT_THE_VISIT.search(text),
         yes_no=bool(YES_NO.search(text)),
+        peer_team=bool(PEER_TEAM.search(text) and MEMBER.search(text))
+        and not (FIGURE.search(text) or when or DATES.search(text) or SIGNPOSTS.search(text)),
         told=told and not (praised and not re.search(r"\b(told|advised|recommended)\b", text)),
         praised=praised,
     )

@@ -184,6 +184,15 @@ def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> Asked:
     )
 
 
+# Two councils named with one of these is a question across both ("which put in more
+# hours, Cambridge or Lambeth?").
+COMPARED = re.compile(
+    r"\b(both|each|differ\w*|versus|vs|compar\w*|more|less|fewer|higher|lower|better|worse|"
+    r"first|earlier|later|most|least|bigger|smaller)\b",
+    re.IGNORECASE,
+)
+
+
 def understand(
     question: str,
     directory: CouncilDirectory,
@@ -201,9 +210,7 @@ def understand(
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         text = text.lower()  # a question in capitals: the model reads lower case better
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
-    aggregate = bool(AGGREGATE.search(text)) or (
-        len(councils) >= 2 and bool(re.search(r"\b(both|each|differ|versus|vs)\b", text, re.I))
-    )
+    aggregate = bool(AGGREGATE.search(text)) or (len(councils) >= 2 and bool(COMPARED.search(text)))
     years = _report_years(text, aggregate)
     if aggregate:
         topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
@@ -291,12 +298,7 @@ def _resolve_follow_up(
             follow_up=True,
             intent=read_intent(last.question, last.topic) | read_intent(last.topic),
         )
-    if (
-        anchor.councils
-        and not query.aggregate
-        and (not named or named <= set(anchor.councils))
-        and (pointing or not own or len(text.split()) <= 5)
-    ):
+    if anchor.councils and not query.aggregate and (not named or named <= set(anchor.councils)):
         # "who leads on that?", "which of them came from the police?": the councils and
         # items of the turn it follows; the topic gains that turn's.
         carried = query.councils or tuple(

@@ -145,10 +145,13 @@ def heading_keys(reports: Iterable[Report]) -> np.ndarray:
     return np.unique(np.asarray([_stable_hash(h) for h in headings], dtype=np.int64))
 
 
-def quotable(keys: np.ndarray, report_of: np.ndarray, headings: np.ndarray) -> np.ndarray:
+def quotable(
+    keys: np.ndarray, report_of: np.ndarray, headings: np.ndarray, flags: np.ndarray
+) -> np.ndarray:
     """Which sentences may be quoted: four words or more (a non-zero key), not a heading,
     and not template text. Template text is the same sentence in two or more reports (the
-    peer challenge's standard scope questions, say): it is no answer to anything."""
+    peer challenge's standard scope questions, say): it is no answer to anything, except
+    when it gives a date (each report's "we expect the follow-up visit within 2 years")."""
     keys = np.asarray(keys, dtype=np.int64)
     long = keys != 0
     if not long.any():
@@ -160,7 +163,7 @@ def quotable(keys: np.ndarray, report_of: np.ndarray, headings: np.ndarray) -> n
     # this way twice is in two reports.
     other_report = np.concatenate(([True], (k[1:] != k[:-1]) | (r[1:] != r[:-1])))
     values, counts = np.unique(k[other_report], return_counts=True)
-    shared = np.isin(keys, values[counts >= 2])
+    shared = np.isin(keys, values[counts >= 2]) & ((np.asarray(flags) & DATE) == 0)
     in_heading = np.isin(keys, headings)
     return long & ~shared & ~in_heading
 
@@ -247,7 +250,9 @@ def write_sentence_features(
         id_parts.append(ids)
         terms_at[lo + 1 : hi + 1] = terms_at[lo] + at[1:]
     report_of = report_of_row[spans[:, 0]] if len(spans) else np.zeros(0, dtype=np.int64)
-    flags |= np.where(quotable(keys, report_of, heading_keys(reports)), OK, 0).astype(np.uint8)
+    flags |= np.where(quotable(keys, report_of, heading_keys(reports), flags), OK, 0).astype(
+        np.uint8
+    )
     term_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
     np.save(folder / KEYS, keys)
     write_terms(folder, flags, term_ids, terms_at, list(vocab), df, n)

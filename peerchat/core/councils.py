@@ -670,6 +670,13 @@ def _inside_other_name(toks: list[_Token], i: int, length: int) -> bool:
     after = i + length
     if after < len(toks) and toks[after].norm in _COMPASS and after + 1 < len(toks):
         after += 1  # "Cambridge North station"
+    if after + 1 < len(toks) and toks[after].norm == "to":
+        # "the Oxford to Cambridge corridor", "the Bedford to Milton Keynes line"
+        end = after + 1
+        while end < min(len(toks), after + 4) and toks[end].raw[:1].isupper():
+            end += 1
+        if end > after + 1 and end < len(toks) and toks[end].norm in _OTHER_NOUNS:
+            return True
     return after < len(toks) and not toks[after].brk and toks[after].norm in _OTHER_NOUNS
 
 
