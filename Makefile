@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 BENCH_SIZES ?= 100,1000,5000
 BENCH_COLD_SIZES ?= 100,1000
 
-.PHONY: install run test lint lint-imports bench bench-cold bench-embed bench-sample load screenshot a11y cold-start test-llm browser clean-index
+.PHONY: install run test lint lint-imports bench bench-cold bench-scale bench-embed bench-sample load screenshot a11y cold-start test-llm browser clean-index
 
 install: $(STAMP)
 
@@ -62,6 +62,11 @@ bench: install
 # The cold benchmark alone (keeps the rest of benchmarks/results.json).
 bench-cold: install
 	$(BIN)/python -m benchmarks.run --cold-only --cold-sizes $(BENCH_COLD_SIZES)
+
+# The synthetic corpus at BENCH_SIZES alone (ingest, queries, adding and removing one report,
+# peak memory); keeps the rest of benchmarks/results.json.
+bench-scale: install
+	$(BIN)/python -m benchmarks.run --scale-only --sizes $(BENCH_SIZES)
 
 # Sentences/s of each embedding backend (torch, onnx, int8) and batch size, on the
 # sample's sentences: writes benchmarks/embed_speed.json.

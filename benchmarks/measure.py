@@ -216,6 +216,17 @@ def measure_ivf_growth(index_dir: Path) -> dict:
     return out
 
 
+def _timed_recall(index, queries, truth) -> tuple[list[float], list[float]]:
+    """Milliseconds and recall@10 of each query searched alone in `index`."""
+    times, recalls = [], []
+    for q, want in zip(queries, truth):
+        t = time.perf_counter()
+        _, rows = index.search(q.reshape(1, -1), 10)
+        times.append((time.perf_counter() - t) * 1000)
+        recalls.append(knn_recall(rows[0], want))
+    return times, recalls
+
+
 def _summary(times: list[float]) -> dict:
     return {
         "p50_ms": round(float(np.percentile(times, 50)), 2),
@@ -372,14 +383,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _timed_recall(index, queries, truth) -> tuple[list[float], list[float]]:
-    """Milliseconds and recall@10 of each query searched alone in `index`."""
-    times, recalls = [], []
-    for q, want in zip(queries, truth):
-        t = time.perf_counter()
-        _, rows = index.search(q.reshape(1, -1), 10)
-        times.append((time.perf_counter() - t) * 1000)
-        recalls.append(knn_recall(rows[0], want))
-    return times, recalls

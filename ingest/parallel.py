@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +61,13 @@ def parse_all(
     in the order of `jobs`. `workers` = 0 uses one process per core."""
     cache = ParseCache(cache_path, chunk_tokens)
     try:
-        results: list[Parsed | Future | None] = []
+        # A cached file is read back from the cache when its turn comes, not all at once.
+        results: list[Parsed | Future | bool | None] = []
         to_read = []
         for i, job in enumerate(jobs):
-            cached = cache.get(job)
-            results.append(cached)
-            if cached is None:
+            cached = cache.has(job)
+            results.append(cached or None)
+            if not cached:
                 to_read.append(i)
         workers = workers or os.cpu_count() or 1
         pool = None
@@ -86,6 +87,11 @@ def parse_all(
                 if isinstance(result, Future):
                     result = result.result()
                     cache.put(result)
+                elif result is True:
+                    result = cache.get(job)
+                    if result is None:  # damaged in the cache: read again
+                        result = parse_file(job, councils, chunk_tokens, limits)
+                        cache.put(result)
                 elif result is None:
                     result = parse_file(job, councils, chunk_tokens, limits)
                     cache.put(result)
@@ -131,6 +137,12 @@ class ParseCache:
     def _key(self, job: ParseJob) -> str:
         return f"{job.digest}|{job.catalogue_key}|{PARSER_VERSION}|{self._chunk_tokens}"
 
+    def has(self, job: ParseJob) -> bool:
+        return (
+            self._conn.execute("SELECT 1 FROM parsed WHERE key = ?", (self._key(job),)).fetchone()
+            is not None
+        )
+
     def get(self, job: ParseJob) -> Parsed | None:
         row = self._conn.execute(
             "SELECT value FROM parsed WHERE key = ?", (self._key(job),)
@@ -160,6 +172,53 @@ class ParseCache:
         gone = [d for d in known if d not in digests]
         with self._conn:
             self._conn.executemany("DELETE FROM parsed WHERE digest = ?", [(d,) for d in gone])
+
+
+class ReadPassages(Mapping[str, tuple[Chunk, ...]]):
+    """The passages of the files an ingest read, by content hash, kept in the parse cache
+    (where `parse_all` put them) rather than in memory: a first ingest of thousands of
+    reports would otherwise hold every passage until the generation is written. Each
+    look-up reads them back; `count(digest)` needs no read."""
+
+    def __init__(self, cache_path: Path, chunk_tokens: int) -> None:
+        self._cache_path = cache_path
+        self._chunk_tokens = chunk_tokens
+        self._jobs: dict[str, ParseJob] = {}
+        self._counts: dict[str, int] = {}
+        self._cache: ParseCache | None = None
+
+    def add(self, parsed: Parsed) -> None:
+        """Note a file `parse_all` read (and cached)."""
+        self._jobs[parsed.job.digest] = parsed.job
+        self._counts[parsed.job.digest] = len(parsed.chunks)
+
+    def count(self, digest: str) -> int:
+        return self._counts[digest]
+
+    def __getitem__(self, digest: str) -> tuple[Chunk, ...]:
+        job = self._jobs[digest]
+        if self._cache is None:
+            self._cache = ParseCache(self._cache_path, self._chunk_tokens)
+        parsed = self._cache.get(job)
+        if parsed is None:  # the cache entry is gone or damaged: read the file again
+            raise UnreadableReport(
+                job.path, "its passages could not be read back from the parse cache"
+            )
+        return parsed.chunks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._jobs)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __contains__(self, digest: object) -> bool:
+        return digest in self._jobs
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
 
 
 def forget_others(cache_path: Path, chunk_tokens: int, digests: set[str]) -> None:

@@ -194,3 +194,26 @@ def test_ingest_with_another_backend_rebuilds_rather_than_mixing(int8_index: Pat
     summary = ingest_paths([folder], int8_index, _NamedHash("onnx"))
     assert summary.embedded > 0 and len(summary.ingested) == 2, "every passage embedded again"
     assert any("built with all-MiniLM-L6-v2+int8" in w for w in summary.warnings)
+
+
+def test_the_cache_embeds_each_distinct_text_once(tmp_path):
+    """Repeats within one call (a register's recommendations recur across reports) are
+    embedded once and each gets the same vector as the first."""
+    from peerchat.index.embedding.cache import EmbeddingCache
+    from peerchat.index.embedding.embedders import HashEmbedder
+
+    seen: list[str] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts):
+            seen.extend(texts)
+            return super().embed(texts)
+
+    cache = EmbeddingCache(tmp_path / "cache.sqlite", Counting())
+    texts = ["narrow the priorities", "a savings plan", "narrow the priorities", "x", "x"]
+    vectors, computed = cache.embed(texts)
+    assert computed == 3 and sorted(seen) == sorted(set(texts))
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[3], vectors[4])
+    assert np.array_equal(vectors, HashEmbedder().embed(texts))
+    assert cache.embed(texts)[1] == 0, "all cached now"
+    cache.close()

@@ -317,3 +317,26 @@ def test_bm25_from_term_counts_scores_exactly_as_bm25s():
     for query in QUERIES + ("the council", "zzz", "housing growth"):
         expected = LexicalIndex(reference).scores(query, len(texts))
         assert np.array_equal(ours.scores(query, len(texts)), expected), query
+
+
+def test_a_first_ingest_from_the_parse_cache_equals_one_that_reads_the_files(
+    tmp_path, hash_embedder, caplog
+):
+    """A whole library written from passages read back from the parse cache (an ingest
+    resumed, or the files read before) is the library written from the files: the full
+    writer streams passages from the parse cache into the store and reads them back."""
+    folder = tmp_path / "reports"
+    _write(folder, A + B)
+    _ingest([folder], tmp_path / "index", hash_embedder, caplog)
+    (tmp_path / "again").mkdir()
+    shutil.copy(tmp_path / "index" / "parse-cache.sqlite", tmp_path / "again")
+    summary, incremental = _ingest([folder], tmp_path / "again", hash_embedder, caplog)
+    assert not incremental and sorted(summary.ingested) == sorted(A + B)
+    ours, theirs = _rows(tmp_path / "again"), _rows(tmp_path / "index")
+    for name, array in theirs.items():
+        assert np.array_equal(ours[name], array), f"{name} differs"
+    _assert_same(
+        _canonical(tmp_path / "again", hash_embedder),
+        _canonical(tmp_path / "index", hash_embedder),
+        same_order=True,
+    )

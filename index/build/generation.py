@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.format import open_memmap
 
 from peerchat.core.logs import event, seconds_since
 from peerchat.core.records import Chunk, Report
@@ -28,6 +29,7 @@ from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register.extract import build_register
 from peerchat.index.store import dense as dense_files
 from peerchat.index.store import lexical as lexical_files
+from peerchat.index.store import rowfile
 from peerchat.index.store import sentences as sentence_index
 from peerchat.index.store.dense import DenseIndex, pool_sentences
 from peerchat.index.store.generations import (
@@ -40,6 +42,7 @@ from peerchat.index.store.generations import (
 )
 from peerchat.index.store.lexical import LexicalIndex, overlap_terms, term_counts
 from peerchat.index.store.library import Library
+from peerchat.index.store.passages import Passages
 from peerchat.index.store.register import Register, drop_register, write_register
 from peerchat.index.store.sentences import (
     OK,
@@ -86,38 +89,56 @@ def write_full(
     embedder: Embedder,
     chunk_tokens: int,
     stored: list[StoredReport],
-    chunks: list[Chunk],
+    chunks_of: Callable[[str], Sequence[Chunk]],
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
-    """Write and publish a generation of the whole library; return how many texts were
-    embedded afresh."""
-    chunks = _with_sources(stored, chunks)
-    spans = _spans(chunks, 0)
+    """Write and publish a generation of the whole library (`stored`, in order; the
+    passages of each report by `chunks_of(report id)`); return how many texts were
+    embedded afresh.
+
+    The passages are streamed into the new store a report at a time, then read back from
+    it for each later step: a library's passages are never all in memory at once."""
     started = time.monotonic()
     generation = new_generation(index_dir)
-    np.save(generation / sentence_index.SPANS, spans)
+    store = generation / "store.sqlite"
+    conn = write_store(
+        store,
+        stored,
+        (c for s in stored for c in _with_sources([s], list(chunks_of(s.report.id)))),
+    )
+    conn.close()
+    chunks = Passages(store)
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
+        spans = _spans(chunks, 0)
+        np.save(generation / sentence_index.SPANS, spans)
         embedded = _embed(generation, cache, embedder.dim, chunks, spans, progress, started)
-        conn = write_store(generation / "store.sqlite", stored, chunks)
         # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
         # its texts are embedded through the cache too.
-        register = build_register([s.report for s in stored], chunks, CachedEmbedder(cache))
-        write_register(conn, register)
-        conn.close()
+        register = build_register(
+            [s.report for s in stored], chunks.of_report, CachedEmbedder(cache)
+        )
+        if progress:
+            progress("indexing", 0, 1)
+        write_sentence_features(
+            generation, chunks, spans, [s.report for s in stored], register.recommendations
+        )
+        vocab: dict[str, int] = {}
+        terms, counts, at = term_counts((c.text for c in chunks), vocab)
+        n = len(chunks)
     finally:
         cache.close()
-    if progress:
-        progress("indexing", 0, 1)
-    write_sentence_features(
-        generation, chunks, spans, [s.report for s in stored], register.recommendations
-    )
-    vocab: dict[str, int] = {}
-    terms, counts, at = term_counts((c.text for c in chunks), vocab)
+        chunks.close()
+    conn = sqlite3.connect(store)
+    try:
+        write_register(conn, register)
+    finally:
+        conn.close()
     _write_lexical(generation, terms, counts, at, vocab)
+    del terms, counts, at
     DenseIndex.build(generation, ann_min_passages)
-    _finish(generation, embedder, chunk_tokens, stored, len(chunks), progress, started)
+    _finish(generation, embedder, chunk_tokens, stored, n, progress, started)
     return embedded
 
 
@@ -127,7 +148,7 @@ def write_incremental(
     chunk_tokens: int,
     library: Library,
     stored: list[StoredReport],
-    fresh: dict[str, list[Chunk]],
+    fresh: Mapping[str, Sequence[Chunk]],
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
@@ -176,17 +197,18 @@ def write_incremental(
     np.save(generation / sentence_index.SPANS, spans)
     cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
     try:
-        passage_vectors = open_memmap(
-            generation / dense_files.VECTORS, "w+", np.float32, (n, embedder.dim)
-        )
-        sentence_vectors = open_memmap(
-            generation / sentence_index.VECTORS, "w+", np.float16, (len(spans), embedder.dim)
-        )
-        _copy_rows(library.dense.vectors, kept_rows, passage_vectors)
-        _copy_rows(library.sentences.vectors, kept_sentences, sentence_vectors)
-        passage_vectors.flush()
-        sentence_vectors.flush()
-        del passage_vectors, sentence_vectors
+        # The kept rows' vectors copied file to file (a run of rows at a time), never
+        # through memory: see index/store/rowfile.py.
+        for name, rows, dtype, count in (
+            (dense_files.VECTORS, kept_rows, np.float32, n),
+            (sentence_index.VECTORS, kept_sentences, np.float16, len(spans)),
+        ):
+            rowfile.create(generation / name, dtype, (count, embedder.dim))
+            with (
+                rowfile.RowFile(previous / name) as source,
+                rowfile.RowFile(generation / name, writable=True) as out,
+            ):
+                out.copy_rows(source, rows)
         embedded = _embed(
             generation,
             cache,
@@ -325,14 +347,13 @@ def _with_sources(stored: Sequence[StoredReport], chunks: list[Chunk]) -> list[C
 
 
 def _spans(chunks: Sequence[Chunk], first_row: int) -> np.ndarray:
-    return np.asarray(
-        [
-            (row, start, end)
-            for row, chunk in enumerate(chunks, start=first_row)
-            for start, end in sentence_spans(chunk.text)
-        ],
-        dtype=np.int32,
-    ).reshape(-1, 3)
+    """(passage row, start, end) of every sentence, in row order (built without a tuple a
+    sentence: a library has millions)."""
+    flat = array("i")
+    for row, chunk in enumerate(chunks, start=first_row):
+        for start, end in sentence_spans(chunk.text):
+            flat.extend((row, start, end))
+    return np.frombuffer(flat, dtype=np.int32).copy().reshape(-1, 3)
 
 
 def _embed(
@@ -350,59 +371,51 @@ def _embed(
     row `first_sentence` on, and pool them into its passage vectors from `first_row` on
     (both files exist when `first_sentence` or `first_row` is not 0)."""
     path_p, path_s = generation / dense_files.VECTORS, generation / sentence_index.VECTORS
-    if first_row or first_sentence:
-        passage_vectors = open_memmap(path_p, "r+")
-        sentence_vectors = open_memmap(path_s, "r+")
-    else:
-        passage_vectors = open_memmap(path_p, "w+", np.float32, (len(chunks), dim))
-        sentence_vectors = open_memmap(path_s, "w+", np.float16, (len(spans), dim))
-    new_passages = passage_vectors[first_row:]
-    new_sentences = sentence_vectors[first_sentence:]
-    report = (lambda done: progress("embedding", done, len(spans))) if progress else None
+    if not (first_row or first_sentence):
+        rowfile.create(path_p, np.float32, (len(chunks), dim))
+        rowfile.create(path_s, np.float16, (len(spans), dim))
+    # Written and read back through the files, not memory maps (index/store/rowfile.py).
+    passage_file = rowfile.RowFile(path_p, writable=True)
+    sentence_file = rowfile.RowFile(path_s, writable=True)
+    try:
+        new_passages = passage_file.rows(first_row)
+        new_sentences = sentence_file.rows(first_sentence)
+        report = (lambda done: progress("embedding", done, len(spans))) if progress else None
 
-    def sentence_text(i: int) -> str:
-        row, start, end = spans[i]
-        return chunks[row - first_row].text[start:end]
+        def sentence_text(i: int) -> str:
+            row, start, end = spans[i]
+            return chunks[row - first_row].text[start:end]
 
-    embedded = embed_into(
-        cache,
-        len(spans),
-        sentence_text,
-        new_sentences,
-        (lambda done, _: report(done)) if report else None,
-    )
-    # A passage's vector is the mean of its sentences' (normalised): the sentences are
-    # embedded anyway, and passages cost five times their number to embed.
-    owners = spans[:, 0] - first_row if len(spans) else np.zeros(0, dtype=np.int64)
-    unpooled = pool_sentences(new_sentences, owners, new_passages)
-    if len(unpooled):
-        embedded += embed_into(
+        embedded = embed_into(
             cache,
-            len(unpooled),
-            lambda i: chunks[int(unpooled[i])].text,
-            vectors := np.zeros((len(unpooled), dim), dtype=np.float32),
+            len(spans),
+            sentence_text,
+            new_sentences,
+            (lambda done, _: report(done)) if report else None,
         )
-        new_passages[unpooled] = vectors
-    event(
-        log,
-        "embedded",
-        texts=len(spans) + len(unpooled),
-        embedded=embedded,
-        seconds=seconds_since(started),
-    )
-    passage_vectors.flush()
-    sentence_vectors.flush()
+        # A passage's vector is the mean of its sentences' (normalised): the sentences are
+        # embedded anyway, and passages cost five times their number to embed.
+        owners = spans[:, 0] - first_row if len(spans) else np.zeros(0, dtype=np.int64)
+        unpooled = pool_sentences(new_sentences, owners, new_passages)
+        if len(unpooled):
+            embedded += embed_into(
+                cache,
+                len(unpooled),
+                lambda i: chunks[int(unpooled[i])].text,
+                vectors := np.zeros((len(unpooled), dim), dtype=np.float32),
+            )
+            new_passages[unpooled] = vectors
+        event(
+            log,
+            "embedded",
+            texts=len(spans) + len(unpooled),
+            embedded=embedded,
+            seconds=seconds_since(started),
+        )
+    finally:
+        passage_file.close()
+        sentence_file.close()
     return embedded
-
-
-def _copy_rows(source: np.ndarray, rows: np.ndarray, out: np.ndarray, block: int = 65_536) -> None:
-    """out[:len(rows)] = source[rows], a block at a time (both usually memory maps)."""
-    for start in range(0, len(rows), block):
-        part = rows[start : start + block]
-        if len(part) and part[-1] - part[0] == len(part) - 1:  # a run: one slice
-            out[start : start + len(part)] = source[part[0] : part[-1] + 1]
-        else:
-            out[start : start + len(part)] = source[part]
 
 
 def _ragged(values: np.ndarray, at: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

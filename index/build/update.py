@@ -14,7 +14,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from peerchat.index.store.library import Library
 from peerchat.index.store.sqlite import StoredReport
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.catalogue import Catalogue
-from peerchat.ingest.parallel import ParseJob, forget_others, parse_all
+from peerchat.ingest.parallel import ParseJob, ReadPassages, forget_others, parse_all
 from peerchat.ingest.readers import UNSUPPORTED, readable
 
 log = logging.getLogger("peerchat.ingest")
@@ -259,6 +259,9 @@ def _ingest(
     warnings: list[str] = []
     with build_lock(index_dir, wait=wait, on_wait=on_wait):
         previous, library = _previous(index_dir, embedder, chunk_tokens, rebuild, warnings)
+        # The passages of each report read now, kept in the parse cache until the
+        # generation is written; the live generation's stay in its store.
+        fresh = ReadPassages(index_dir / PARSE_CACHE, chunk_tokens)
         try:
             # Reports of an index that cannot be reused are read again from their files, so a
             # rebuild keeps the reports of folders this ingest does not scan.
@@ -271,8 +274,6 @@ def _ingest(
             ]
 
             kept: dict[str, StoredReport] = {}
-            # The passages of each report read now; the live generation's stay on disk.
-            fresh: dict[str, list[Chunk]] = {}
             ingested: list[str] = []
             unchanged: list[str] = []
             seen_paths: set[str] = set()
@@ -345,7 +346,7 @@ def _ingest(
                 kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
                 # Passages keep the source they were read under; the generation writer gives
                 # every passage its report's current source.
-                fresh[parsed.job.digest] = list(parsed.chunks)
+                fresh.add(parsed)
                 ingested.append(path.name)
                 event(
                     log,
@@ -383,7 +384,7 @@ def _ingest(
             )
             stored = sorted(kept.values(), key=lambda s: (s.ingested_at, s.report.source))
             passages = sum(
-                len(fresh[s.report.id])
+                fresh.count(s.report.id)
                 if s.report.id in fresh
                 else len(library.rows_by_report.get(s.report.id, ()))
                 for s in stored
@@ -418,19 +419,24 @@ def _ingest(
                     ann_min_passages,
                 )
             else:
-                chunks = [
-                    c
-                    for s in stored
-                    for c in (
-                        fresh[s.report.id]
-                        if s.report.id in fresh
-                        else library.chunks_of(s.report.id)
-                    )
-                ]
+                live = library
+
+                def chunks_of(report_id: str) -> Sequence[Chunk]:
+                    """One report's passages: read now, or the live generation's."""
+                    if report_id in fresh:
+                        return fresh[report_id]
+                    return live.chunks_of(report_id) if live is not None else ()
+
                 if library is not None:
                     stored = library.with_texts(stored)
                 embedded = write_full(
-                    index_dir, embedder, chunk_tokens, stored, chunks, progress, ann_min_passages
+                    index_dir,
+                    embedder,
+                    chunk_tokens,
+                    stored,
+                    chunks_of,
+                    progress,
+                    ann_min_passages,
                 )
             forget_others(index_dir / PARSE_CACHE, chunk_tokens, {s.report.id for s in stored})
             return IngestSummary(
@@ -443,6 +449,7 @@ def _ingest(
             )
 
         finally:
+            fresh.close()
             if library is not None:
                 library.chunks.close()
 
@@ -475,7 +482,7 @@ def _previous(
     return {s.report.id: s for s in library.stored}, library
 
 
-def _appends(library: Library, stored: list[StoredReport], fresh: dict[str, list[Chunk]]) -> bool:
+def _appends(library: Library, stored: list[StoredReport], fresh: Mapping[str, object]) -> bool:
     """Whether the new library is the live one's reports (some removed, none changed, in
     the same order) followed by the fresh ones: then it can be written incrementally."""
     kept = [s for s in stored if s.report.id not in fresh]

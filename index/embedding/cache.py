@@ -38,7 +38,8 @@ class EmbeddingCache:
     def embed(
         self, texts: list[str], progress: Callable[[int, int], None] | None = None
     ) -> tuple[np.ndarray, int]:
-        """Vectors for `texts` (rows in order) and how many had to be computed."""
+        """Vectors for `texts` (rows in order) and how many distinct texts had to be
+        computed."""
         keys = [self._key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):
@@ -48,7 +49,13 @@ class EmbeddingCache:
                 f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
             ):
                 found[key] = np.frombuffer(blob, dtype=np.float32)
-        missing = sorted({i for i, k in enumerate(keys) if k not in found})
+        # Each distinct text once: a library repeats texts (a register's recommendations
+        # recur across reports), and the cache fills in every repeat below.
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in found and k not in first:
+                first[k] = i
+        missing = list(first.values())
         done = 0
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]

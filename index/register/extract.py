@@ -11,7 +11,7 @@ links are by embedding similarity), so it runs when a generation is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -30,17 +30,28 @@ _WORDS = re.compile(r"[a-z0-9]+")
 
 
 def build_register(
-    reports: Sequence[Report], chunks: Sequence[Chunk], embedder: Embedder | None
+    reports: Sequence[Report],
+    chunks: Sequence[Chunk] | Callable[[str], Sequence[Chunk]],
+    embedder: Embedder | None,
 ) -> Register:
-    """Extract the register of `reports`, tag themes and link action rows (when `embedder`)."""
-    by_report: dict[str, list[Chunk]] = {}
-    for chunk in chunks:
-        by_report.setdefault(chunk.report_id, []).append(chunk)
+    """Extract the register of `reports`, tag themes and link action rows (when `embedder`).
+    `chunks` are the reports' passages, or a function giving one report's (by its id), so
+    that a whole library's need not be held at once."""
+    if callable(chunks):
+        chunks_of = chunks
+    else:
+        by_report: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_report.setdefault(chunk.report_id, []).append(chunk)
+
+        def chunks_of(report_id: str) -> Sequence[Chunk]:
+            return by_report.get(report_id, [])
+
     recs: list[Recommendation] = []
     signposts: list[Signpost] = []
     actions: list[ActionRow] = []
     for report in reports:
-        own_chunks = by_report.get(report.id, [])
+        own_chunks = chunks_of(report.id)
         vocabulary = Vocabulary.of([report.text])
         recs.extend(extract_recommendations(report, own_chunks, vocabulary))
         signposts.extend(extract_signposts(report, own_chunks))
@@ -88,10 +99,14 @@ def _link_signposts(
     `shared_phrases`: "single digital strategy"), the most shared first; else the most
     similar one, when its cosine reaches the embedder's
     `calibration.signpost_link_similarity`. Unlinked when neither."""
-    texts = {r.id: r.text.lower() for r in reports}
+    with_signposts = {s.report_id for s in signposts}
+    texts = {r.id: r.text.lower() for r in reports if r.id in with_signposts}
+    recs_of: dict[str, list[int]] = {}
+    for i, r in enumerate(recs):
+        recs_of.setdefault(r.report_id, []).append(i)
     out = []
     for k, signpost in enumerate(signposts):
-        candidates = [i for i, r in enumerate(recs) if r.report_id == signpost.report_id]
+        candidates = recs_of.get(signpost.report_id, [])
         report_text = texts.get(signpost.report_id, "")
         cosines = {}
         if embedder is not None and rec_vectors is not None and signpost_vectors is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from peerchat.index.store.mapped import MappedFiles
+from peerchat.index.store.rowfile import RowFile
 
 VECTORS = "dense.npy"
 APPROXIMATE = "dense.ivf"
@@ -67,32 +68,10 @@ class DenseIndex:
         new rows added to the centroids it learnt. It is trained afresh once the library
         has grown to RETRAIN_GROWTH times the passages it was trained on.
         """
-        vectors = np.load(folder / VECTORS, mmap_mode="r")
-        n = len(vectors)
-        if n < ann_min_passages or n == 0:
-            return
-        import faiss
-
-        if previous is not None and new_row_of is not None:
-            index = _reused(previous, new_row_of, n)
-            if index is not None:
-                trained_on = json.loads((previous / TRAINED).read_text())["passages"]
-                kept = int(index.ntotal)
-                for start in range(kept, n, BLOCK):
-                    stop = min(n, start + BLOCK)
-                    index.add(np.ascontiguousarray(vectors[start:stop], dtype=np.float32))
-                faiss.write_index(index, str(folder / APPROXIMATE))
-                (folder / TRAINED).write_text(json.dumps({"passages": trained_on}))
-                return
-        dim = vectors.shape[1]
-        lists = max(1, int(4 * np.sqrt(n)))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
-        sample = np.sort(np.random.default_rng(0).choice(n, min(n, TRAINING_ROWS), replace=False))
-        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
-        for start in range(0, n, BLOCK):
-            index.add(np.ascontiguousarray(vectors[start : start + BLOCK], dtype=np.float32))
-        faiss.write_index(index, str(folder / APPROXIMATE))
-        (folder / TRAINED).write_text(json.dumps({"passages": n}))
+        # Read a block at a time through the file, not a memory map: every page of a map
+        # would count in the ingest's memory (index/store/rowfile.py).
+        with RowFile(folder / VECTORS) as vectors:
+            _build(folder, vectors, ann_min_passages, previous, new_row_of)
 
     @classmethod
     def load(cls, folder: Path, mapped: MappedFiles | None = None) -> DenseIndex:
@@ -104,7 +83,10 @@ class DenseIndex:
         if (folder / APPROXIMATE).is_file():
             import faiss
 
-            approximate = faiss.read_index(str(folder / APPROXIMATE))
+            # Memory-mapped, not read in: its inverted lists hold a copy of every passage
+            # vector (200 MB at 130,000 passages), and a question reads NPROBE of them.
+            # A generation's files never change once written (generations.py).
+            approximate = faiss.read_index(str(folder / APPROXIMATE), faiss.IO_FLAG_MMAP_IFC)
             approximate.nprobe = NPROBE
         return cls(vectors, approximate)
 
@@ -147,6 +129,48 @@ class DenseIndex:
         sims, rows = self._approximate.search(q, k)
         valid = rows[0] >= 0
         return rows[0][valid].astype(np.int64), sims[0][valid].astype(np.float32)
+
+
+def _build(
+    folder: Path,
+    vectors: RowFile,
+    ann_min_passages: int,
+    previous: Path | None,
+    new_row_of: np.ndarray | None,
+) -> None:
+    n = len(vectors)
+    if n < ann_min_passages or n == 0:
+        return
+    import faiss
+
+    if previous is not None and new_row_of is not None:
+        index = _reused(previous, new_row_of, n)
+        if index is not None:
+            trained_on = json.loads((previous / TRAINED).read_text())["passages"]
+            kept = int(index.ntotal)
+            for start in range(kept, n, BLOCK):
+                stop = min(n, start + BLOCK)
+                index.add(np.ascontiguousarray(vectors.read(start, stop), dtype=np.float32))
+            faiss.write_index(index, str(folder / APPROXIMATE))
+            (folder / TRAINED).write_text(json.dumps({"passages": trained_on}))
+            return
+    dim = vectors.shape[1]
+    lists = max(1, int(4 * np.sqrt(n)))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    sample = np.sort(np.random.default_rng(0).choice(n, min(n, TRAINING_ROWS), replace=False))
+    chosen = []
+    for start in range(0, n, BLOCK):
+        inside = sample[(sample >= start) & (sample < start + BLOCK)]
+        if len(inside):
+            chosen.append(vectors.read(start, min(n, start + BLOCK))[inside - start])
+    index.train(np.ascontiguousarray(np.concatenate(chosen), dtype=np.float32))
+    del chosen
+    for start in range(0, n, BLOCK):
+        index.add(
+            np.ascontiguousarray(vectors.read(start, min(n, start + BLOCK)), dtype=np.float32)
+        )
+    faiss.write_index(index, str(folder / APPROXIMATE))
+    (folder / TRAINED).write_text(json.dumps({"passages": n}))
 
 
 def _reused(previous: Path, new_row_of: np.ndarray, n: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -75,19 +76,20 @@ def term_counts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term ids, counts, offsets) of each text's BM25 terms; new terms are added to
     `vocab` in the order they are first met."""
-    ids: list[int] = []
-    counts: list[int] = []
-    at = [0]
+    # Typed arrays, not lists: a large library has tens of millions of (term, count) pairs.
+    ids = array("i")
+    counts = array("i")
+    at = array("q", [0])
     for text in texts:
         own = Counter(vocab.setdefault(t, len(vocab)) for t in tokenize(text) or [EMPTY])
-        for term in sorted(own):
-            ids.append(term)
-            counts.append(own[term])
+        terms = sorted(own)
+        ids.extend(terms)
+        counts.extend([own[term] for term in terms])
         at.append(len(ids))
     return (
-        np.asarray(ids, dtype=np.int32),
-        np.asarray(counts, dtype=np.int32),
-        np.asarray(at, dtype=np.int64),
+        np.frombuffer(ids, dtype=np.int32).copy(),
+        np.frombuffer(counts, dtype=np.int32).copy(),
+        np.frombuffer(at, dtype=np.int64).copy(),
     )
 
 
@@ -113,8 +115,8 @@ class LexicalIndex:
         n = len(at) - 1
         if n == 0:
             return cls(bm25)
-        terms = np.asarray(terms, dtype=np.int64)
-        tf = np.asarray(counts, dtype=np.float64)
+        terms = np.asarray(terms, dtype=np.int32)
+        counts = np.asarray(counts, dtype=np.int32)
         lengths = np.diff(np.asarray(at, dtype=np.int64))
         doc_len = np.bincount(np.repeat(np.arange(n), lengths), weights=counts, minlength=n).astype(
             np.int64
@@ -126,16 +128,26 @@ class LexicalIndex:
             [math.log(1 + (n - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()],
             dtype=np.float32,
         ).reshape(-1)
-        # In float64 (float32 idf), rounded to float32 at the end: as bm25s computes them.
         norm = K1 * ((1 - B) + B * doc_len / avg)
-        docs = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        scores = idf[terms].astype(np.float64) * (tf / (norm[docs] + tf))
-        # Column (term) by column, documents ascending within each: a CSC matrix.
+        # Column (term) by column, documents ascending within each: a CSC matrix. Put in
+        # that order first, then scored a block at a time (a large library has tens of
+        # millions of entries: whole float64 temporaries took gigabytes).
         order = np.argsort(terms, kind="stable")
+        docs = np.repeat(np.arange(n, dtype=np.int32), lengths)[order]
+        sorted_terms = terms[order]
+        sorted_counts = counts[order]
+        del order
+        data = np.empty(len(sorted_terms), dtype=np.float32)
+        step = 1 << 20
+        for lo in range(0, len(data), step):
+            part = slice(lo, lo + step)
+            tf = sorted_counts[part].astype(np.float64)
+            # In float64 (float32 idf), rounded to float32 at the end: as bm25s does.
+            data[part] = idf[sorted_terms[part]].astype(np.float64) * (tf / (norm[docs[part]] + tf))
         indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
         bm25.scores = {
-            "data": scores[order].astype(np.float32),
-            "indices": docs[order].astype(np.int32),
+            "data": data,
+            "indices": docs,
             "indptr": indptr,
             "num_docs": n,
         }

@@ -92,6 +92,15 @@ class Passages:
             yield from found
             last = found[-1][0]
 
+    def of_report(self, report_id: str) -> list[Chunk]:
+        """The passages of one report, in row order."""
+        with self._reading(), self._lock:
+            found = self._conn.execute(
+                f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE report_id = ? ORDER BY row",
+                (report_id,),
+            ).fetchall()
+        return [chunk_from_row(r) for r in found]
+
     def report_ids(self) -> list[str]:
         """The report id of every passage, in row order."""
         with self._reading(), self._lock:

@@ -19,6 +19,7 @@ sentences, and a question only ever looks at the sentences of its candidate pass
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -206,33 +207,55 @@ def term_lists(
 
 def write_sentence_features(
     folder: Path,
-    chunks: Sequence[Chunk],
+    chunks: Iterable[Chunk],
     spans: np.ndarray,
     reports: Iterable[Report],
     recommendations: Iterable[Recommendation],
+    block: int = 4096,
 ) -> None:
     """Work out and write the flags, keys and terms of every sentence (`spans` in row
-    order) of a whole library."""
+    order) of a whole library, `block` passages at a time: a library holds millions of
+    sentences, and their term sets, held at once, took gigabytes. `chunks` is read twice,
+    in row order (a list, or Passages reading them from a store)."""
     vocab: dict[str, int] = {}
     df: list[int] = []
+    position: dict[str, int] = {}
+    owners: list[int] = []
     for chunk in chunks:
+        owners.append(position.setdefault(chunk.report_id, len(position)))
         for term in overlap_terms(chunk.text):
             if term not in vocab:
                 vocab[term] = len(vocab)
                 df.append(0)
             df[vocab[term]] += 1
-    flags, keys, terms = sentence_features(chunks, spans, recommendations)
-    position: dict[str, int] = {}
-    report_of_row = np.asarray(
-        [position.setdefault(c.report_id, len(position)) for c in chunks], dtype=np.int64
-    )
+    report_of_row = np.asarray(owners, dtype=np.int64)
+    del owners
+    recommendations = list(recommendations)
+    m, n = len(spans), len(report_of_row)
+    flags = np.zeros(m, dtype=np.uint8)
+    keys = np.zeros(m, dtype=np.int64)
+    first = np.searchsorted(spans[:, 0], np.arange(n + 1), side="left") if m else np.zeros(n + 1)
+    id_parts: list[np.ndarray] = []
+    terms_at = np.zeros(m + 1, dtype=np.int64)
+    passages = iter(chunks)  # read once more, in order (they may be read from disk)
+    for lo_row in range(0, n, block):
+        hi_row = min(n, lo_row + block)
+        lo, hi = int(first[lo_row]), int(first[hi_row])
+        # Whole passages a block: a sentence's flags look only within its passage.
+        part = list(itertools.islice(passages, hi_row - lo_row))
+        flags[lo:hi], keys[lo:hi], terms = sentence_features(
+            part, spans[lo:hi], recommendations, first_row=lo_row
+        )
+        ids, at = term_lists(terms, vocab)
+        id_parts.append(ids)
+        terms_at[lo + 1 : hi + 1] = terms_at[lo] + at[1:]
     report_of = report_of_row[spans[:, 0]] if len(spans) else np.zeros(0, dtype=np.int64)
     flags |= np.where(quotable(keys, report_of, heading_keys(reports), flags), OK, 0).astype(
         np.uint8
     )
-    term_ids, terms_at = term_lists(terms, vocab)
+    term_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
     np.save(folder / KEYS, keys)
-    write_terms(folder, flags, term_ids, terms_at, list(vocab), df, len(chunks))
+    write_terms(folder, flags, term_ids, terms_at, list(vocab), df, n)
 
 
 def key_hash(key: str) -> int:

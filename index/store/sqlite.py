@@ -54,17 +54,19 @@ def write_store(
     chunks: Iterable[Chunk],
     extra_schema: str = "",
 ) -> sqlite3.Connection:
-    """Create a new store at `path` and return the open connection (for extra tables)."""
+    """Create a new store at `path` and return the open connection (for extra tables).
+    `reports` and `chunks` are written as they come (either may be a generator: a whole
+    library's passages need not be held at once)."""
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA + extra_schema)
     with conn:
         conn.executemany(
             "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [_report_row(stored) for stored in reports],
+            (_report_row(stored) for stored in reports),
         )
         conn.executemany(
             f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)],
+            ((row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)),
         )
     return conn
 
