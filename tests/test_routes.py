@@ -204,15 +204,6 @@ def test_the_peer_challenge_frame_does_not_stand_in_for_the_subject(assistant):
     assert "70 people" in people.text
 
 
-def test_a_follow_up_is_read_in_the_earlier_topic_without_the_frame(assistant):
-    answer = _ask(
-        assistant,
-        "When was the Bromsgrove peer challenge carried out?",
-        "how many hours did they put in?",
-    )
-    assert "300 hours" in answer.text
-
-
 def test_which_of_two_named_councils_is_a_question_across_both(assistant):
     answer = assistant.answer("where did the peer team spend more hours, Lambeth or Cambridge?")
     assert answer.aggregate

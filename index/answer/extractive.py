@@ -206,7 +206,7 @@ def answer_question(
         dated = _answer_when(library, query, mask, resolved)
         if dated is not None:
             return finish(dated)
-    vectors = _topic_vectors(embedder, _search_text(query, library), _context_text(query))
+    vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
     if present and not query.aggregate and asks_about_members(query):
         members = _answer_members(library, embedder, query, vectors, mask, resolved)
@@ -780,14 +780,6 @@ def _search_text(query: Query, library: Library) -> str:
         return topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
     return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
-
-
-def _context_text(query: Query) -> str:
-    """The earlier turn's topic a follow-up is read in, without the peer challenge frame
-    (as the topic is, in a single-council search)."""
-    if query.aggregate or not query.context:
-        return query.context
-    return " ".join(PEER_FRAME.sub(" ", query.context).split()) or query.context
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:
