@@ -58,6 +58,7 @@ from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import (
     CAUSE,
     DATE,
+    LIST_ITEM,
     MONEY,
     NUMBER,
     OK,
@@ -99,7 +100,6 @@ SIGNPOST_QUESTION = re.compile(
 )
 SIGNPOSTED = re.compile(r"\bsignpost(s|ed|ing)?\b", re.IGNORECASE)
 MAX_LIST_ITEMS = 10
-LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 SAME_QUOTE = 0.8  # a quote sharing more of its words than this with a chosen one repeats it
 # A question about a council's own peer challenge, not about it as a partner or example.
 OWN_REPORT = re.compile(
@@ -286,9 +286,7 @@ def _answer_members_from(
 ) -> Answer | None:
     """The peer-team lines, report by report, that name a council with no report of its
     own (a peer's employer). None when no peer team had anyone from it."""
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(c.short) for c in missing) + r")\b", re.IGNORECASE
-    )
+    pattern = _named(missing)
     chosen: list[Evidence] = []
     for row in member_rows(library, mask):
         ev = _evidence(library, int(row), 1.0)
@@ -538,12 +536,16 @@ def _with_question_filters(
     return Filters(councils, types, base.date_from, base.date_to, base.report_ids, years)
 
 
-def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
-    """Passages whose text names any of `councils`."""
-    pattern = re.compile(
+def _named(councils: tuple[Council, ...]) -> re.Pattern[str]:
+    """A pattern for the short names of `councils`, as a report writes them."""
+    return re.compile(
         r"\b(" + "|".join(re.escape(c.short) for c in councils) + r")\b", re.IGNORECASE
     )
-    return library.chunks.matching(pattern)
+
+
+def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
+    """Passages whose text names any of `councils`."""
+    return library.chunks.matching(_named(councils))
 
 
 def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -> Answer:
@@ -597,7 +599,8 @@ def _score_sentences(
         topic = _search_text(query, library)
         passages = rank_passages(library, vectors[0], topic, mask, SENTENCE_SCOPE)[0]
     every = sentences.rows_of(np.sort(passages))
-    rows = every[sentences.has(every, OK) > 0]
+    quotable = sentences.has(every, OK) > 0
+    rows = every[quotable]
     if len(rows) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     scores = sentences.cosines(rows, vectors).astype(np.float32)
@@ -650,7 +653,7 @@ def _score_sentences(
     if wanted:
         # Template text (not quotable) may still name the subject a dated sentence after
         # it is about ("The process includes a follow up visit. ... it will occur ...").
-        template = every[sentences.has(every, OK) == 0]
+        template = every[~quotable]
         sources = np.concatenate([rows, template])
         source_scores = np.concatenate([scores, sentences.cosines(template, vectors)])
         _lift_in_paragraph(

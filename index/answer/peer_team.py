@@ -17,9 +17,8 @@ from peerchat.index.search.intent import MEMBER, PEER_TEAM
 from peerchat.index.search.query import FRAME_TERMS, Query
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
-from peerchat.index.store.sentences import PERSON
+from peerchat.index.store.sentences import LIST_ITEM, PERSON
 
-LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 LEAD_IN = re.compile(r"\bpeers?\b.*:\s*$", re.IGNORECASE)
 # Words of a question about membership that name no role.
 MEMBERSHIP_TERMS = overlap_terms(

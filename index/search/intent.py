@@ -43,17 +43,18 @@ ACTION = re.compile(
 # "Recommendation 12", "rec 3", "recommendations 5 to 7".
 NUMBERED = re.compile(r"\b(?:recommendation|rec|row|item)\.?\s*(?:no\.?\s*)?(\d{1,2})\b", re.I)
 
+# "What was Lambeth told to do?"
+TOLD_TO_DO = r"\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
 # A list of a council's recommendations.
 RECOMMENDATIONS = re.compile(
-    r"\brecommendations?\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
-    r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
+    r"\brecommendations?\b|"
+    + TOLD_TO_DO
+    + r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
     r"|\baction points\b|\bwhat (should|must) .{1,40} do\b",
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
-RECOMMENDATIONS_ON = re.compile(
-    r"\brecommendations?\b|\bto-?do\b|\basks\b|\b(told|advised|asked|urged)\b.{0,40}\bto do\b", re.I
-)
+RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
@@ -128,7 +129,7 @@ PEER_TEAM = re.compile(
     re.IGNORECASE,
 )
 # Not a member but when the team came, or what it pointed to.
-DATES = re.compile(r"\bdates?\b|\bdays?\b|\bexamples?\b", re.IGNORECASE)
+NOT_A_MEMBER = re.compile(r"\bdates?\b|\bdays?\b|\bexamples?\b", re.IGNORECASE)
 MEMBER = re.compile(
     r"\b(who|which (one|\w+( \w+)?)) (was|were|is|are|sat|served|came)\b"
     r"|\b(sat|served|was|were|is|are) (on|in)\b|\b(came|come|was|were) from\b"
@@ -218,7 +219,9 @@ def read_intent(question: str, topic: str = "") -> Intent:
         and not NOT_THE_VISIT.search(text),
         yes_no=bool(YES_NO.search(text)),
         peer_team=bool(PEER_TEAM.search(text) and MEMBER.search(text))
-        and not (FIGURE.search(text) or when or DATES.search(text) or SIGNPOSTS.search(text)),
+        and not (
+            FIGURE.search(text) or when or NOT_A_MEMBER.search(text) or SIGNPOSTS.search(text)
+        ),
         told=told and not (praised and not re.search(r"\b(told|advised|recommended)\b", text)),
         praised=praised,
     )

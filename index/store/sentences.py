@@ -56,6 +56,8 @@ PERSON_LINE = re.compile(
     r"^\W*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Sir|Dame)\.?\s+)?"
     r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
 )
+# A list item: a bullet, a dash, "1." or "a)".
+LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 FIGURE = re.compile(r"\d|£|%")
 # A year or a financial year ("2017/18", "2016-2021") dates a sentence; it is not a figure
 # an officer asking "how much" or "how many" wants.
