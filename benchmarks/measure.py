@@ -135,18 +135,25 @@ def measure_query(index_dir: Path, corpus: Path) -> dict:
     return result
 
 
-def measure_ann(index_dir: Path) -> dict:
-    """Exact search against two approximate indexes (HNSW, IVF) over the same passage
-    vectors: build time, latency and recall@10 of each, for 200 queries (passage vectors
-    with noise, so that each has near neighbours but is not itself in the index)."""
-    import faiss
-
+def _vectors_and_queries(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The live generation's passage vectors, and 200 queries: passage vectors with a
+    little noise (seeded), so that each has near neighbours but is not in the index."""
     generation = index_dir / (index_dir / "CURRENT").read_text().strip()
     vectors = np.ascontiguousarray(np.load(generation / "dense.npy"), dtype=np.float32)
     rng = np.random.default_rng(5)
     queries = vectors[rng.choice(len(vectors), 200, replace=False)]
     queries = queries + rng.normal(0, 0.04, queries.shape).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    return vectors, queries
+
+
+def measure_ann(index_dir: Path) -> dict:
+    """Exact search against two approximate indexes (HNSW, IVF) over the same passage
+    vectors: build time, latency and recall@10 of each, for 200 queries (passage vectors
+    with noise, so that each has near neighbours but is not itself in the index)."""
+    import faiss
+
+    vectors, queries = _vectors_and_queries(index_dir)
     exact_times, truth = [], []
     for q in queries:
         t = time.perf_counter()
@@ -190,12 +197,7 @@ def measure_ivf_growth(index_dir: Path) -> dict:
 
     from peerchat.index.store.dense import NPROBE
 
-    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
-    vectors = np.ascontiguousarray(np.load(generation / "dense.npy"), dtype=np.float32)
-    rng = np.random.default_rng(5)
-    queries = vectors[rng.choice(len(vectors), 200, replace=False)]
-    queries = queries + rng.normal(0, 0.04, queries.shape).astype(np.float32)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    vectors, queries = _vectors_and_queries(index_dir)
     truth = [vectors @ q for q in queries]
     dim, n = vectors.shape[1], len(vectors)
     out: dict = {"passages": n}
