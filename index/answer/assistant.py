@@ -93,6 +93,7 @@ class Assistant:
                 )
             )
         self._log_answer(result, started)
+        self.library.release(self.settings.mapped_memory_mb)
         return result
 
     def answer_after(
@@ -126,6 +127,7 @@ class Assistant:
                 if isinstance(piece, Answer):
                     piece = asked.noted(piece)
                     self._log_answer(piece, started)
+                    self.library.release(self.settings.mapped_memory_mb)
                 yield piece
             return
         result = self.answer(question, history, filters)
@@ -184,7 +186,9 @@ class Assistant:
             if named:
                 filters = replace(filters or Filters(), councils=tuple(c.name for c in named))
                 query = strip_councils(query, named) or query
-        return search(self.library, self.embedder, query, k or self.settings.search_k, filters)
+        hits = search(self.library, self.embedder, query, k or self.settings.search_k, filters)
+        self.library.release(self.settings.mapped_memory_mb)
+        return hits
 
 
 def _date_from(since: str) -> str:

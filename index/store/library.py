@@ -127,6 +127,11 @@ class Library:
         was opened (reading it would kill the process): call before reading it."""
         self.mapped.check()
 
+    def release(self, above_mb: float = 0) -> bool:
+        """Let go of the memory-mapped pages questions read once they pass `above_mb`
+        (MappedFiles.release): call once a question is answered."""
+        return self.mapped.release(above_mb)
+
     def with_texts(self, stored: Sequence[StoredReport]) -> list[StoredReport]:
         """`stored` with the text of each of this library's reports (those read without
         it) read back from disk."""

@@ -10,6 +10,7 @@ a file cut short after it was mapped, while the process can still say so.
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
 from pathlib import Path
@@ -65,6 +66,8 @@ class MappedFiles:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._files: list[tuple[Path, BinaryIO, int]] = []
+        self._maps: list[mmap.mmap] = []
+        self._shared_at_release = _shared_mb()
 
     def open(self, path: Path) -> np.ndarray:
         """`path` memory-mapped read-only, once its length agrees with its header;
@@ -75,7 +78,11 @@ class MappedFiles:
             if math.prod(shape) == 0:
                 array = np.zeros(shape, dtype=dtype)
             else:
-                array = np.memmap(fh, dtype=dtype, mode="r", offset=offset, shape=shape)
+                region = mmap.mmap(fh.fileno(), expected, access=mmap.ACCESS_READ)
+                array = np.frombuffer(
+                    region, dtype=dtype, count=math.prod(shape), offset=offset
+                ).reshape(shape)
+                self._maps.append(region)
         except (ValueError, OSError) as exc:
             fh.close()
             raise IndexDamaged(self.index_dir, path, str(exc)) from exc
@@ -120,7 +127,35 @@ class MappedFiles:
                     f"it changed to {size:,} bytes from {expected:,} while in use",
                 )
 
+    def release(self, above_mb: float = 0) -> bool:
+        """Let go of the pages of the mapped files that questions have read, once the
+        process's file-backed resident memory has grown by more than `above_mb` since the
+        last time (always where the system cannot say). The arrays stay usable: a page
+        read again is mapped again from the page cache. Safe while other threads read
+        them. True when the pages were let go."""
+        if not self._maps or not hasattr(mmap, "MADV_DONTNEED"):
+            return False  # nothing mapped, or not offered by this system
+        shared = _shared_mb()
+        base = self._shared_at_release
+        if shared is not None and base is not None and shared - base <= above_mb:
+            return False
+        for region in self._maps:
+            region.madvise(mmap.MADV_DONTNEED)
+        self._shared_at_release = _shared_mb()
+        return True
+
     def close(self) -> None:
         for _, fh, _ in self._files:
             fh.close()
         self._files.clear()
+
+
+def _shared_mb() -> float | None:
+    """The process's resident file-backed and shared memory in MB (Linux's
+    /proc/self/statm); None where the system does not say."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            shared_pages = int(fh.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    return shared_pages * os.sysconf("SC_PAGE_SIZE") / 2**20

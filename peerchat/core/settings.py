@@ -62,6 +62,10 @@ class Settings:
     parse_memory_mb: int = ReadLimits.max_memory_mb
     max_upload_mb: int = 50
     ingest_workers: int = 0  # processes reading files; 0: one per core
+    # Pages of the index's memory-mapped files (sentence and passage vectors) that questions
+    # may leave in a process's resident memory before it lets them go after an answer
+    # (they stay in the shared page cache); 0: after every answer.
+    mapped_memory_mb: int = 256
     # Longer questions are cut to this many characters, with a notice.
     max_question_chars: int = 2000
     # The administrator adds and removes reports and re-indexes. Where the app has an
@@ -95,6 +99,11 @@ class Settings:
             raise PeerchatError(
                 f"embed_backend must be one of {', '.join(EMBED_BACKENDS)} "
                 f"(PEERCHAT_EMBED_BACKEND or --embed-backend), not {self.embed_backend!r}"
+            )
+        if self.mapped_memory_mb < 0:
+            raise PeerchatError(
+                f"mapped_memory_mb must be 0 or more (PEERCHAT_MAPPED_MEMORY_MB), "
+                f"not {self.mapped_memory_mb}"
             )
         if self.ingest_workers < 0:
             raise PeerchatError(
