@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 BLIND = Path(__file__).parent / "data" / "blind"
-PAIRS = [("tune", "test"), ("tune2", "test2"), ("tune3", "test3"), ("tune4", "test4")]
+PAIRS = [
+    ("tune", "test"),
+    ("tune2", "test2"),
+    ("tune3", "test3"),
+    ("tune4", "test4"),
+    ("tune5", "test5"),
+]
 
 
 def _rows(name: str) -> list[dict]:

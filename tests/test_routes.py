@@ -116,6 +116,17 @@ def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
     assert "Recommendation 18" in when.text and "September 2024" in when.text
 
 
+def test_a_follow_up_naming_a_column_by_its_heading_stays_on_the_row(assistant):
+    # "Lead Service Area" is the column's heading: "area" asks for it, not a new subject.
+    answer = _ask(
+        assistant,
+        "who sponsors Bedford's external review of overview and scrutiny?",
+        "and the lead service area?",
+    )
+    assert "Recommendation 8" in answer.text
+    assert "**Lead:** Chief Executive/ Democratic Services" in answer.text
+
+
 def test_a_council_swap_keeps_the_topic_and_an_absent_council_does_not_end_the_thread(
     assistant,
 ):
@@ -237,11 +248,26 @@ def test_a_place_name_inside_another_proper_noun_is_not_a_council_filter(assista
     assert not any(n.startswith("Taking") for n in answer.notices)
 
 
+def test_a_partner_in_a_joint_report_is_searched_for_by_name(assistant):
+    # The joint report is Bromsgrove's and Redditch's, known by Bromsgrove's name: asked
+    # about Redditch, the sentence on Redditch answers, not the one on Bromsgrove.
+    answer = assistant.answer("which political party is in control at Redditch?")
+    quoted = answer.text.split("): ", 1)[1]
+    assert quoted.startswith("Redditch although currently Labour")
+
+
 # 4. The sentence beside the answer.
 
 
 def test_a_figure_question_quotes_the_sentence_with_the_figure(assistant):
     answer = assistant.answer("How many people did the Cambridge peers talk to?")
+    assert "95 people" in answer.text
+
+
+def test_a_total_asked_for_is_the_sentence_with_the_figure(assistant):
+    answer = assistant.answer("total savings Lambeth expected from its redesign?")
+    assert answer.found and "£8m" in answer.text
+    answer = assistant.answer("what total of people did the Cambridge peers meet?")
     assert "95 people" in answer.text
 
 

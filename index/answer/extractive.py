@@ -70,13 +70,13 @@ from peerchat.index.store.sentences import (
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
 MONEY_QUESTION = re.compile(
-    r"\bhow much\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
-    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\bhow much\b|£",
+    r"\b(how much|total)\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
+    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\b(how much|total)\b|£",
     re.IGNORECASE,
 )
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
 NUMBER_QUESTION = re.compile(
-    r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b",
+    r"\bhow (many|much|long|often)\b|\bwhat (percentage|proportion|number|amount)\b|\btotal\b",
     re.IGNORECASE,
 )
 RECOMMENDED = re.compile(
@@ -782,7 +782,19 @@ def _search_text(query: Query, library: Library) -> str:
     if query.aggregate:
         return topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
-    return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
+    text = rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
+    return f"{text} {_named_in_joint_reports(query, library)}".strip()
+
+
+def _named_in_joint_reports(query: Query, library: Library) -> str:
+    """The place names of the councils asked about that are partners in a joint report
+    known by another council's name, which the question does not name ("redditch town
+    centre" in the Bromsgrove and Redditch report): there the name tells one council's
+    passages from the other's, so it is searched for, not only filtered by."""
+    named = {c.name for c in query.councils}
+    return " ".join(
+        c.short for c in query.councils if library.partners.get(c.name, frozenset()) - named
+    )
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:

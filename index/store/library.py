@@ -47,12 +47,21 @@ class Library:
     recommendations_by_chunk: dict[str, list[Recommendation]] = field(init=False)
     recommendation_rows: np.ndarray = field(init=False)  # register recommendation -> row
     mapped: MappedFiles = field(init=False, repr=False)  # the memory-mapped files, watched
+    # A joint report is known by the council it names first ("the Bromsgrove report"):
+    # each council it names after that -> the report's other councils ("Redditch Borough
+    # Council" -> {"Bromsgrove District Council"}).
+    partners: dict[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.mapped = MappedFiles(self.generation.parent)
         self.reports = {s.report.id: s.report for s in self.stored}
         # Asked several times a question; worked out once (the library is read-only).
         self._councils = tuple(sorted({c for s in self.stored for c in s.report.councils}))
+        partners: dict[str, set[str]] = {}
+        for s in self.stored:
+            for council in s.report.councils[1:]:
+                partners.setdefault(council, set()).update(set(s.report.councils) - {council})
+        self.partners = {c: frozenset(others) for c, others in partners.items()}
         self.report_ids = list(self.reports)
         position = {rid: i for i, rid in enumerate(self.report_ids)}
         self.report_of_row = np.asarray(
