@@ -127,6 +127,17 @@ def test_a_follow_up_naming_a_column_by_its_heading_stays_on_the_row(assistant):
     assert "**Lead:** Chief Executive/ Democratic Services" in answer.text
 
 
+def test_which_ones_after_a_list_of_councils_asks_every_council_again(assistant):
+    # "which ones" are councils here, all of them: not only those the last answer listed.
+    answer = _ask(
+        assistant,
+        "which councils had Clare Hudson on the peer team?",
+        "and which ones name Helen Murray as the main contact?",
+    )
+    assert answer.understood is not None and answer.understood.councils == ()
+    assert "Helen Murray" in answer.text
+
+
 def test_a_council_swap_keeps_the_topic_and_an_absent_council_does_not_end_the_thread(
     assistant,
 ):

@@ -299,6 +299,10 @@ def _resolve_follow_up(
             follow_up=True,
             intent=read_intent(last.question, last.topic) | read_intent(last.topic),
         )
+    if anchor.aggregate and not named and not query.aggregate and WHICH_ONES.search(text):
+        # "and which ones name X?" after an answer listing councils: "ones" are councils,
+        # and the question is asked as the earlier one was, of the whole library.
+        return replace(query, aggregate=True, follow_up=True)
     if anchor.councils and not query.aggregate and (not named or named <= set(anchor.councils)):
         # "who leads on that?", "which of them came from the police?": the councils and
         # items of the turn it follows; the topic gains that turn's.
@@ -342,6 +346,8 @@ def _resolve_follow_up(
     return query
 
 
+# "which ones" (not "which of them", which narrows to the councils just listed).
+WHICH_ONES = re.compile(r"\bwhich ones\b(?!\s+of\b)", re.IGNORECASE)
 POINTING = re.compile(
     r"\b(that|this|those|these|it|its|they|them|their|there|he|she|his|her|him|the same|"
     r"which of)\b",
