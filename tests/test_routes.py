@@ -64,6 +64,14 @@ def test_a_shared_action_is_given_whole_to_each_row_it_answers(assistant):
     assert any(q.startswith("Executive/MT meetings") for q in own.quotes), own.quotes
 
 
+def test_an_action_pointing_at_another_row_gives_that_row(assistant):
+    # Row 9's action opens "As set out in response to Recommendation 3, the Council will
+    # strengthen evidence-based decision making": the answer is row 3, which it points to.
+    answer = assistant.answer("who leads Bedford action on evidence-based decision making?")
+    assert "Recommendation 3:" in answer.text and "Recommendation 9:" not in answer.text
+    assert "Chief Executive/Corp" in answer.text
+
+
 def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
     answer = assistant.answer("give me central beds' key recommendations")
     _valid(answer)

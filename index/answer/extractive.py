@@ -18,6 +18,7 @@ import numpy as np
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.dates import display_date
 from peerchat.core.records import (
+    ActionRow,
     Answer,
     Chunk,
     Citation,
@@ -926,6 +927,7 @@ def _evidence_item(
     ):
         row = next((a for a in register.actions if a.chunk_id == top_chunk.id), None)
         if row is not None:
+            row = _row_referred_to(library, row, rows, scores, order, cal)
             return action_answer(
                 library, query.question, row, query.intent, query.topic, tuple(row.councils)
             )
@@ -953,6 +955,41 @@ def _evidence_item(
     if not chosen:
         return None
     return signposts_answer(library, query.question, chosen[:3], query.topic, True)
+
+
+# An action that answers by pointing at another row: "As set out in response to
+# Recommendation 3, ...", "This action is linked to Recommendation 3".
+REFERS_TO_ROW = re.compile(
+    r"\b(?:in response to|linked to|set out (?:under|in)|see)\s+Recommendation\s+(\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def _row_referred_to(
+    library: Library,
+    row: ActionRow,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    order: np.ndarray,
+    cal: Calibration,
+) -> ActionRow:
+    """The row the best sentence points to, when it answers by pointing at another row of
+    the plan ("As set out in response to Recommendation 3, ...") and that row's own text
+    scores about as well; else `row`."""
+    refs = REFERS_TO_ROW.findall(_sentence_text(library, int(rows[order[0]])))
+    others = [
+        a
+        for a in library.register.actions
+        if a.report_id == row.report_id and a.ref in refs and a.ref != row.ref
+    ]
+    if len(others) != 1:
+        return row
+    chunk_rows = set(library.chunks.rows_of_ids([others[0].chunk_id]).values())
+    own = np.asarray([int(library.sentences.spans[r, 0]) in chunk_rows for r in rows])
+    best = float(scores[order[0]])
+    if own.any() and float(scores[own].max()) >= best - cal.quote_margin:
+        return others[0]
+    return row
 
 
 # A sentence that leans on the one before it ("This is seen as ...", "However, it ...").
