@@ -370,6 +370,20 @@ def test_good_practice_questions_get_the_signposted_examples(assistant):
 # 8. "Told to" is not praise.
 
 
+def test_a_report_naming_the_subject_in_other_words_is_found_across_reports(assistant):
+    # Cambridge's "silo working" answers best; Bedford's "a 'siloed' approach" and
+    # Bromsgrove's "siloes and duplication" are far from the question's wording but name
+    # the same subject.
+    answer = assistant.answer("which councils were found to work in silos?")
+    assert {
+        "Cambridge City Council",
+        "Bedford Borough Council",
+        "Bromsgrove District Council",
+    } <= set(answer.councils)
+    assert "siloed" in answer.text and "siloes" in answer.text
+    _valid(answer)
+
+
 def test_told_to_lists_councils_told_before_those_praised(assistant):
     answer = assistant.answer("Which councils were told to improve their scrutiny?")
     lines = [line for line in answer.text.splitlines() if line.startswith("- **")]

@@ -1190,6 +1190,18 @@ def _answer_across_reports(
             ev = _evidence(library, rows[i], scores[i])
             if word_overlap(ev.text, best_by_report[report].text, spaced_words) <= SAME_QUOTE:
                 seconds[report] = ev
+    subject = _subject_terms(library, query, rows, scores)
+    if subject:
+        # A report whose sentences name the subject the best answers name ("siloes and
+        # duplication", asked about silo working) is found though its wording is far
+        # from the question's.
+        names_it = library.sentences.matched_weight(rows, subject) >= len(subject)
+        for i in np.argsort(-scores):
+            if scores[i] < cal.mention_floor:
+                break
+            report = int(library.report_of_row[spans[rows[i], 0]])
+            if names_it[i] and report not in best_by_report:
+                best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
     stance = {r: _stance(library, ev) for r, ev in best_by_report.items()}
     wanted = "praised" if query.intent.praised and not query.intent.told else "told"
@@ -1245,6 +1257,26 @@ def _answer_across_reports(
         answer.topic,
         aggregate=True,
     )
+
+
+def _subject_terms(
+    library: Library, query: Query, rows: np.ndarray, scores: np.ndarray
+) -> dict[int, float]:
+    """The question's own specific words (not the frame, not in most passages) that the
+    best-scoring sentence has: the subject as the reports word it ("silo" of "silo
+    working flagged as a problem"). Term id -> 1.0; {} when the best sentence has none."""
+    if len(rows) == 0:
+        return {}
+    generic = float(np.log1p(1 / GENERIC_SHARE))
+    weights = library.sentences.term_weights(_own_terms(query, library))
+    best = rows[int(np.argmax(scores))]
+    return {
+        t: 1.0
+        for t, w in weights.items()
+        if t >= 0
+        and w > generic
+        and library.sentences.matched_weight(np.asarray([best]), {t: 1.0})[0] > 0
+    }
 
 
 CRITICISM = re.compile(

@@ -24,6 +24,7 @@ class Calibration:
     single_floor: float  # a question over the whole library
     named_floor: float  # a question naming a council with a report (a narrower search)
     aggregate_floor: float  # each report's best sentence in a cross-report answer
+    mention_floor: float  # ... or one lower that names the subject the best answers name
     overlap_weight: float  # times the (rarity-weighted) share of the question's terms it has
     recommendation_bonus: float  # it states a recommendation, asked what was recommended
     number_bonus: float  # it gives a figure, asked "how many"
@@ -60,6 +61,7 @@ MINILM_L6_V2 = Calibration(
     single_floor=0.58,
     named_floor=0.42,
     aggregate_floor=0.50,
+    mention_floor=0.30,
     overlap_weight=0.25,
     recommendation_bonus=0.10,
     number_bonus=0.05,
