@@ -300,6 +300,9 @@ def test_performance(directory: CouncilDirectory) -> None:
             "compare Oxford to Cambridge on housing",
             ["Oxford City Council", "Cambridge City Council"],
         ),
+        # A possessive is the council's own: "Cambridge's partnership working".
+        ("how is Cambridge's partnership working?", ["Cambridge City Council"]),
+        ("Central Bedfordshire’s partnership board", ["Central Bedfordshire Council"]),
     ],
 )
 def test_a_place_name_inside_a_route_or_other_proper_noun_is_no_council(
