@@ -302,6 +302,7 @@ def test_performance(directory: CouncilDirectory) -> None:
         ),
         # A possessive is the council's own: "Cambridge's partnership working".
         ("how is Cambridge's partnership working?", ["Cambridge City Council"]),
+        ("is central bedfordshire's partnership board working?", ["Central Bedfordshire Council"]),
         ("Central Bedfordshire’s partnership board", ["Central Bedfordshire Council"]),
     ],
 )
