@@ -65,7 +65,7 @@ class Settings:
     # Pages of the index's memory-mapped files (sentence and passage vectors) that questions
     # may leave in a process's resident memory before it lets them go after an answer
     # (they stay in the shared page cache); 0: after every answer.
-    mapped_memory_mb: int = 256
+    mapped_memory_mb: int = 128
     # Longer questions are cut to this many characters, with a notice.
     max_question_chars: int = 2000
     # The administrator adds and removes reports and re-indexes. Where the app has an
