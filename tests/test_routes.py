@@ -83,6 +83,13 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
 # 2. Follow-ups keep the thread.
 
 
+def test_recommendations_asked_for_in_shorthand_are_listed(assistant):
+    answer = assistant.answer("central beds key recs pls")
+    assert answer.found and "key recommendations:" in answer.text
+    answer = assistant.answer("which LGA recommendations is Bedford responding to?")
+    assert answer.found and "20 recommendations in the action plan:" in answer.text
+
+
 def test_recommendations_named_by_section_are_that_sections(assistant):
     answer = assistant.answer("give me Lambeth's recommendations on financial planning")
     _valid(answer)

@@ -47,14 +47,14 @@ NUMBERED = re.compile(r"\b(?:recommendation|rec|row|item)\.?\s*(?:no\.?\s*)?(\d{
 TOLD_TO_DO = r"\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
 # A list of a council's recommendations.
 RECOMMENDATIONS = re.compile(
-    r"\brecommendations?\b|"
+    r"\brecommendations?\b|\brecs?\b|"
     + TOLD_TO_DO
     + r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
     r"|\baction points\b|\bwhat (should|must) .{1,40} do\b",
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
-RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I)
+RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\brecs?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
@@ -63,9 +63,9 @@ LIST_TERMS = overlap_terms(
     "most important priority priorities recommendation recommendations recs made make "
     "did do does get got given peer peers team challenge report reports feedback lga "
     "council councils they them their told advised asked set out come came up there any "
-    "about please overall from for of on in to by with at as and or its it asks ask "
+    "about please pls overall from for of on in to by with at as and or its it asks ask "
     "coming list lists things thing points point bullets bullet few couple sum up short "
-    "gave giving handed"
+    "gave giving handed respond responds responding response responses"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "

@@ -364,7 +364,7 @@ FRAME_TERMS = overlap_terms(
     "recommend recommended recommendation recommendations advice advised suggest "
     "suggested look looked review reviewed visit exactly question also instead similar "
     "compare compared comparison same differ different like about tell more please then "
-    "again okay right fine thanks service services one ones thing things bit part item "
+    "again okay right fine thanks pls service services one ones thing things bit part item "
     "stand stands where doing done happening going "
     # Light words of everyday English that name no subject.
     "after before among between her his hers him she he has have had get gets got getting "
