@@ -54,7 +54,9 @@ RECOMMENDATIONS = re.compile(
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
-RECOMMENDATIONS_ON = re.compile(r"\brecommendations?\b|\brecs?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I)
+RECOMMENDATIONS_ON = re.compile(
+    r"\brecommendations?\b|\brecs?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I
+)
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.
 LIST_TERMS = overlap_terms(
