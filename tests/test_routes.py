@@ -297,6 +297,13 @@ def test_a_total_asked_for_is_the_sentence_with_the_figure(assistant):
     assert "95 people" in answer.text
 
 
+def test_a_figure_written_in_words_is_a_figure(assistant):
+    answer = assistant.answer("how many days did the peer team spend at Lambeth?")
+    assert answer.found and "four days onsite" in answer.text.split("[1]")[0]
+    answer = assistant.answer("how many years does Cambridge project its finances?")
+    assert answer.found and "five year projection" in answer.text.split("[1]")[0]
+
+
 def test_a_year_is_not_the_figure_a_how_much_question_wants(assistant):
     # The recommendation names "2017/18"; the sum is in another sentence.
     answer = assistant.answer(

@@ -59,6 +59,14 @@ PERSON_LINE = re.compile(
 # A list item: a bullet, a dash, "1." or "a)".
 LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 FIGURE = re.compile(r"\d|£|%")
+# A figure in words: "four days onsite", "twelve recommendations" ("one" says too little).
+FIGURE_WORDS = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand)\s+(?:[a-z-]+\s+)?(days?|weeks?|months?|years?|hours?|"
+    r"people|staff|members|councillors|officers|meetings|councils|priorities|"
+    r"recommendations|times|sessions|interviews|visits)\b",
+    re.IGNORECASE,
+)
 # A year or a financial year ("2017/18", "2016-2021") dates a sentence; it is not a figure
 # an officer asking "how much" or "how many" wants.
 YEAR = re.compile(r"\b(19|20)\d\d(\s*[/–-]\s*(19|20)?\d\d)?\b")
@@ -121,7 +129,7 @@ def sentence_features(
             # ... and the lead-in of a list of people ("The peers ... were:").
             if i > 0 and spans[i - 1, 0] == row and previous_text.endswith(":"):
                 flags[i - 1] |= PERSON
-        if FIGURE.search(YEAR.sub(" ", text)):
+        if FIGURE.search(YEAR.sub(" ", text)) or FIGURE_WORDS.search(text):
             bits |= NUMBER
         if DATE_TEXT.search(text):
             bits |= DATE
