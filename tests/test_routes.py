@@ -312,6 +312,15 @@ def test_a_year_is_not_the_figure_a_how_much_question_wants(assistant):
     assert answer.found and "£8m" in answer.text
 
 
+def test_a_recommendation_is_quoted_with_the_body_sentence_setting_it_out(assistant):
+    # The recommendation line says what to do; the sentence of the report's body that
+    # repeats it says why and how ("... is urgently needed").
+    answer = assistant.answer("what did the peers recommend on a new finance system at Bromsgrove?")
+    assert "Expedite the business case and implementation of a new finance system" in answer.text
+    assert "introduce a new financial system" in answer.text and "urgently" in answer.text
+    _valid(answer)
+
+
 def test_a_sentence_leaning_on_the_one_before_is_quoted_with_it(assistant):
     answer = assistant.answer("what risk did Lambeth's peers see in low level financial decisions?")
     text = " ".join(answer.text.split())

@@ -897,6 +897,7 @@ def _answer_single(
             continue
         chosen.append(ev)
     chosen += _what_the_row_commits(library, rows, scores, chosen)
+    chosen += _elaboration(library, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
     chosen = _with_neighbours(library, _with_continuation(library, chosen))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
@@ -906,6 +907,43 @@ def _answer_single(
     extra_rows = [int(r) for r in extra]
     dense = _cosines(library, vectors[0], extra_rows)
     return _compose(library, query, chosen, extra_rows, dense, resolved, per_report=False)
+
+
+ELABORATES = 0.6  # share of a recommendation's (weighted) words a body sentence repeats
+
+
+def _elaboration(library: Library, chosen: list[Evidence]) -> list[Evidence]:
+    """When the best quote is a recommendation (a summary line, "Speak up for the borough
+    ... on issues controlled by other decision-makers"), the report's own sentence that
+    sets it out in the body (repeating most of its words, "... for example on issues such
+    as ..."), which holds the detail; none otherwise."""
+    if not chosen:
+        return []
+    sentences = library.sentences
+    first = chosen[0].sentence
+    if not sentences.has(np.asarray([first]), RECOMMENDATION)[0]:
+        return []
+    ids = np.asarray(sentences.term_ids[sentences.terms_at[first] : sentences.terms_at[first + 1]])
+    weights = {int(t): float(sentences.weights[t]) for t in set(ids.tolist())}
+    total = sum(weights.values())
+    if total <= 0:
+        return []
+    report = library.report_ids[int(library.report_of_row[sentences.spans[first, 0]])]
+    rows = sentences.rows_of(library.rows_by_report[report])
+    rows = rows[(sentences.has(rows, OK) > 0) & (sentences.has(rows, RECOMMENDATION) == 0)]
+    if len(rows) == 0:
+        return []
+    share = sentences.matched_weight(rows, weights) / total
+    taken = {ev.sentence for ev in chosen}
+    words = len(chosen[0].text.split())
+    for i in np.argsort(-share)[:5]:
+        if share[i] < ELABORATES:
+            break
+        ev = _evidence(library, int(rows[i]), chosen[0].score)
+        # The same line again (the recommendation listed twice) holds no more detail.
+        if int(rows[i]) not in taken and len(ev.text.split()) >= 1.5 * words:
+            return [ev]
+    return []
 
 
 def _evidence_item(
