@@ -15,11 +15,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from peerchat.core.errors import IndexIncompatible, IndexMissing
 from peerchat.index.build import ingest_paths
 from peerchat.index.search import Filters, search
+from peerchat.index.search.hybrid import rrf
 from peerchat.index.store import CURRENT, Library, current_generation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -319,3 +321,16 @@ def test_years_filter_is_a_set_not_a_range(reports_copy, tmp_path, hash_embedder
     library = Library.open(index_dir)
     hits = search(library, hash_embedder, "priorities", k=200, filters=Filters(years=(2016, 2024)))
     assert {h.chunk.date[:4] for h in hits} == {"2016", "2024"}
+
+
+def test_a_passage_first_on_the_questions_words_is_not_outvoted_on_meaning():
+    # Passage 0 holds the question's rare words (first lexically) and is 12th on both
+    # meaning rankings; passage 1 is first on meaning and only 20th on the words.
+    def scores(first: int, second: int, n: int = 40) -> np.ndarray:
+        rest = iter(r for r in range(1, n + 1) if r not in (first, second))
+        ranks = np.asarray([first, second, *(next(rest) for _ in range(n - 2))], dtype=float)
+        return n + 1 - ranks
+
+    dense, lexical = scores(12, 1), scores(1, 20)
+    fused = rrf(dense, lexical, dense)
+    assert fused[0] > fused[1]

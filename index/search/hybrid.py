@@ -16,6 +16,12 @@ from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.store.library import Library
 
 RRF_K = 60
+# The lexical ranking counts half again as much as one of the two meaning rankings (the
+# passage's and its best sentence's): a passage holding the question's rare words (a
+# programme's or a person's name) is not outvoted by passages on the same subject. At
+# 5,000 generated reports, planted-passage recall@10 rose from 0.94 to 0.994 (1.0 at 2.0,
+# which moved more of the blind questions' citations).
+LEXICAL_WEIGHT = 1.5
 CANDIDATES = 300  # passages a search ranks in full (with their sentences)
 EXACT_ROWS = 50_000  # a filtered search scores up to this many passages exactly
 ANN_DEPTH = 1000  # passages an unfiltered search takes from the approximate index
@@ -157,7 +163,7 @@ def rrf(dense: np.ndarray, lexical: np.ndarray, *more: np.ndarray) -> np.ndarray
     for scores in more:
         fused += 1.0 / (RRF_K + _ranks(scores))
     has_terms = lexical > 0
-    fused[has_terms] += 1.0 / (RRF_K + _ranks(lexical)[has_terms])
+    fused[has_terms] += LEXICAL_WEIGHT * (1.0 / (RRF_K + _ranks(lexical)[has_terms]))
     return fused
 
 
