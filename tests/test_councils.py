@@ -300,6 +300,7 @@ def test_performance(directory: CouncilDirectory) -> None:
             "compare Oxford to Cambridge on housing",
             ["Oxford City Council", "Cambridge City Council"],
         ),
+        ("Greater Manchester's combined authority", []),
         # A possessive is the council's own: "Cambridge's partnership working".
         ("how is Cambridge's partnership working?", ["Cambridge City Council"]),
         ("is central bedfordshire's partnership board working?", ["Central Bedfordshire Council"]),

@@ -19,7 +19,7 @@ linux_only = pytest.mark.skipif(
 @pytest.fixture
 def vectors(tmp_path):
     """A 32 MB float16 array file, as a generation's sentence vectors are written."""
-    values = (np.arange(40_000 * 384, dtype=np.int64) % 997).astype(np.float16).reshape(-1, 384)
+    values = (np.arange(40_000 * 384, dtype=np.int32) % 997).astype(np.float16).reshape(-1, 384)
     np.save(tmp_path / "sentences.npy", values)
     return tmp_path / "sentences.npy", values
 

@@ -923,6 +923,8 @@ def _elaboration(library: Library, chosen: list[Evidence]) -> list[Evidence]:
     first = chosen[0].sentence
     if not sentences.has(np.asarray([first]), RECOMMENDATION)[0]:
         return []
+    if library.chunks[chosen[0].chunk_row].kind == "table row":
+        return []  # an action plan's row: its own columns say the rest
     ids = np.asarray(sentences.term_ids[sentences.terms_at[first] : sentences.terms_at[first + 1]])
     weights = {int(t): float(sentences.weights[t]) for t in set(ids.tolist())}
     total = sum(weights.values())
@@ -936,7 +938,7 @@ def _elaboration(library: Library, chosen: list[Evidence]) -> list[Evidence]:
     share = sentences.matched_weight(rows, weights) / total
     taken = {ev.sentence for ev in chosen}
     words = len(chosen[0].text.split())
-    for i in np.argsort(-share)[:5]:
+    for i in np.argsort(-share, kind="stable")[:5]:
         if share[i] < ELABORATES:
             break
         ev = _evidence(library, int(rows[i]), chosen[0].score)
@@ -1228,17 +1230,17 @@ def _answer_across_reports(
             ev = _evidence(library, rows[i], scores[i])
             if word_overlap(ev.text, best_by_report[report].text, spaced_words) <= SAME_QUOTE:
                 seconds[report] = ev
-    subject = _subject_terms(library, query, rows, scores)
+    subject = _subject_terms(library, query, rows, scores) if best_by_report else {}
     if subject:
         # A report whose sentences name the subject the best answers name ("siloes and
         # duplication", asked about silo working) is found though its wording is far
         # from the question's.
         names_it = library.sentences.matched_weight(rows, subject) >= len(subject)
-        for i in np.argsort(-scores):
-            if scores[i] < cal.mention_floor:
-                break
-            report = int(library.report_of_row[spans[rows[i], 0]])
-            if names_it[i] and report not in best_by_report:
+        found = np.flatnonzero(names_it & (scores >= cal.mention_floor))
+        found = found[np.argsort(-scores[found], kind="stable")]
+        reports = library.report_of_row[spans[rows[found], 0]]
+        for i, report in zip(found.tolist(), reports.tolist(), strict=True):
+            if report not in best_by_report:
                 best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
     stance = {r: _stance(library, ev) for r, ev in best_by_report.items()}
@@ -1305,16 +1307,24 @@ def _subject_terms(
     working flagged as a problem"). Term id -> 1.0; {} when the best sentence has none."""
     if len(rows) == 0:
         return {}
+    sentences = library.sentences
     generic = float(np.log1p(1 / GENERIC_SHARE))
-    weights = library.sentences.term_weights(_own_terms(query, library))
-    best = rows[int(np.argmax(scores))]
-    return {
-        t: 1.0
-        for t, w in weights.items()
-        if t >= 0
-        and w > generic
-        and library.sentences.matched_weight(np.asarray([best]), {t: 1.0})[0] > 0
-    }
+    weights = sentences.term_weights(_own_terms(query, library))
+    specific = {t: w for t, w in weights.items() if t >= 0 and w > generic}
+    if not specific:
+        return {}
+    best = int(rows[int(np.argmax(scores))])
+    has = set(
+        np.asarray(
+            sentences.term_ids[sentences.terms_at[best] : sentences.terms_at[best + 1]]
+        ).tolist()
+    )
+    # One of the question's rarest words (as the absent check counts them) must be among
+    # them: else the best sentence shares only its commoner words, which name no subject.
+    rarest = sorted(specific, key=lambda t: (-specific[t], t))
+    if not has & set(rarest[: max(SUBJECT_TERMS, (len(rarest) + 1) // 2)]):
+        return {}
+    return {t: 1.0 for t in specific if t in has}
 
 
 CRITICISM = re.compile(

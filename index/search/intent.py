@@ -47,7 +47,7 @@ NUMBERED = re.compile(r"\b(?:recommendation|rec|row|item)\.?\s*(?:no\.?\s*)?(\d{
 TOLD_TO_DO = r"\b(told|advised|asked|urged)\b.{0,40}\bto do\b"
 # A list of a council's recommendations.
 RECOMMENDATIONS = re.compile(
-    r"\brecommendations?\b|\brecs?\b|"
+    r"\brecommendations?\b|\brecs\b|"
     + TOLD_TO_DO
     + r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
     r"|\baction points\b|\bwhat (should|must) .{1,40} do\b",
@@ -55,7 +55,7 @@ RECOMMENDATIONS = re.compile(
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
 RECOMMENDATIONS_ON = re.compile(
-    r"\brecommendations?\b|\brecs?\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I
+    r"\brecommendations?\b|\brecs\b|\bto-?do\b|\basks\b|" + TOLD_TO_DO, re.I
 )
 # Words a request for "the recommendations" (or "the signposts") may carry without
 # narrowing it to a topic.

@@ -299,9 +299,19 @@ def _resolve_follow_up(
             follow_up=True,
             intent=read_intent(last.question, last.topic) | read_intent(last.topic),
         )
-    if anchor.aggregate and not named and not query.aggregate and WHICH_ONES.search(text):
+    if (
+        anchor.aggregate
+        and not named
+        and not query.aggregate
+        and WHICH_ONES.search(text)
+        and own
+        and not pointing
+        and not ALSO.search(text)
+    ):
         # "and which ones name X?" after an answer listing councils: "ones" are councils,
-        # and the question is asked as the earlier one was, of the whole library.
+        # and a question with a subject of its own is asked, as the earlier one was, of
+        # the whole library ("which ones were praised for it?" and "which ones also ..."
+        # stay with the councils listed, below).
         return replace(query, aggregate=True, follow_up=True)
     if anchor.councils and not query.aggregate and (not named or named <= set(anchor.councils)):
         # "who leads on that?", "which of them came from the police?": the councils and
@@ -346,6 +356,7 @@ def _resolve_follow_up(
     return query
 
 
+ALSO = re.compile(r"\b(also|too|as well)\b", re.IGNORECASE)
 # "which ones" (not "which of them", which narrows to the councils just listed).
 WHICH_ONES = re.compile(r"\bwhich ones\b(?!\s+of\b)", re.IGNORECASE)
 POINTING = re.compile(

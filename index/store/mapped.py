@@ -138,6 +138,9 @@ class MappedFiles:
         shared = _shared_mb()
         base = self._shared_at_release
         if shared is not None and base is not None and shared - base <= above_mb:
+            # A low-water mark: memory freed elsewhere (an old generation closed) does
+            # not count as room for these maps.
+            self._shared_at_release = min(base, shared)
             return False
         for region in self._maps:
             region.madvise(mmap.MADV_DONTNEED)

@@ -62,8 +62,8 @@ FIGURE = re.compile(r"\d|£|%")
 # A figure in words: "four days onsite", "twelve recommendations" ("one" says too little).
 FIGURE_WORDS = re.compile(
     r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|hundred|thousand)\s+(?:[a-z-]+\s+)?(days?|weeks?|months?|years?|hours?|"
-    r"people|staff|members|councillors|officers|meetings|councils|priorities|"
+    r"forty|fifty|hundred|thousand)[\s-]+(?:[a-z-]+\s+)?(days?|weeks?|months?|years?|hours?|"
+    r"people|staff|councillors|officers|meetings|priorities|"
     r"recommendations|times|sessions|interviews|visits)\b",
     re.IGNORECASE,
 )

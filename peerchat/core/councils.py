@@ -666,10 +666,10 @@ _OTHER_NOUNS: frozenset[str] = frozenset(
 def _inside_other_name(toks: list[_Token], i: int, length: int) -> bool:
     """Whether the name at toks[i:i+length] is part of another proper noun (not when it
     is a possessive: "Central Bedfordshire's partnership working")."""
-    if toks[i + length - 1].raw.lower().endswith(("'s", "\u2019s")):
-        return False
     if i > 0 and not toks[i].brk and toks[i - 1].norm == "greater":
         return True
+    if toks[i + length - 1].raw.lower().endswith(("'s", "\u2019s")):
+        return False
     after = i + length
     if after < len(toks) and toks[after].norm in _COMPASS and after + 1 < len(toks):
         after += 1  # "Cambridge North station"
