@@ -13,6 +13,7 @@ PAIRS = [
     ("tune3", "test3"),
     ("tune4", "test4"),
     ("tune5", "test5"),
+    ("tune6", "test6"),
 ]
 
 
