@@ -181,14 +181,7 @@ def test_adding_reports_incrementally_equals_a_full_write(tmp_path, hash_embedde
     assert not incremental
 
     # Row for row, against a full write from the same live generation.
-    ours, theirs = _rows(tmp_path / "index"), _rows(tmp_path / "index-full")
-    for name, array in theirs.items():
-        assert np.array_equal(ours[name], array), f"{name} differs"
-    _assert_same(
-        _canonical(tmp_path / "index", hash_embedder),
-        _canonical(tmp_path / "index-full", hash_embedder),
-        same_order=True,
-    )
+    _assert_same_generation(tmp_path / "index", tmp_path / "index-full", hash_embedder)
 
     # Passage by passage, against the same files ingested at once from scratch.
     scratch = tmp_path / "scratch"
@@ -332,11 +325,13 @@ def test_a_first_ingest_from_the_parse_cache_equals_one_that_reads_the_files(
     shutil.copy(tmp_path / "index" / "parse-cache.sqlite", tmp_path / "again")
     summary, incremental = _ingest([folder], tmp_path / "again", hash_embedder, caplog)
     assert not incremental and sorted(summary.ingested) == sorted(A + B)
-    ours, theirs = _rows(tmp_path / "again"), _rows(tmp_path / "index")
+    _assert_same_generation(tmp_path / "again", tmp_path / "index", hash_embedder)
+
+
+def _assert_same_generation(ours_dir: Path, theirs_dir: Path, embedder) -> None:
+    """The two indexes' live generations hold the same arrays, row for row, and the same
+    reports, passages and register in the same order."""
+    ours, theirs = _rows(ours_dir), _rows(theirs_dir)
     for name, array in theirs.items():
         assert np.array_equal(ours[name], array), f"{name} differs"
-    _assert_same(
-        _canonical(tmp_path / "again", hash_embedder),
-        _canonical(tmp_path / "index", hash_embedder),
-        same_order=True,
-    )
+    _assert_same(_canonical(ours_dir, embedder), _canonical(theirs_dir, embedder), same_order=True)

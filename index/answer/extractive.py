@@ -468,8 +468,16 @@ def _still_about(
     rows, scores = _score_sentences(library, query, vectors, mask, cal)
     if len(rows) == 0:
         return False
-    wanted = set(library.chunks.rows_of_ids(chunk_ids).values())
-    own = np.asarray([int(library.sentences.spans[r, 0]) in wanted for r in rows])
+    return _scores_about_as_well(library, chunk_ids, rows, scores, cal)
+
+
+def _scores_about_as_well(
+    library: Library, chunk_ids: list[str], rows: np.ndarray, scores: np.ndarray, cal: Calibration
+) -> bool:
+    """Whether a sentence of the passages `chunk_ids` scores within the quote margin of
+    the best of `rows`."""
+    wanted = list(library.chunks.rows_of_ids(chunk_ids).values())
+    own = np.isin(library.sentences.spans[rows, 0], wanted)
     return bool(own.any()) and float(scores[own].max()) >= float(scores.max()) - cal.quote_margin
 
 
@@ -1024,10 +1032,7 @@ def _row_referred_to(
     ]
     if len(others) != 1:
         return row
-    chunk_rows = set(library.chunks.rows_of_ids([others[0].chunk_id]).values())
-    own = np.asarray([int(library.sentences.spans[r, 0]) in chunk_rows for r in rows])
-    best = float(scores[order[0]])
-    if own.any() and float(scores[own].max()) >= best - cal.quote_margin:
+    if _scores_about_as_well(library, [others[0].chunk_id], rows, scores, cal):
         return others[0]
     return row
 

@@ -28,6 +28,9 @@ _POSITIVE = (
     "serve_max_connections",
 )
 
+# Settings that may be zero (what zero means) but not below.
+_NON_NEGATIVE = {"ingest_workers": "0 (one per core)", "mapped_memory_mb": "0 (after every answer)"}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -100,16 +103,12 @@ class Settings:
                 f"embed_backend must be one of {', '.join(EMBED_BACKENDS)} "
                 f"(PEERCHAT_EMBED_BACKEND or --embed-backend), not {self.embed_backend!r}"
             )
-        if self.mapped_memory_mb < 0:
-            raise PeerchatError(
-                f"mapped_memory_mb must be 0 or more (PEERCHAT_MAPPED_MEMORY_MB), "
-                f"not {self.mapped_memory_mb}"
-            )
-        if self.ingest_workers < 0:
-            raise PeerchatError(
-                f"ingest_workers must be 0 (one per core) or more (PEERCHAT_INGEST_WORKERS), "
-                f"not {self.ingest_workers}"
-            )
+        for name, zero in _NON_NEGATIVE.items():
+            value = getattr(self, name)
+            if value < 0:
+                raise PeerchatError(
+                    f"{name} must be {zero} or more (PEERCHAT_{name.upper()}), not {value}"
+                )
         for name in _POSITIVE:
             value = getattr(self, name)
             if not value > 0:
