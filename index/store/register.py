@@ -97,20 +97,23 @@ def read_register(conn: sqlite3.Connection) -> Register:
     if not set(REGISTER_TABLES) <= present:
         return Register()
     loaded: dict[str, list] = {}
-    vectors: list[np.ndarray] = []
+    vectors: list[bytes] = []
     for table, record in REGISTER_TABLES.items():
         names = [f.name for f in fields(record)]
         extra = ", vector" if record is Recommendation else ""
         cols = ", ".join(f'"{n}"' for n in names) + extra
-        items = []
-        convert = [(f.name, _converter(f.type)) for f in fields(record)]
-        for values in conn.execute(f"SELECT {cols} FROM {table} ORDER BY row"):
-            items.append(record(**{n: c(v) for (n, c), v in zip(convert, values, strict=False)}))
-            if record is Recommendation and values[-1] is not None:
-                vectors.append(np.frombuffer(values[-1], dtype=np.float32))
-        loaded[table] = items
+        rows = conn.execute(f"SELECT {cols} FROM {table} ORDER BY row").fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        if record is Recommendation and rows:
+            vectors = [v for v in columns[-1] if v is not None]
+        values = [_column(f.type, column) for f, column in zip(fields(record), columns)]
+        loaded[table] = [record(*row) for row in zip(*values, strict=True)] if rows else []
     recs = loaded["register_recommendations"]
-    matrix = np.vstack(vectors) if vectors and len(vectors) == len(recs) else np.zeros((0, 0), "f4")
+    matrix = (
+        np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(recs), -1)
+        if vectors and len(vectors) == len(recs)
+        else np.zeros((0, 0), "f4")
+    )
     return Register(
         tuple(recs),
         tuple(loaded["register_signposts"]),
@@ -127,11 +130,14 @@ def _to_sql(value: object) -> object:
     return value
 
 
-def _converter(type_name: object):
-    """A function turning a stored value back into a field of type `type_name`."""
+def _column(type_name: object, values: tuple) -> list:
+    """A column of stored values turned back into fields of type `type_name`: a tuple
+    field's JSON lists are parsed in one call for the whole column (a register has tens of
+    thousands of rows; a parse a value took seconds to open a large library)."""
     name = str(type_name)
     if name.startswith("tuple"):
-        return lambda value: tuple(json.loads(value)) if value else ()
+        parsed = json.loads("[" + ",".join(v or "[]" for v in values) + "]")
+        return [tuple(v) for v in parsed]
     if name == "bool":
-        return bool
-    return lambda value: value
+        return [bool(v) for v in values]
+    return list(values)
