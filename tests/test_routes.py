@@ -120,6 +120,16 @@ def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant)
     assert "key recommendations" in given.text
 
 
+def test_a_follow_up_naming_its_own_subject_is_judged_on_that_subject(assistant):
+    # "it" is the report here, not the finances: Cambridge's report has no agency staff.
+    earlier = "What did the peers make of Cambridge's finances?"
+    answer = _ask(assistant, earlier, "does it touch on agency staff at all?")
+    assert not answer.found
+    answer = _ask(assistant, earlier, "anything on devolution in there?")
+    assert answer.found
+    assert "devolution" in " ".join(q for c in answer.citations for q in c.quotes).lower()
+
+
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
     first = "What is Bedford planning for its performance reporting?"
     lead = _ask(assistant, first, "who leads on that?")

@@ -767,13 +767,33 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
 def _own_terms(query: Query, library: Library) -> set[str]:
     """The question's own topic terms: not the reports' frame, not an action-plan column."""
     text = _topic_without_councils(query, library)
-    if query.context and POINTING.search(query.question):
+    if query.context and POINTING.search(query.question) and not _names_own_subject(query):
         # "what was their verdict on it?": "it" is the earlier turn's subject.
         text = f"{text} {strip_councils(query.context, query.councils)}"
     terms = overlap_terms(text) - FRAME_TERMS
     if query.intent.plan_column:
         terms -= COLUMN_TERMS
     return {t for t in terms if not t.isdigit()}
+
+
+# What a question is about follows "about", "on", "regarding" or "of": "anything about
+# flooding in there?", "does it touch on flood risk?". A pronoun there ("verdict on it")
+# points at the conversation's subject instead.
+SUBJECT_AFTER = re.compile(
+    r"\b(?:about|on|regarding|of)\s+"
+    r"(?!(?:it|its|that|this|those|these|them|there|each|every|both|either|all|any|the\s+same)\b)"
+    r"([\w'-]+)",
+    re.IGNORECASE,
+)
+
+
+def _names_own_subject(query: Query) -> bool:
+    """Whether a follow-up that points back ("in there", "that plan", "did they") names a
+    subject of its own after "about" or "on": then that, not the earlier turn's, is what
+    must be in the reports."""
+    return any(
+        overlap_terms(m.group(1)) - FRAME_TERMS for m in SUBJECT_AFTER.finditer(query.question)
+    )
 
 
 # Every report is a peer challenge's: naming it says nothing about what is asked.
