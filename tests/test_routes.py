@@ -120,6 +120,15 @@ def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant)
     assert "key recommendations" in given.text
 
 
+def test_a_word_only_in_an_action_plans_sponsor_cell_is_not_the_rows_subject(assistant):
+    # Bedford's finance rows are sponsored by the "Portfolio Holder for Finance, Risk and
+    # Welfare"; no action is about welfare.
+    answer = assistant.answer("What is Bedford doing on welfare reform in its action plan?")
+    assert not answer.found
+    sponsor = assistant.answer("Who sponsors Bedford's budget-setting review?")
+    assert sponsor.found and "Welfare" in sponsor.text
+
+
 def test_a_follow_up_naming_its_own_subject_is_judged_on_that_subject(assistant):
     # "it" is the report here, not the finances: Cambridge's report has no agency staff.
     earlier = "What did the peers make of Cambridge's finances?"

@@ -10,7 +10,7 @@ top-k, and say which reports have no passage that clears the relevance floor.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -761,7 +761,35 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
         # Most of the question's own words are in no report at all: its subject is not
         # there, whatever the common words it shares with them.
         return True
-    return not bool((sentences.matched_weight(rows, known) > 0).any())
+    hits = rows[sentences.matched_weight(rows, known) > 0]
+    if query.intent.lead or query.intent.sponsor or not len(hits):
+        return not len(hits)
+    # An action plan's sponsor and lead cells name portfolios ("Portfolio Holder for
+    # Finance, Risk and Welfare"), not what the row is about: a word found only there does
+    # not make the question's subject mentioned.
+    words = {t for t in terms if sentences.vocab.get(t) in known}
+    texts = _without_who_cells(library, hits[:MENTIONS_READ])
+    return not any(words & overlap_terms(text) for text in texts)
+
+
+MENTIONS_READ = 200  # sentences read for a word outside the sponsor and lead cells
+
+
+def _without_who_cells(library: Library, rows: np.ndarray) -> Iterator[str]:
+    """The text of each sentence of `rows`, read one at a time, without its report's
+    action-plan sponsor and lead cells."""
+    spans = library.sentences.spans
+    positions = library.report_of_row[np.asarray(spans[rows, 0], dtype=np.int64)]
+    reports = {library.report_ids[int(p)] for p in positions}
+    cells = {
+        c for a in library.register.actions if a.report_id in reports for c in (a.sponsor, a.lead)
+    }
+    longest_first = sorted(cells - {""}, key=len, reverse=True)
+    for row in rows:
+        text = library.sentence_text(int(row))
+        for cell in longest_first:
+            text = text.replace(cell, " ")
+        yield text
 
 
 def _own_terms(query: Query, library: Library) -> set[str]:
