@@ -14,6 +14,7 @@ PAIRS = [
     ("tune4", "test4"),
     ("tune5", "test5"),
     ("tune6", "test6"),
+    ("tune7", "test7"),
 ]
 
 
