@@ -193,6 +193,20 @@ def test_a_council_swap_keeps_the_topic_and_an_absent_council_does_not_end_the_t
     assert back.understood is not None and back.understood.follow_up
 
 
+def test_a_follow_up_pointing_back_with_one_word_of_its_own_moves_the_topic(assistant):
+    # "that" is the earlier subject; "worry" is no new one. Redditch shares Bromsgrove's
+    # report, so the same passages answer.
+    answer = _ask(
+        assistant,
+        "what did the bromsgrove report say about the tone of debate in council meetings?",
+        "is that a redditch worry too?",
+    )
+    assert answer.found
+    assert {c.council for c in answer.citations} == {
+        "Bromsgrove District Council and Redditch Borough Council"
+    }
+
+
 def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     answer = _ask(
         assistant,

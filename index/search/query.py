@@ -285,15 +285,18 @@ def _resolve_follow_up(
             follow_up=True,
             intent=read_intent(anchor.question, anchor.topic) | read_intent(anchor.topic),
         )
+    # "is that a Redditch worry too?", "was it the same manager at Lambeth?": one word of its
+    # own beside a pointer back asks the earlier question again, not a new one.
+    leans = pointing and len(own) <= 1
     if (
         query.councils
-        and not own
+        and (not own or leans)
         and (anchor.aggregate or not named <= set(anchor.councils) | set(last.councils))
     ):
         # "and Cambridge?", "what exactly was Lambeth told?": the same question elsewhere.
         return replace(
             query,
-            topic=last.topic,
+            topic=f"{query.topic} {last.topic}".strip() if own else last.topic,
             aggregate=last.aggregate,
             count=False,
             follow_up=True,
@@ -379,7 +382,7 @@ FRAME_TERMS = overlap_terms(
     "stand stands where doing done happening going "
     # Light words of everyday English that name no subject.
     "after before among between her his hers him she he has have had get gets got getting "
-    "actually really just still even also very much many lot lots kind sort way ways "
+    "actually really just still even also too very much many lot lots kind sort way ways "
     "thing things stuff problem problems issue issues better worse good bad make makes made "
     "making use used uses using down up out over off back new old big small whole whether "
     "yes no anything everything something nothing bit quite rather"
