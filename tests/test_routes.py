@@ -108,6 +108,14 @@ def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
     assert "10 key recommendations" in answer.text
 
 
+def test_it_in_capitals_is_information_technology(assistant):
+    answer = assistant.answer("how did the peers rate Cambridge's IT?")
+    assert answer.found
+    assert "IT infrastructure" in " ".join(q for c in answer.citations for q in c.quotes)
+    staff = _ask(assistant, "how did the peers rate Cambridge's IT?", "how has that hit staff?")
+    assert "staff morale" in staff.text
+
+
 def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant):
     answer = _ask(
         assistant,

@@ -194,6 +194,12 @@ COMPARED = re.compile(
 )
 
 
+# "IT" in capitals, alone ("what did they say about IT?"), is information technology, not the
+# pronoun the model and the term index take it for; "IT systems" says so already.
+TECHNOLOGY = re.compile(r"\bIT\b(?!\s+(?:systems?|infrastructure|equipment|estate|services?)\b)")
+TECHNOLOGY_WRITTEN = "information technology (IT) systems and infrastructure"
+
+
 def understand(
     question: str,
     directory: CouncilDirectory,
@@ -227,6 +233,7 @@ def understand(
         for typed, _ in guesses:
             named = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", named, flags=re.I)
         topic = " ".join(named.split())
+    topic = TECHNOLOGY.sub(TECHNOLOGY_WRITTEN, topic)
     query = Query(
         text,
         topic,
