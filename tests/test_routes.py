@@ -137,6 +137,18 @@ def test_a_word_only_in_an_action_plans_sponsor_cell_is_not_the_rows_subject(ass
     assert sponsor.found and "Welfare" in sponsor.text
 
 
+def test_a_follow_up_on_a_new_subject_leaves_the_action_plan_row(assistant):
+    # The row on staff retention is not about school transport, and "plan" is the
+    # document asked about, not a subject the plan mentions.
+    earlier = "who leads Bedford's work on staff retention?"
+    for question in (
+        "is there anything in bedford's plan on school transport?",
+        "and anything in that plan about museums?",
+    ):
+        assert not _ask(assistant, earlier, question).found, question
+    assert _ask(assistant, earlier, "and who sponsors it?").found
+
+
 def test_a_follow_up_naming_its_own_subject_is_judged_on_that_subject(assistant):
     # "it" is the report here, not the finances: Cambridge's report has no agency staff.
     earlier = "What did the peers make of Cambridge's finances?"

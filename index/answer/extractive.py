@@ -394,7 +394,13 @@ def _answer_structured(
         row = None
         if numbered:
             row = numbered[0]
-        elif carried and _still_about(library, query, vectors, mask, [carried[0].chunk_id], cal):
+        elif (
+            carried
+            and not _names_own_subject(query)
+            and _still_about(library, query, vectors, mask, [carried[0].chunk_id], cal)
+        ):
+            # A follow-up naming a subject of its own ("anything on parking in that plan?")
+            # is not about the row the conversation is on.
             row = carried[0]
         if row is not None:
             return action_answer(library, query.question, row, intent, query.topic, resolved)
@@ -743,7 +749,8 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     words (not the reports' frame, not in most passages), the rarest ones — what makes
     the question about something — appear in no sentence in scope."""
     sentences = library.sentences
-    terms = _own_terms(query, library)
+    # "anything in Bedford's plan on ...": the kind of document in scope names no subject.
+    terms = _own_terms(query, library) - overlap_terms(" ".join(_report_types(library, rows)))
     if not terms:
         return False
     generic = float(np.log1p(1 / GENERIC_SHARE))
@@ -773,6 +780,13 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
 
 
 MENTIONS_READ = 200  # sentences read for a word outside the sponsor and lead cells
+
+
+def _report_types(library: Library, rows: np.ndarray) -> set[str]:
+    """The kinds of report ("action plan", "feedback report") the sentences `rows` are in."""
+    passages = np.unique(np.asarray(library.sentences.spans[rows, 0], dtype=np.int64))
+    positions = np.unique(library.report_of_row[passages])
+    return {library.reports[library.report_ids[int(p)]].report_type for p in positions}
 
 
 def _without_who_cells(library: Library, rows: np.ndarray) -> Iterator[str]:
