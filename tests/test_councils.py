@@ -305,6 +305,9 @@ def test_performance(directory: CouncilDirectory) -> None:
         ("how is Cambridge's partnership working?", ["Cambridge City Council"]),
         ("is central bedfordshire's partnership board working?", ["Central Bedfordshire Council"]),
         ("Central Bedfordshire’s partnership board", ["Central Bedfordshire Council"]),
+        # One school is a proper noun; a borough's schools are its own.
+        ("who founded Bedford School?", []),
+        ("what did peers say about lambeth schools?", ["Lambeth London Borough Council"]),
     ],
 )
 def test_a_place_name_inside_a_route_or_other_proper_noun_is_no_council(

@@ -637,8 +637,7 @@ _OTHER_NOUNS: frozenset[str] = frozenset(
         "science",
         "biomedical",
         "cathedral",
-        "school",
-        "schools",
+        "school",  # "Bedford School"; "Lambeth schools" are the borough's
         "busway",
         "line",
         "railway",
