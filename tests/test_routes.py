@@ -11,6 +11,7 @@ import pytest
 
 from peerchat.cli import main
 from peerchat.index.search import Turn
+from peerchat.index.search.query import own_terms
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -157,6 +158,13 @@ def test_a_follow_up_naming_its_own_subject_is_judged_on_that_subject(assistant)
     answer = _ask(assistant, earlier, "anything on devolution in there?")
     assert answer.found
     assert "devolution" in " ".join(q for c in answer.citations for q in c.quotes).lower()
+
+
+def test_light_words_of_a_follow_up_name_no_subject_of_their_own():
+    # "why is that seen as a problem?" asks about the earlier subject; "too" and "seen"
+    # are no subject, "worry" is one.
+    assert own_terms("why is that seen as a problem") == frozenset()
+    assert own_terms("is that a worry too") == own_terms("worry")
 
 
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):
