@@ -419,6 +419,14 @@ def test_a_subject_in_words_no_report_uses_is_not_answered_for_its_common_words(
     assert not answer.found and not answer.citations
 
 
+def test_a_subject_named_after_about_whose_own_words_are_not_there_is_absent(assistant):
+    # Lambeth's report has "level" but never "tax"; Central Bedfordshire's has both.
+    lambeth = "did the peers say anything about the level of council tax at lambeth?"
+    assert not assistant.answer(lambeth).found
+    central = "did the peers say anything about the level of council tax in central bedfordshire?"
+    assert assistant.answer(central).found
+
+
 # 6. "When" is the report's date only when the visit is asked about.
 
 

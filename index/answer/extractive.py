@@ -768,6 +768,8 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
         # Most of the question's own words are in no report at all: its subject is not
         # there, whatever the common words it shares with them.
         return True
+    if _named_subject_absent(library, query, rows):
+        return True
     hits = rows[sentences.matched_weight(rows, known) > 0]
     if query.intent.lead or query.intent.sponsor or not len(hits):
         return not len(hits)
@@ -777,6 +779,46 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     words = {t for t in terms if sentences.vocab.get(t) in known}
     texts = _without_who_cells(library, hits[:MENTIONS_READ])
     return not any(words & overlap_terms(text) for text in texts)
+
+
+# The subject named after "about" or "on" runs to the next preposition or the end
+# ("about digital inclusion for residents": "digital inclusion"); "X or Y" offers two.
+NAMED_SUBJECT_SHARE = 0.4  # of its words' weight, the sentences in scope must hold this much
+ALTERNATIVES = re.compile(r"\bor\b|/", re.IGNORECASE)
+SUBJECT_END = re.compile(
+    r"\b(?:in|at|for|from|with|within|by|to|according|across|among|between|that|which)\b|[,?;:.!]"
+)
+
+
+def _named_subject_absent(library: Library, query: Query, rows: np.ndarray) -> bool:
+    """Whether the subject the question names after "about" or "on" is absent: in each of
+    its alternatives ("X or Y"), the words the sentences in scope hold weigh less than
+    `NAMED_SUBJECT_SHARE` of its words' weight ("council tax levels": only "levels")."""
+    match = SUBJECT_AFTER.search(_topic_without_councils(query, library))
+    if not match:
+        return False
+    phrase = SUBJECT_END.split(match.string[match.start(1) :], maxsplit=1)[0]
+    generic = float(np.log1p(1 / GENERIC_SHARE))
+    sentences = library.sentences
+    for part in ALTERNATIVES.split(phrase):
+        weights = sentences.term_weights(_terms_of(part, query))
+        known = {t: w for t, w in weights.items() if t >= 0 and w > generic}
+        if not known:
+            return False
+        held = sum(
+            w for t, w in known.items() if (sentences.matched_weight(rows, {t: w}) > 0).any()
+        )
+        if held >= NAMED_SUBJECT_SHARE * sum(known.values()):
+            return False
+    return True
+
+
+def _terms_of(text: str, query: Query) -> set[str]:
+    """The subject terms of `text`: not the reports' frame, not an action-plan column."""
+    terms = overlap_terms(text) - FRAME_TERMS
+    if query.intent.plan_column:
+        terms -= COLUMN_TERMS
+    return {t for t in terms if not t.isdigit()}
 
 
 MENTIONS_READ = 200  # sentences read for a word outside the sponsor and lead cells
@@ -812,10 +854,7 @@ def _own_terms(query: Query, library: Library) -> set[str]:
     if query.context and POINTING.search(query.question) and not _names_own_subject(query):
         # "what was their verdict on it?": "it" is the earlier turn's subject.
         text = f"{text} {strip_councils(query.context, query.councils)}"
-    terms = overlap_terms(text) - FRAME_TERMS
-    if query.intent.plan_column:
-        terms -= COLUMN_TERMS
-    return {t for t in terms if not t.isdigit()}
+    return _terms_of(text, query)
 
 
 # What a question is about follows "about", "on", "regarding" or "of": "anything about
