@@ -293,3 +293,29 @@ def test_action_rows_link_to_the_recommendation_they_answer(library: Library) ->
     assert not any(r.origin == "action plan" for r in register.recommendations)
     rec = register.by_id(key3.id)
     assert rec is not None and action_answering(register, rec) == row
+
+
+def test_the_register_reads_back_as_written(library: Library) -> None:
+    import sqlite3
+    from dataclasses import replace
+
+    import numpy as np
+
+    from peerchat.index.store.register import Register, read_register, write_register
+
+    full = library.register
+    # Tuple and bool columns of every kind, with and without vectors, and no rows at all.
+    for register in (
+        full,
+        replace(full, vectors=np.zeros((0, 0), dtype=np.float32)),
+        Register(),
+    ):
+        conn = sqlite3.connect(":memory:")
+        write_register(conn, register)
+        back = read_register(conn)
+        assert back.recommendations == register.recommendations
+        assert back.signposts == register.signposts
+        assert back.actions == register.actions
+        assert np.array_equal(back.vectors, register.vectors)
+    assert any(r.key for r in full.recommendations) and any(not r.key for r in full.recommendations)
+    assert any(r.themes for r in full.recommendations)

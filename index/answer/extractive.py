@@ -396,11 +396,9 @@ def _answer_structured(
             row = numbered[0]
         elif (
             carried
-            and not _names_own_subject(query)
+            and _row_holds_own_subject(carried[0], query)
             and _still_about(library, query, vectors, mask, [carried[0].chunk_id], cal)
         ):
-            # A follow-up naming a subject of its own ("anything on parking in that plan?")
-            # is not about the row the conversation is on.
             row = carried[0]
         if row is not None:
             return action_answer(library, query.question, row, intent, query.topic, resolved)
@@ -741,6 +739,7 @@ def _expanded_terms(topic: str) -> set[str]:
 
 
 GENERIC_SHARE = 0.5  # a term in more than this share of passages says little
+GENERIC_WEIGHT = float(np.log1p(1 / GENERIC_SHARE))  # the weight of a term that common
 SUBJECT_TERMS = 2  # at least this many of a question's rarest terms say what it is about
 
 
@@ -753,12 +752,11 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     terms = _own_terms(query, library) - overlap_terms(" ".join(_report_types(library, rows)))
     if not terms:
         return False
-    generic = float(np.log1p(1 / GENERIC_SHARE))
     weights = sentences.term_weights(terms)
     # Rarest first, words the library knows before words it has never seen (a word no
     # report uses may be the question's own paraphrase, or a subject none discusses).
     ranked = sorted(
-        ((t >= 0, w, t) for t, w in weights.items() if t < 0 or w > generic), reverse=True
+        ((t >= 0, w, t) for t, w in weights.items() if t < 0 or w > GENERIC_WEIGHT), reverse=True
     )
     specific = [(w, t) for _, w, t in ranked[: max(SUBJECT_TERMS, (len(ranked) + 1) // 2)]]
     if not specific:
@@ -768,7 +766,7 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
         # Most of the question's own words are in no report at all: its subject is not
         # there, whatever the common words it shares with them.
         return True
-    if _named_subject_absent(library, query, rows):
+    if _named_subject_absent(library, query, _topic_without_councils(query, library), rows):
         return True
     hits = rows[sentences.matched_weight(rows, known) > 0]
     if query.intent.lead or query.intent.sponsor or not len(hits):
@@ -776,9 +774,10 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     # An action plan's sponsor and lead cells name portfolios ("Portfolio Holder for
     # Finance, Risk and Welfare"), not what the row is about: a word found only there does
     # not make the question's subject mentioned.
+    if len(hits) > MENTIONS_READ:
+        return False  # mentioned that often, not only in who-cells
     words = {t for t in terms if sentences.vocab.get(t) in known}
-    texts = _without_who_cells(library, hits[:MENTIONS_READ])
-    return not any(words & overlap_terms(text) for text in texts)
+    return not any(words & overlap_terms(text) for text in _without_who_cells(library, hits))
 
 
 # The subject named after "about" or "on" runs to the next preposition or the end
@@ -790,25 +789,25 @@ SUBJECT_END = re.compile(
 )
 
 
-def _named_subject_absent(library: Library, query: Query, rows: np.ndarray) -> bool:
-    """Whether the subject the question names after "about" or "on" is absent: in each of
-    its alternatives ("X or Y"), the words the sentences in scope hold weigh less than
-    `NAMED_SUBJECT_SHARE` of its words' weight ("council tax levels": only "levels")."""
-    match = SUBJECT_AFTER.search(_topic_without_councils(query, library))
+def _named_subject_absent(library: Library, query: Query, topic: str, rows: np.ndarray) -> bool:
+    """Whether the subject `topic` names after "about", "on", "regarding" or "of" is absent:
+    in each of its alternatives ("X or Y"), the words the sentences `rows` hold weigh less
+    than `NAMED_SUBJECT_SHARE` of its words' weight ("council tax levels": only "levels")."""
+    match = SUBJECT_AFTER.search(topic)
     if not match:
         return False
-    phrase = SUBJECT_END.split(match.string[match.start(1) :], maxsplit=1)[0]
-    generic = float(np.log1p(1 / GENERIC_SHARE))
+    phrase = SUBJECT_END.split(topic[match.start(1) :], maxsplit=1)[0]
     sentences = library.sentences
+    held_terms: np.ndarray | None = None
     for part in ALTERNATIVES.split(phrase):
         weights = sentences.term_weights(_terms_of(part, query))
-        known = {t: w for t, w in weights.items() if t >= 0 and w > generic}
+        known = {t: w for t, w in weights.items() if t >= 0 and w > GENERIC_WEIGHT}
         if not known:
             return False
-        held = sum(
-            w for t, w in known.items() if (sentences.matched_weight(rows, {t: w}) > 0).any()
-        )
-        if held >= NAMED_SUBJECT_SHARE * sum(known.values()):
+        if held_terms is None:
+            held_terms = sentences.terms_in(rows)
+        held = np.isin(np.fromiter(known, dtype=np.int64), held_terms)
+        if np.dot(held, list(known.values())) >= NAMED_SUBJECT_SHARE * sum(known.values()):
             return False
     return True
 
@@ -825,26 +824,25 @@ MENTIONS_READ = 200  # sentences read for a word outside the sponsor and lead ce
 
 
 def _report_types(library: Library, rows: np.ndarray) -> set[str]:
-    """The kinds of report ("action plan", "feedback report") the sentences `rows` are in."""
+    """The kinds of report ("action plan", "feedback report") the sentences `rows` are in:
+    their words ("action", "plan"; the others are frame words already) name the document."""
     passages = np.unique(np.asarray(library.sentences.spans[rows, 0], dtype=np.int64))
     positions = np.unique(library.report_of_row[passages])
     return {library.reports[library.report_ids[int(p)]].report_type for p in positions}
 
 
 def _without_who_cells(library: Library, rows: np.ndarray) -> Iterator[str]:
-    """The text of each sentence of `rows`, read one at a time, without its report's
-    action-plan sponsor and lead cells."""
+    """The text of each sentence of `rows`, read one at a time, without the sponsor and
+    lead cells of the action-plan row it is in ("Cabinet Sponsor/s: Portfolio Holder for
+    Finance, Risk and Welfare" loses the portfolio, nothing else)."""
     spans = library.sentences.spans
-    positions = library.report_of_row[np.asarray(spans[rows, 0], dtype=np.int64)]
-    reports = {library.report_ids[int(p)] for p in positions}
-    cells = {
-        c for a in library.register.actions if a.report_id in reports for c in (a.sponsor, a.lead)
-    }
-    longest_first = sorted(cells - {""}, key=len, reverse=True)
     for row in rows:
-        text = library.sentence_text(int(row))
-        for cell in longest_first:
-            text = text.replace(cell, " ")
+        chunk_row, start, end = (int(x) for x in spans[int(row)])
+        chunk = library.chunks[chunk_row]
+        text = chunk.text[start:end]
+        for action in library.actions_by_chunk.get(chunk.id, ()):
+            for cell in {action.sponsor, action.lead} - {""}:
+                text = re.sub(r"(?m)(?<=: )" + re.escape(cell) + r"\s*$", " ", text)
         yield text
 
 
@@ -857,24 +855,40 @@ def _own_terms(query: Query, library: Library) -> set[str]:
     return _terms_of(text, query)
 
 
-# What a question is about follows "about", "on", "regarding" or "of": "anything about
-# flooding in there?", "does it touch on flood risk?". A pronoun there ("verdict on it")
-# points at the conversation's subject instead.
+# What a question is about follows "about", "on", "regarding" or "of", after an article:
+# "anything about flooding in there?", "does it touch on the flood risk?". A pronoun there
+# ("verdict on it") points at the conversation's subject instead, and "on track", "on
+# time" say how a thing goes, not what it is.
 SUBJECT_AFTER = re.compile(
-    r"\b(?:about|on|regarding|of)\s+"
-    r"(?!(?:it|its|that|this|those|these|them|there|each|every|both|either|all|any|the\s+same)\b)"
+    r"\b(?:about|on|regarding|of)\s+(?:(?:the|a|an|their|our|your)\s+)?"
+    r"(?!(?:it|its|that|this|those|these|them|there|each|every|both|either|all|any|the\s+same|"
+    r"track|schedule|time|target|course|hold|board|top|behalf)\b)"
     r"([\w'-]+)",
     re.IGNORECASE,
 )
 
 
+def _own_subject(query: Query) -> set[str]:
+    """The terms of the subject a question names after "about", "on", "regarding" or
+    "of" (empty when it names none); an action plan's columns ("the status of delivery")
+    are what a row says, not a subject."""
+    question = strip_councils(query.question, query.councils)
+    named = {t for m in SUBJECT_AFTER.finditer(question) for t in _terms_of(m.group(1), query)}
+    return named - COLUMN_TERMS
+
+
 def _names_own_subject(query: Query) -> bool:
     """Whether a follow-up that points back ("in there", "that plan", "did they") names a
-    subject of its own after "about" or "on": then that, not the earlier turn's, is what
-    must be in the reports."""
-    return any(
-        overlap_terms(m.group(1)) - FRAME_TERMS for m in SUBJECT_AFTER.finditer(query.question)
-    )
+    subject of its own: then that, not the earlier turn's, is what must be in the reports."""
+    return bool(_own_subject(query))
+
+
+def _row_holds_own_subject(row: ActionRow, query: Query) -> bool:
+    """Whether the action-plan row a conversation is on holds the subject a follow-up names
+    ("what is the status of delivery?"); one naming none is about the row. A follow-up on
+    another subject ("anything on parking in that plan?") is not about it."""
+    subject = _own_subject(query)
+    return not subject or bool(subject & overlap_terms(f"{row.recommendation} {row.action}"))
 
 
 # Every report is a peer challenge's: naming it says nothing about what is asked.
@@ -1414,9 +1428,8 @@ def _subject_terms(
     if len(rows) == 0:
         return {}
     sentences = library.sentences
-    generic = float(np.log1p(1 / GENERIC_SHARE))
     weights = sentences.term_weights(_own_terms(query, library))
-    specific = {t: w for t, w in weights.items() if t >= 0 and w > generic}
+    specific = {t: w for t, w in weights.items() if t >= 0 and w > GENERIC_WEIGHT}
     if not specific:
         return {}
     best = int(rows[int(np.argmax(scores))])

@@ -194,8 +194,8 @@ COMPARED = re.compile(
 )
 
 
-# "IT" in capitals, alone ("what did they say about IT?"), is information technology, not the
-# pronoun the model and the term index take it for; "IT systems" says so already.
+# "IT" in capitals ("what did they say about IT?", "IT or ICT") is information technology,
+# not the pronoun the model and the term index take it for; "IT systems" says so already.
 TECHNOLOGY = re.compile(r"\bIT\b(?!\s+(?:systems?|infrastructure|equipment|estate|services?)\b)")
 TECHNOLOGY_WRITTEN = "information technology (IT) systems and infrastructure"
 
@@ -293,8 +293,8 @@ def _resolve_follow_up(
             intent=read_intent(anchor.question, anchor.topic) | read_intent(anchor.topic),
         )
     # "is that a Redditch worry too?", "was it the same manager at Lambeth?": one word of its
-    # own beside a pointer back asks the earlier question again, not a new one.
-    leans = pointing and len(own) <= 1
+    # own beside a pointer back and "too" or "the same" asks the earlier question again.
+    leans = pointing and len(own) <= 1 and bool(ALSO.search(text) or SAME.search(text))
     if (
         query.councils
         and (not own or leans)
@@ -367,6 +367,7 @@ def _resolve_follow_up(
 
 
 ALSO = re.compile(r"\b(also|too|as well)\b", re.IGNORECASE)
+SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
 # "which ones" (not "which of them", which narrows to the councils just listed).
 WHICH_ONES = re.compile(r"\bwhich ones\b(?!\s+of\b)", re.IGNORECASE)
 POINTING = re.compile(

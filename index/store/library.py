@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from peerchat.core.errors import IndexDamaged
-from peerchat.core.records import Chunk, Recommendation, Report
+from peerchat.core.records import ActionRow, Chunk, Recommendation, Report
 from peerchat.index.store.dense import DenseIndex
 from peerchat.index.store.generations import Manifest, current_generation, read_manifest
 from peerchat.index.store.lexical import LexicalIndex
@@ -45,6 +45,7 @@ class Library:
     report_ids: list[str] = field(init=False)  # report position -> id
     report_of_row: np.ndarray = field(init=False)  # passage row -> report position
     recommendations_by_chunk: dict[str, list[Recommendation]] = field(init=False)
+    actions_by_chunk: dict[str, list[ActionRow]] = field(init=False)  # action-plan rows
     recommendation_rows: np.ndarray = field(init=False)  # register recommendation -> row
     mapped: MappedFiles = field(init=False, repr=False)  # the memory-mapped files, watched
     # A joint report is known by the council it names first ("the Bromsgrove report"):
@@ -77,6 +78,9 @@ class Library:
         self.recommendations_by_chunk = {}
         for rec in self.register.recommendations:
             self.recommendations_by_chunk.setdefault(rec.chunk_id, []).append(rec)
+        self.actions_by_chunk = {}
+        for action in self.register.actions:
+            self.actions_by_chunk.setdefault(action.chunk_id, []).append(action)
         row_of = self.chunks.rows_of_ids(list(self.recommendations_by_chunk))
         self.recommendation_rows = np.asarray(
             [row_of.get(rec.chunk_id, -1) for rec in self.register.recommendations],

@@ -21,7 +21,7 @@ class Register:
     """Every recommendation, signpost and action-plan row in one generation.
 
     `vectors[i]` is the normalised embedding of `recommendations[i].text` (empty when the
-    register was built without an embedder).
+    register was built without an embedder); read from a store, it is read-only.
     """
 
     recommendations: tuple[Recommendation, ...] = ()
@@ -103,11 +103,18 @@ def read_register(conn: sqlite3.Connection) -> Register:
         extra = ", vector" if record is Recommendation else ""
         cols = ", ".join(f'"{n}"' for n in names) + extra
         rows = conn.execute(f"SELECT {cols} FROM {table} ORDER BY row").fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        if record is Recommendation and rows:
+        if not rows:
+            loaded[table] = []
+            continue
+        columns = list(zip(*rows, strict=True))
+        if record is Recommendation:
             vectors = [v for v in columns[-1] if v is not None]
-        values = [_column(f.type, column) for f, column in zip(fields(record), columns)]
-        loaded[table] = [record(*row) for row in zip(*values, strict=True)] if rows else []
+        # The fields' columns, in order (a recommendation's vector column, last, is not one).
+        values = [
+            _column(f.type, column)
+            for f, column in zip(fields(record), columns[: len(names)], strict=True)
+        ]
+        loaded[table] = [record(*row) for row in zip(*values, strict=True)]
     recs = loaded["register_recommendations"]
     matrix = (
         np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(recs), -1)

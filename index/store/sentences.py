@@ -366,15 +366,24 @@ class SentenceIndex:
             return out
         lookup = np.zeros(len(self.weights), dtype=np.float32)
         lookup[list(known)] = list(known.values())
-        starts = np.asarray(self.terms_at[rows])
-        ends = np.asarray(self.terms_at[rows + 1])
-        lengths = ends - starts
-        if lengths.sum() == 0:
+        ids, lengths = self._terms_of_rows(rows)
+        if len(ids) == 0:
             return out
-        # Gather every term id of the chosen rows, then sum the weights row by row.
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        np.add.at(out, owner, lookup[ids])
+        return out
+
+    def terms_in(self, rows: np.ndarray) -> np.ndarray:
+        """The ids of the terms the sentences `rows` hold between them, sorted."""
+        return np.unique(self._terms_of_rows(rows)[0])
+
+    def _terms_of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every term id of the sentences `rows`, in row order, and how many each has."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = np.asarray(self.terms_at[rows])
+        lengths = np.asarray(self.terms_at[rows + 1]) - starts
+        if len(rows) == 0 or lengths.sum() == 0:
+            return np.zeros(0, dtype=np.int64), lengths
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
         positions = np.arange(lengths.sum()) + offsets
-        values = lookup[np.asarray(self.term_ids[positions])]
-        owner = np.repeat(np.arange(len(rows)), lengths)
-        np.add.at(out, owner, values)
-        return out
+        return np.asarray(self.term_ids[positions], dtype=np.int64), lengths
