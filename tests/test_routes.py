@@ -11,7 +11,7 @@ import pytest
 
 from peerchat.cli import main
 from peerchat.index.search import Turn
-from peerchat.index.search.query import own_terms
+from peerchat.index.search.query import own_terms, respelt
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -107,6 +107,10 @@ def test_recommendations_named_by_section_are_that_sections(assistant):
 def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
     answer = assistant.answer("a few bullet points on what lambeth was told to do please")
     assert "10 key recommendations" in answer.text
+    # The route's word misspelt is still the route's word.
+    answer = assistant.answer("give me lambeth's key recomendations pls")
+    assert "10 key recommendations" in answer.text
+    assert respelt("which councils got commendations?") == "which councils got commendations?"
 
 
 def test_it_in_capitals_is_information_technology(assistant):

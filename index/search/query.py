@@ -3,6 +3,7 @@ it asks across councils, and how a follow-up borrows from the conversation befor
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -200,6 +201,26 @@ TECHNOLOGY = re.compile(r"\bIT\b(?!\s+(?:systems?|infrastructure|equipment|estat
 TECHNOLOGY_WRITTEN = "information technology (IT) systems and infrastructure"
 
 
+# The words that choose a route, as officers misspell them ("key recomendations"): a long
+# word starting the same and nearly the same is taken as the word.
+ROUTE_WORDS = ("recommendation", "recommendations", "recommended", "signposted", "signposts")
+ROUTE_WORD = re.compile(r"\b[A-Za-z]{8,}\b")
+
+
+def respelt(text: str) -> str:
+    """`text` with misspelt route words written right."""
+
+    def right(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        if lower in ROUTE_WORDS:
+            return word
+        close = difflib.get_close_matches(lower, ROUTE_WORDS, n=1, cutoff=0.88)
+        return close[0] if close and close[0][:3] == lower[:3] else word
+
+    return ROUTE_WORD.sub(right, text)
+
+
 def understand(
     question: str,
     directory: CouncilDirectory,
@@ -209,7 +230,7 @@ def understand(
     """Read councils, years, report types and intent from `question`, resolving a
     follow-up against `history`. `covered` names the councils with reports, which a
     misspelt lower-case name may be taken for (the guess is recorded)."""
-    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    text = respelt(" ".join(question.split())[:MAX_QUESTION_CHARS])
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
     guesses = tuple((m.typed, m.council.name) for m in mentions if m.guessed)
