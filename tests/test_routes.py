@@ -113,6 +113,16 @@ def test_a_list_request_in_other_words_is_the_key_recommendations(assistant):
     assert respelt("which councils got commendations?") == "which councils got commendations?"
 
 
+def test_a_follow_up_picking_one_of_the_listed_recommendations_gets_it_whole(assistant):
+    answer = _ask(
+        assistant,
+        "what were cambridge's key recommendations?",
+        "what was meant by the shared services one?",
+    )
+    assert "1 recommendation on this" in answer.text
+    assert "Reinvigorating the partnership" in answer.text
+
+
 def test_it_in_capitals_is_information_technology(assistant):
     answer = assistant.answer("how did the peers rate Cambridge's IT?")
     assert answer.found

@@ -402,6 +402,12 @@ def _answer_structured(
             row = carried[0]
         if row is not None:
             return action_answer(library, query.question, row, intent, query.topic, resolved)
+    picked = _one_of_those_listed(library, query)
+    if picked is not None and resolved:
+        # "what did they mean by the quadrant one?": that recommendation, whole.
+        return recommendations_answer(
+            library, query.question, [picked], query.topic, resolved, on_topic=True
+        )
     if intent.recommendations and resolved and not intent.signposts:
         recs = [r for r in register.recommendations if r.report_id in in_scope]
         key = [r for r in recs if r.key]
@@ -437,6 +443,29 @@ def _answer_structured(
         if chosen:
             return signposts_answer(library, query.question, chosen, query.topic, True)
     return None
+
+
+def _one_of_those_listed(library: Library, query: Query) -> Recommendation | None:
+    """The one of the recommendations the last answer listed that a follow-up picks by its
+    own words ("what did they mean by the quadrant one?"): the one holding the most of
+    their weight, when no other holds as much; None otherwise."""
+    listed = [r for r in library.register.recommendations if r.id in query.items]
+    if len(listed) < 2:
+        return None
+    own = overlap_terms(strip_councils(query.question, query.councils)) - FRAME_TERMS - LIST_TERMS
+    weights = {
+        t: w
+        for t, w in library.sentences.term_weights(own).items()
+        if t >= 0 and w > GENERIC_WEIGHT
+    }
+    if not weights:
+        return None
+    vocab = library.sentences.vocab
+    held = [sum(weights.get(vocab.get(t, -1), 0.0) for t in overlap_terms(r.text)) for r in listed]
+    best = max(held)
+    if best <= 0 or held.count(best) > 1:
+        return None
+    return listed[held.index(best)]
 
 
 def _recommendations_of_section(
