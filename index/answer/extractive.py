@@ -449,6 +449,8 @@ def _one_of_those_listed(library: Library, query: Query) -> Recommendation | Non
     """The one of the recommendations the last answer listed that a follow-up picks by its
     own words ("what did they mean by the quadrant one?"): the one holding the most of
     their weight, when no other holds as much; None otherwise."""
+    if len(query.items) < 2:
+        return None
     listed = [r for r in library.register.recommendations if r.id in query.items]
     if len(listed) < 2:
         return None
