@@ -187,6 +187,8 @@ def test_light_words_of_a_follow_up_name_no_subject_of_their_own():
     # are no subject, "worry" is one.
     assert own_terms("why is that seen as a problem") == frozenset()
     assert own_terms("is that a worry too") == own_terms("worry")
+    # "any specific examples?" asks for more of the earlier subject, not for "examples".
+    assert own_terms("any specific examples") == frozenset()
 
 
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):

@@ -414,7 +414,8 @@ FRAME_TERMS = overlap_terms(
     "actually really just still even also too very much many lot lots kind sort way ways "
     "thing things stuff problem problems issue issues better worse good bad make makes made "
     "making use used uses using down up out over off back new old big small whole whether "
-    "yes no anything everything something nothing bit quite rather see seen sees"
+    "yes no anything everything something nothing bit quite rather see seen sees "
+    "example examples instance instances specific specifically detail details"
 )
 
 
