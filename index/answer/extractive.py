@@ -454,7 +454,7 @@ def _one_of_those_listed(library: Library, query: Query) -> Recommendation | Non
     listed = [r for r in library.register.recommendations if r.id in query.items]
     if len(listed) < 2:
         return None
-    own = overlap_terms(strip_councils(query.question, query.councils)) - FRAME_TERMS - LIST_TERMS
+    own = _terms_of(strip_councils(query.question, query.councils), query) - LIST_TERMS
     weights = {
         t: w
         for t, w in library.sentences.term_weights(own).items()
