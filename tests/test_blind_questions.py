@@ -15,6 +15,7 @@ PAIRS = [
     ("tune5", "test5"),
     ("tune6", "test6"),
     ("tune7", "test7"),
+    ("tune8", "test8"),
 ]
 
 
