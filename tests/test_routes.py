@@ -257,6 +257,28 @@ def test_a_follow_up_pointing_back_with_one_word_of_its_own_moves_the_topic(assi
     assert "debate" in " ".join(q for c in answer.citations for q in c.quotes)
 
 
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "does that apply to redditch as well?",
+        "is it the same at redditch?",
+        "does that go for redditch too?",
+    ],
+)
+def test_asked_whether_it_holds_for_the_joint_reports_partner_the_sentence_on_it_answers(
+    assistant, follow_up
+):
+    # "as well" is no subject of its own, and in the paragraph on the subject the sentence
+    # naming the partner asked about says whether it applies there.
+    answer = _ask(
+        assistant, "how did members criticise officers in debates at bromsgrove?", follow_up
+    )
+    _valid(answer)
+    assert answer.understood is not None and answer.understood.follow_up
+    quoted = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "This relates solely to Bromsgrove DC" in quoted
+
+
 def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     answer = _ask(
         assistant,

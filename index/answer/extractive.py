@@ -10,7 +10,7 @@ top-k, and say which reports have no passage that clears the relevance floor.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -701,7 +701,28 @@ def _score_sentences(
         sources = np.concatenate([rows, template])
         source_scores = np.concatenate([scores, sentences.cosines(template, vectors)])
         _lift_in_paragraph(
-            library, rows, scores, sources, source_scores, wanted, cal.quote_margin / 2
+            library,
+            rows,
+            scores,
+            sources,
+            source_scores,
+            lambda row: _flagged(library, row, wanted),
+            cal.quote_margin / 2,
+        )
+    partner = _named_in_joint_reports(query, library)
+    if partner and not query.aggregate:
+        # "does that apply to Redditch as well?": in a joint report, what is said of the
+        # partner asked about is often a sentence later in the paragraph on the subject
+        # ("This relates solely to Bromsgrove DC, but ... impact on Redditch").
+        names = re.compile(r"\b(?:" + "|".join(map(re.escape, partner.split())) + r")\b", re.I)
+        _lift_in_paragraph(
+            library,
+            rows,
+            scores,
+            rows,
+            scores.copy(),
+            lambda row: bool(names.search(library.sentence_text(row))),
+            cal.quote_margin / 2,
         )
     return rows, scores
 
@@ -716,14 +737,14 @@ def _lift_in_paragraph(
     scores: np.ndarray,
     sources: np.ndarray,
     source_scores: np.ndarray,
-    flag: int,
+    wanted: Callable[[int], bool],
     margin: float,
 ) -> None:
     """A figure or a date asked for often comes a few sentences after the one that names
     the subject ("The process includes a follow up visit. ... Our expectation is that it
-    will occur within the next 12-24 months."): such a sentence, later in the paragraph of
-    one of the best `sources`, scores up to `margin` below it (`scores` of `rows`, in
-    place)."""
+    will occur within the next 12-24 months."): the first sentence that is `wanted`, later
+    in the paragraph of one of the best `sources`, scores up to `margin` below it (`scores`
+    of `rows`, in place)."""
     spans = library.sentences.spans
     for i in np.argsort(-source_scores)[:LIFTED_FROM]:
         row, score = int(sources[i]), float(source_scores[i])
@@ -732,7 +753,7 @@ def _lift_in_paragraph(
             if spans[after, 0] != spans[row, 0] or "\n\n" in text[spans[row, 2] : spans[after, 1]]:
                 break
             j = int(np.searchsorted(rows, after))
-            if j < len(rows) and rows[j] == after and _flagged(library, after, flag):
+            if j < len(rows) and rows[j] == after and wanted(after):
                 scores[j] = max(scores[j], score - margin)
                 break
 

@@ -315,7 +315,11 @@ def _resolve_follow_up(
         )
     # "is that a Redditch worry too?", "was it the same manager at Lambeth?": one word of its
     # own beside a pointer back and "too" or "the same" asks the earlier question again.
-    leans = pointing and len(own) <= 1 and bool(ALSO.search(text) or SAME.search(text))
+    leans = (
+        pointing
+        and len(own_terms(ALSO.sub(" ", query.topic))) <= 1  # "as well" is no subject word
+        and bool(ALSO.search(text) or SAME.search(text))
+    )
     if (
         query.councils
         and (not own or leans)
