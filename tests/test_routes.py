@@ -89,6 +89,10 @@ def test_recommendations_asked_for_in_shorthand_are_listed(assistant):
     assert answer.found and "key recommendations:" in answer.text
     answer = assistant.answer("which LGA recommendations is Bedford responding to?")
     assert answer.found and "20 recommendations in the action plan:" in answer.text
+    # Asked politely, or naming the review ("cpc"): still the list.
+    for question in ("could you list cambridge's main recs?", "bromsgrove cpc 2018 key recs"):
+        answer = assistant.answer(question)
+        assert answer.found and "key recommendations:" in answer.text, question
 
 
 def test_recommendations_named_by_section_are_that_sections(assistant):

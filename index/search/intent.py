@@ -67,7 +67,9 @@ LIST_TERMS = overlap_terms(
     "council councils they them their told advised asked set out come came up there any "
     "about please pls overall from for of on in to by with at as and or its it asks ask "
     "coming list lists things thing points point bullets bullet few couple sum up short "
-    "gave giving handed respond responds responding response responses"
+    "gave giving handed respond responds responding response responses "
+    # asking politely, and the name of the review itself
+    "can could would you i we my want need know cpc corporate"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
