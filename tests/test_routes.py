@@ -283,6 +283,36 @@ def test_asked_whether_it_holds_for_the_joint_reports_partner_the_sentence_on_it
     assert "This relates solely to Bromsgrove DC" in quoted
 
 
+def test_tell_me_more_goes_on_from_what_was_quoted(assistant):
+    first = "how does central bedfordshire handle its finances?"
+    before = {q for c in assistant.answer(first).citations for q in c.quotes}
+    answer = _ask(assistant, first, "go on, tell me more")
+    _valid(answer)
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+    quoted = [q for c in answer.citations for q in c.quotes]
+    assert quoted and not set(quoted) & before
+
+
+def test_a_council_without_a_report_named_in_the_last_answer_is_what_it_said(assistant):
+    # Croydon has no report: "which of them came from Croydon?" asks which of the Lambeth
+    # peers the last answer listed did.
+    answer = _ask(
+        assistant, "who was on the lambeth peer team?", "which of them came from croydon?"
+    )
+    _valid(answer)
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+    assert "LB Croydon" in [q for c in answer.citations for q in c.quotes][0]
+    # Its own review asked for, it is the council with no report.
+    absent = _ask(
+        assistant,
+        "who was on the lambeth peer team?",
+        "has croydon had its own peer challenge? what did it find?",
+    )
+    assert not absent.found
+
+
 def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     answer = _ask(
         assistant,

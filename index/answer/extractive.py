@@ -724,7 +724,34 @@ def _score_sentences(
             lambda row: bool(names.search(library.sentence_text(row))),
             cal.quote_margin / 2,
         )
+    if query.shown:
+        _after_shown(library, query.shown, rows, scores, cal.quote_margin)
     return rows, scores
+
+
+SHOWN_READ = 50  # of the best sentences, those read for having been quoted before
+
+
+def _after_shown(
+    library: Library, shown: str, rows: np.ndarray, scores: np.ndarray, margin: float
+) -> None:
+    """ "tell me more": the sentences `rows` the answer before quoted (`shown`) are not
+    quoted again; what follows each in its paragraph comes first, in the order of the
+    sentences they follow (`scores`, in place)."""
+    shown = " ".join(shown.split())
+
+    def new(row: int) -> bool:
+        return " ".join(library.sentence_text(int(row)).split()) not in shown
+
+    said = np.asarray(
+        [i for i in np.argsort(-scores)[:SHOWN_READ] if not new(rows[i])], dtype=np.int64
+    )
+    if not len(said):
+        return
+    before = scores[said].copy()
+    scores[said] -= 1.0
+    lifted = before - before.max() + scores.max() + margin
+    _lift_in_paragraph(library, rows, scores, rows[said], lifted, new, 0.0)
 
 
 PARAGRAPH_REACH = 4  # sentences after a good one searched for the figure or date asked for

@@ -120,6 +120,7 @@ class Query:
     guesses: tuple[tuple[str, str], ...] = ()  # (as written, council taken) for typos
     context: str = ""  # the topic of the turn a follow-up leans on, when it has its own
     loose: bool = False  # councils carried from the conversation the question does not name
+    shown: str = ""  # what the answer it follows said, when a follow-up asks for more
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Turn:
     aggregate: bool = False
     found: bool = True
     items: tuple[str, ...] = ()  # register items the answer was built from
+    said: str = ""  # the answer's text, as the officer read it
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Turn:
@@ -143,6 +145,7 @@ class Turn:
             answer.aggregate,
             answer.found,
             answer.items,
+            answer.text,
         )
 
 
@@ -268,7 +271,7 @@ def understand(
     )
     if not history:
         return query
-    return _resolve_follow_up(query, history, directory)
+    return _resolve_follow_up(query, history, directory, covered)
 
 
 def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
@@ -283,7 +286,10 @@ def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
 
 
 def _resolve_follow_up(
-    query: Query, history: list[Turn] | tuple[Turn, ...], directory: CouncilDirectory
+    query: Query,
+    history: list[Turn] | tuple[Turn, ...],
+    directory: CouncilDirectory,
+    covered: tuple[str, ...] | list[str] = (),
 ) -> Query:
     """A follow-up read against the conversation: "and Cambridge?" keeps the topic and
     changes the council; "who leads on that?" keeps the councils and what the last
@@ -348,19 +354,35 @@ def _resolve_follow_up(
         # the whole library ("which ones were praised for it?" and "which ones also ..."
         # stay with the councils listed, below).
         return replace(query, aggregate=True, follow_up=True)
-    if anchor.councils and not query.aggregate and (not named or named <= set(anchor.councils)):
+    # "which of them came from Exeter?" after a list of the peer team: a council with no
+    # report, named in the answer it follows, is what that answer said, not a new council
+    # (unless its own review is asked for: "has Exeter had its own peer challenge?").
+    shown = (
+        pointing
+        and bool(own)
+        and bool(named)
+        and not named & set(covered)
+        and not REPORT_WORDS.search(text)
+        and all(_shows(anchor.said, c) for c in query.councils)
+    )
+    if (
+        anchor.councils
+        and not query.aggregate
+        and (not named or named <= set(anchor.councils) or shown)
+    ):
         # "who leads on that?", "which of them came from the police?": the councils and
         # items of the turn it follows; the topic gains that turn's.
-        carried = query.councils or tuple(
-            c for c in (directory.lookup(n) for n in anchor.councils) if c
-        )
+        earlier = tuple(c for c in (directory.lookup(n) for n in anchor.councils) if c)
+        carried = (*earlier, *query.councils) if shown else (query.councils or earlier)
         # A follow-up with a subject of its own ("how many people did they talk to?")
         # searches for it, with the earlier topic only as context; one without ("who
         # leads on that?") searches for the earlier topic too.
-        if own - COLUMN_TERMS:
+        asked = " ".join(MORE.sub(" ", query.topic).split())  # "tell me more" is no topic
+        more = bool(MORE.search(text)) and not own_terms(asked)
+        if own - COLUMN_TERMS and not more:
             topic, context = query.topic, anchor.topic
         else:
-            topic, context = f"{query.topic} {anchor.topic}".strip(), ""
+            topic, context = f"{asked} {anchor.topic}".strip(), ""
         return replace(
             query,
             topic=topic,
@@ -370,6 +392,7 @@ def _resolve_follow_up(
             count=False,
             follow_up=True,
             items=anchor.items,
+            shown=anchor.said if more else "",
             # Carried though the question neither points back nor leans on the last one
             # ("what is the Greater Cambridge Partnership?" after a Lambeth question): if
             # those councils' reports do not say, the whole library is asked.
@@ -391,13 +414,28 @@ def _resolve_follow_up(
     return query
 
 
+def _shows(said: str, council: Council) -> bool:
+    """Whether an answer's text names `council` (its full or short name)."""
+    return any(
+        re.search(r"\b" + re.escape(name) + r"\b", said, re.IGNORECASE)
+        for name in (council.name, council.short)
+        if name
+    )
+
+
 ALSO = re.compile(r"\b(also|too|as well)\b", re.IGNORECASE)
+# "tell me more", "anything else?": what the answer before said is not said again.
+MORE = re.compile(
+    r"\b(?:tell (?:me|us) more|more (?:detail|details|on (?:that|this|it))|anything (?:else|more)"
+    r"|what else|go on|expand|elaborate)\b",
+    re.IGNORECASE,
+)
 SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
 # "which ones" (not "which of them", which narrows to the councils just listed).
 WHICH_ONES = re.compile(r"\bwhich ones\b(?!\s+of\b)", re.IGNORECASE)
 POINTING = re.compile(
     r"\b(that|this|those|these|it|its|they|them|their|there|he|she|his|her|him|the same|"
-    r"which of)\b",
+    r"which of|which one)\b",
     re.IGNORECASE,
 )
 COMPARING = re.compile(r"\b(compare\w*|differ\w*|versus|vs|better|worse|than)\b", re.I)
@@ -419,7 +457,7 @@ FRAME_TERMS = overlap_terms(
     "thing things stuff problem problems issue issues better worse good bad make makes made "
     "making use used uses using down up out over off back new old big small whole whether "
     "yes no anything everything something nothing bit quite rather see seen sees "
-    "example examples instance instances specific specifically detail details"
+    "example examples instance instances specific specifically detail details me"
 )
 
 
