@@ -313,6 +313,22 @@ def test_a_council_without_a_report_named_in_the_last_answer_is_what_it_said(ass
     assert not absent.found
 
 
+def test_councils_named_to_be_compared_each_show_their_best_passage(assistant):
+    # "and how does X compare?" compares, though it points at nothing; each council named
+    # shows its passage, though it words the subject its own way.
+    answer = _ask(
+        assistant,
+        "was cambridge told its decisions take too long?",
+        "and how does central beds compare?",
+    )
+    _valid(answer)
+    assert answer.found and answer.aggregate
+    assert {c.council for c in answer.citations} == {
+        "Cambridge City Council",
+        "Central Bedfordshire Council",
+    }
+
+
 def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     answer = _ask(
         assistant,
@@ -366,6 +382,24 @@ def test_which_one_after_a_list_of_the_peers_is_one_of_them(assistant):
     _valid(answer)
     assert "Jonathan Bunt, Strategic Director, Finance & Investment" in answer.text
     assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
+def test_what_the_peers_said_is_not_a_question_about_the_peer_team(assistant):
+    from peerchat.index.search.intent import names_the_team
+
+    assert names_the_team("who was on the peer team?")
+    assert names_the_team("which of the peers came from the police?")
+    assert not names_the_team("shared services - what did the peers say?")
+    assert not names_the_team("what did the peer team think of its finances?")
+    # "which ... are" after what the peers said asks about the subject, not the team.
+    answer = _ask(
+        assistant,
+        "central beds partnerships - what did the peers think?",
+        "which partners are involved?",
+    )
+    assert answer.found
+    quoted = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "CEX" not in quoted and "Chief Executive," not in quoted
 
 
 def test_a_council_with_no_report_as_a_peers_employer_lists_those_peer_teams(assistant):

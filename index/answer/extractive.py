@@ -1442,6 +1442,17 @@ def _answer_across_reports(
             if report not in best_by_report:
                 best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
+    if 2 <= len(query.councils) <= MAX_COMPARED and len(rows):
+        # Councils named to be compared ("how did Central Beds compare on that?") each show
+        # their best passage, though it words the subject far from the question ("nimble"
+        # beside "slow decision making").
+        reports = library.report_of_row[spans[rows, 0]]
+        for report in set(in_scope) - set(best_by_report):
+            own = np.flatnonzero(reports == report)
+            if len(own):
+                i = int(own[np.argmax(scores[own])])
+                if scores[i] >= cal.mention_floor:
+                    best_by_report[report] = _evidence(library, rows[i], scores[i])
     stance = {r: _stance(library, ev) for r, ev in best_by_report.items()}
     wanted = "praised" if query.intent.praised and not query.intent.told else "told"
     first = (
@@ -1496,6 +1507,9 @@ def _answer_across_reports(
         answer.topic,
         aggregate=True,
     )
+
+
+MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage
 
 
 def _subject_terms(

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from peerchat.index.search.intent import MEMBER, PEER_TEAM
+from peerchat.index.search.intent import MEMBER, names_the_team
 from peerchat.index.search.query import FRAME_TERMS, Query
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
@@ -35,7 +35,7 @@ def asks_about_members(query: Query) -> bool:
         return True
     return (
         query.follow_up
-        and bool(PEER_TEAM.search(f"{query.topic} {query.context}"))
+        and names_the_team(f"{query.topic} {query.context}")
         and bool(MEMBER.search(query.question))
     )
 

@@ -132,6 +132,21 @@ PEER_TEAM = re.compile(
     r"\bpeers\b|\bpeer (challenge |review )?teams?\b|\b(on|in) the team\b|\breviewers?\b",
     re.IGNORECASE,
 )
+# "what did the peers say about X": the peers as who speaks, not as the subject.
+PEERS_SPEAKING = re.compile(
+    r"\b(?:the\s+)?peers?(?:\s+team)?\s+(?:(?:did|do|have|had)\s+)?(?:say|says|said|think|thought|"
+    r"find|found|felt|feel|suggest\w*|recommend\w*|flag\w*|note\w*|raise\w*|tell|told|make|made|"
+    r"like|liked|want\w*|mean|meant|see|saw)\b",
+    re.IGNORECASE,
+)
+
+
+def names_the_team(text: str) -> bool:
+    """Whether `text` is about the peer team itself ("who was on the peer team", "which of
+    the peers"), not only what the peers said."""
+    return bool(PEER_TEAM.search(PEERS_SPEAKING.sub(" ", text)))
+
+
 # Not a member but when the team came, or what it pointed to.
 NOT_A_MEMBER = re.compile(r"\bdates?\b|\bdays?\b|\bexamples?\b", re.IGNORECASE)
 MEMBER = re.compile(
@@ -222,7 +237,8 @@ def read_intent(question: str, topic: str = "") -> Intent:
         and bool(VISIT.search(text))
         and not NOT_THE_VISIT.search(text),
         yes_no=bool(YES_NO.search(text)),
-        peer_team=bool(PEER_TEAM.search(text) and MEMBER.search(text))
+        peer_team=names_the_team(text)
+        and bool(MEMBER.search(text))
         and not (
             FIGURE.search(text) or when or NOT_A_MEMBER.search(text) or SIGNPOSTS.search(text)
         ),

@@ -306,8 +306,9 @@ def _resolve_follow_up(
     own = own_terms(query.topic)
     pointing = bool(POINTING.search(text))
     named = {c.name for c in query.councils}
-    if query.councils and pointing and COMPARING.search(text) and anchor.councils:
-        # "how does that compare with Lambeth?": the topic across both.
+    if query.councils and (pointing or not own) and COMPARING.search(text) and anchor.councils:
+        # "how does that compare with Lambeth?", "and how does Lambeth compare?": the topic
+        # across both.
         earlier = tuple(c for c in (directory.lookup(n) for n in anchor.councils) if c)
         both = tuple({c.code: c for c in (*earlier, *query.councils)}.values())
         return replace(
