@@ -133,6 +133,14 @@ def test_it_in_capitals_is_information_technology(assistant):
     assert "IT infrastructure" in " ".join(q for c in answer.citations for q in c.quotes)
     staff = _ask(assistant, "how did the peers rate Cambridge's IT?", "how has that hit staff?")
     assert "staff morale" in staff.text
+    # Named as the subject of a follow-up on an action-plan row, "IT" is no pronoun: the
+    # row is left, and Bedford's plan has nothing on it.
+    absent = _ask(
+        assistant,
+        "who leads bedford's work on evidence-based decision making?",
+        "is there anything about IT in that plan?",
+    )
+    assert not absent.found
 
 
 def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant):

@@ -38,6 +38,7 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
+from peerchat.index.search.glossary import expanded_terms, spelt_out
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -261,7 +262,7 @@ def _answer_members(
         return None
     cal = embedder.calibration
     scores = library.sentences.cosines(rows, embedder.embed([text])).astype(np.float32)
-    weights = library.sentences.term_weights(_expanded_terms(" ".join(sorted(role))))
+    weights = library.sentences.term_weights(expanded_terms(" ".join(sorted(role))))
     total = sum(weights.values())
     if total > 0:
         # A peer's line is a name, a role and an employer: the role's own words ("Chief
@@ -650,7 +651,7 @@ def _score_sentences(
     scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
-    terms = _expanded_terms(_topic_without_councils(query, library))
+    terms = expanded_terms(_topic_without_councils(query, library))
     # "Which reports mention homelessness?": the reports' frame words are no part of it
     # ("key" is, in prose: "whose role is key here?").
     terms = (terms - (FRAME_TERMS - KEPT_FRAME_TERMS)) or terms
@@ -783,38 +784,6 @@ def _lift_in_paragraph(
             if j < len(rows) and rows[j] == after and wanted(after):
                 scores[j] = max(scores[j], score - margin)
                 break
-
-
-# How the reports write what officers ask: "Cllr" for a councillor, "CEX" for a chief
-# executive. A question's word brings its written forms into the lexical overlap.
-WRITTEN_AS = {
-    "councillor": "cllr",
-    "councillors": "cllr members",
-    "cllr": "councillor",
-    "politician": "cllr councillor leader",
-    "political": "cllr councillor leader",
-    "politicians": "members councillors",
-    "member": "cllr councillor",
-    "ceo": "chief executive",
-    "cex": "chief executive",
-    "executive": "cex",
-    "exec": "executive cex",
-    "lga": "local government association",
-    "money": "financial finance budget",
-    "finances": "financial finance budget",
-    "staff": "workforce employees",
-    "residents": "residents community",
-    "speak": "spoke",
-    "talk": "spoke contact",
-    "talked": "spoke",
-    "interviewed": "spoke",
-}
-
-
-def _expanded_terms(topic: str) -> set[str]:
-    words = topic.lower().split()
-    extra = " ".join(WRITTEN_AS[w] for w in words if w in WRITTEN_AS)
-    return overlap_terms(f"{topic} {extra}")
 
 
 GENERIC_SHARE = 0.5  # a term in more than this share of passages says little
@@ -951,7 +920,7 @@ def _own_subject(query: Query) -> set[str]:
     """The terms of the subject a question names after "about", "on", "regarding" or
     "of" (empty when it names none); an action plan's columns ("the status of delivery")
     are what a row says, not a subject."""
-    question = strip_councils(query.question, query.councils)
+    question = spelt_out(strip_councils(query.question, query.councils))
     named = {t for m in SUBJECT_AFTER.finditer(question) for t in _terms_of(m.group(1), query)}
     return named - COLUMN_TERMS
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from peerchat.core.councils import Council, CouncilDirectory
 from peerchat.core.records import Answer
+from peerchat.index.search.glossary import searched_as
 from peerchat.index.search.intent import COLUMN_TERMS, Intent, read_intent
 from peerchat.index.store.lexical import overlap_terms
 
@@ -198,12 +199,6 @@ COMPARED = re.compile(
 )
 
 
-# "IT" in capitals ("what did they say about IT?", "IT or ICT") is information technology,
-# not the pronoun the model and the term index take it for; "IT systems" says so already.
-TECHNOLOGY = re.compile(r"\bIT\b(?!\s+(?:systems?|infrastructure|equipment|estate|services?)\b)")
-TECHNOLOGY_WRITTEN = "information technology (IT) systems and infrastructure"
-
-
 # The words that choose a route, as officers misspell them ("key recomendations"): a long
 # word starting the same and nearly the same is taken as the word.
 ROUTE_WORDS = ("recommendation", "recommendations", "recommended", "signposted", "signposts")
@@ -257,7 +252,7 @@ def understand(
         for typed, _ in guesses:
             named = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", named, flags=re.I)
         topic = " ".join(named.split())
-    topic = TECHNOLOGY.sub(TECHNOLOGY_WRITTEN, topic)
+    topic = searched_as(topic)
     query = Query(
         text,
         topic,
