@@ -337,6 +337,17 @@ def test_councils_named_to_be_compared_each_show_their_best_passage(assistant):
     }
 
 
+def test_councils_compared_are_quoted_more_fully_than_a_list_of_councils(assistant):
+    from collections import Counter
+
+    answer = assistant.answer("compare how lambeth and central beds engage with residents")
+    _valid(answer)
+    quotes = Counter(c.council for c in answer.citations for _ in c.quotes)
+    assert set(quotes) == {"Lambeth London Borough Council", "Central Bedfordshire Council"}
+    assert max(quotes.values()) > 2, "more than a best and a second sentence for a council"
+    assert max(quotes.values()) <= 3
+
+
 def test_a_comparison_follow_up_answers_for_both_councils(assistant):
     answer = _ask(
         assistant,

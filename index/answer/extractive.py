@@ -1385,7 +1385,10 @@ def _answer_across_reports(
         return _reports_do_not_say(query, resolved, scope=len(in_scope))
     spans = library.sentences.spans
     best_by_report: dict[int, Evidence] = {}
-    seconds: dict[int, Evidence] = {}
+    seconds: dict[int, list[Evidence]] = {}
+    # Councils named to be compared are each quoted more fully than a list of councils.
+    compared = 2 <= len(query.councils) <= MAX_COMPARED
+    more, margin = (COMPARED_QUOTES - 1, cal.quote_margin) if compared else (1, cal.second_margin)
     for i in np.argsort(-scores):
         if scores[i] < cal.aggregate_floor:
             break
@@ -1393,11 +1396,15 @@ def _answer_across_reports(
         if report not in best_by_report:
             best_by_report[report] = _evidence(library, rows[i], scores[i])
         elif (
-            report not in seconds and scores[i] >= best_by_report[report].score - cal.second_margin
+            len(seconds.get(report, ())) < more
+            and scores[i] >= best_by_report[report].score - margin
         ):
             ev = _evidence(library, rows[i], scores[i])
-            if word_overlap(ev.text, best_by_report[report].text, spaced_words) <= SAME_QUOTE:
-                seconds[report] = ev
+            if all(
+                word_overlap(ev.text, e.text, spaced_words) <= SAME_QUOTE
+                for e in (best_by_report[report], *seconds.get(report, ()))
+            ):
+                seconds.setdefault(report, []).append(ev)
     subject = _subject_terms(library, query, rows, scores) if best_by_report else {}
     if subject:
         # A report whose sentences name the subject the best answers name ("siloes and
@@ -1411,7 +1418,7 @@ def _answer_across_reports(
             if report not in best_by_report:
                 best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
-    if 2 <= len(query.councils) <= MAX_COMPARED and len(rows):
+    if compared and len(rows):
         # Councils named to be compared ("how did Central Beds compare on that?") each show
         # their best passage, though it words the subject far from the question ("nimble"
         # beside "slow decision making").
@@ -1433,11 +1440,7 @@ def _answer_across_reports(
     best = [best_by_report[r] for r in order]
     quoted, unquoted = best[:MAX_REPORTS_QUOTED], best[MAX_REPORTS_QUOTED:]
     quoted_reports = order[:MAX_REPORTS_QUOTED]
-    with_seconds = [
-        ev
-        for r, e in zip(quoted_reports, quoted)
-        for ev in ([e, seconds[r]] if r in seconds else [e])
-    ]
+    with_seconds = [ev for r, e in zip(quoted_reports, quoted) for ev in (e, *seconds.get(r, ()))]
     chosen = _with_signpost_headings(library, with_seconds)
     labels = {}
     if query.intent.told or query.intent.praised:
@@ -1479,6 +1482,7 @@ def _answer_across_reports(
 
 
 MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage
+COMPARED_QUOTES = 3  # sentences quoted at most for each council compared
 
 
 def _subject_terms(
