@@ -599,6 +599,17 @@ def test_good_practice_questions_get_the_signposted_examples(assistant):
     assert answer.items and all(":sign:" in item for item in answer.items)
 
 
+def test_an_example_named_by_councils_without_reports_is_their_signpost(assistant):
+    # Adur and Worthing have no report; Bromsgrove's signposts their joint working.
+    answer = assistant.answer("tell me about the adur and worthing example")
+    _valid(answer)
+    assert answer.found and "**Signpost – Adur and Worthing Councils**" in answer.text
+    assert any("There is no report for Adur" in n for n in answer.notices)
+    # In other words, the sentence under the signpost that names them answers.
+    answer = assistant.answer("what did the dorset councils partnership manage to do?")
+    assert answer.found and "Dorset" in answer.text
+
+
 # 8. "Told to" is not praise.
 
 

@@ -197,6 +197,13 @@ def answer_question(
             f"There is no report for {join_names([c.name for c in missing])} in the library; "
             "these passages from other councils' reports mention it."
         )
+        pattern = _named(missing)
+        signposted = [s for s in library.register.signposts if pattern.search(s.name)]
+        if signposted and not query.aggregate:
+            # "tell me about the Adur and Worthing example": the practice example another
+            # council's report signposts under their name, whole.
+            answer = signposts_answer(library, query.question, signposted, query.topic, True)
+            return finish(replace(answer, notices=tuple(notices) + answer.notices))
     elif missing and query.aggregate:
         notices.append(
             f"There is no report for {join_names([c.name for c in missing])} in the library."
@@ -955,7 +962,17 @@ def _search_text(query: Query, library: Library) -> str:
         return topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
     text = rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
-    return f"{text} {_named_in_joint_reports(query, library)}".strip()
+    return f"{text} {_named_in_joint_reports(query, library)} {_named_without_reports(query, library)}".strip()
+
+
+def _named_without_reports(query: Query, library: Library) -> str:
+    """The names of the councils asked about when none has a report: the passages naming
+    them are searched, and the sentence that names them answers ("what's the Suffolk
+    Coastal and Waveney example about?")."""
+    covered = set(library.councils)
+    if any(c.name in covered for c in query.councils):
+        return ""
+    return " ".join(c.short for c in query.councils)
 
 
 def _named_in_joint_reports(query: Query, library: Library) -> str:
