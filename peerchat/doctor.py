@@ -339,7 +339,9 @@ def _writable(settings: Settings) -> Check:
         "it), or set PEERCHAT_INDEX_DIR to a folder it can write"
     )
     targets = [at] + [
-        p for p in (at / "embed-cache.sqlite", at / "parse-cache.sqlite") if p.exists()
+        p
+        for p in (at / "embed-cache.sqlite", at / "parse-cache.sqlite", at / "file-digests.sqlite")
+        if p.exists()
     ]
     for target in targets:
         if not can_write(target):

@@ -53,6 +53,32 @@ def test_ingest_twice_reports_unchanged(reports_copy, tmp_path, hash_embedder):
     assert second.passages == first.passages and second.pages == first.pages == 50
 
 
+def test_unchanged_files_are_not_read_again_to_be_hashed(
+    reports_copy, tmp_path, hash_embedder, monkeypatch
+):
+    from peerchat.index.build import file_digests
+
+    hashed: list[str] = []
+    real = file_digests.file_hash
+    monkeypatch.setattr(file_digests, "file_hash", lambda p: hashed.append(p.name) or real(p))
+    index_dir = tmp_path / "index"
+    _ingest([reports_copy], index_dir, hash_embedder)
+    assert len(hashed) == 5
+    hashed.clear()
+    again = _ingest([reports_copy], index_dir, hash_embedder)
+    assert hashed == [] and len(again.unchanged) == 5, "size, times and inode as they were"
+    # The same size and modification time, other bytes: the change time tells.
+    report = sorted(reports_copy.iterdir())[0]
+    stat = report.stat()
+    data = bytearray(report.read_bytes())
+    data[-2] = ord("X") if data[-2] != ord("X") else ord("Y")
+    report.write_bytes(bytes(data))
+    os.utime(report, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = _ingest([reports_copy], index_dir, hash_embedder)
+    assert hashed == [report.name]
+    assert report.name not in edited.unchanged and len(edited.unchanged) == 4
+
+
 def test_edited_removed_and_duplicated_files(tmp_path, hash_embedder):
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -8,10 +8,10 @@ May import: `peerchat.index.register`, `peerchat.index.search`, `peerchat.index.
 `peerchat.index.answer`.
 """
 
+from peerchat.index.build.file_digests import file_hash
 from peerchat.index.build.update import (
     IngestSummary,
     Progress,
-    file_hash,
     find_files,
     ingest_paths,
 )

@@ -9,9 +9,7 @@ new generation and switched in atomically (see generations.py).
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +27,7 @@ from peerchat.core.limits import ReadLimits
 from peerchat.core.logs import event, seconds_since
 from peerchat.core.records import Chunk, Report
 from peerchat.core.text import printable
+from peerchat.index.build.file_digests import FileDigests
 from peerchat.index.build.generation import can_write_from, write_full, write_incremental
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.store.generations import (
@@ -49,6 +48,7 @@ Progress = Callable[[str, int, int], None]
 
 IGNORED_NAMES = {"catalogue.csv"}
 PARSE_CACHE = "parse-cache.sqlite"
+FILE_DIGESTS = "file-digests.sqlite"
 # From this many passages on (about 3,500 reports), a generation also gets an IVF index
 # for unfiltered searches. Set from the benchmark: exact search reads every passage vector
 # (about 10 ms and 200 MB of memory traffic a question at 130,000 passages, growing with
@@ -147,15 +147,6 @@ def _real_path(path: str) -> str:
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def file_hash(path: Path) -> str:
-    """The sha256 of the file at `path`; OSError for a symbolic link (never followed)."""
-    digest = hashlib.sha256()
-    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest_paths(
@@ -262,6 +253,7 @@ def _ingest(
         # The passages of each report read now, kept in the parse cache until the
         # generation is written; the live generation's stay in its store.
         fresh = ReadPassages(index_dir / PARSE_CACHE, chunk_tokens)
+        digests = FileDigests(index_dir / FILE_DIGESTS)
         try:
             # Reports of an index that cannot be reused are read again from their files, so a
             # rebuild keeps the reports of folders this ingest does not scan.
@@ -295,7 +287,7 @@ def _ingest(
                     skipped.append((str(path), LINK))
                     continue
                 try:
-                    digest = file_hash(path)
+                    digest = digests.digest(path)
                 except OSError as exc:
                     skipped.append((path.name, f"cannot be read ({exc.strerror or exc})"))
                     continue
@@ -449,6 +441,8 @@ def _ingest(
             )
 
         finally:
+            digests.save()
+            digests.close()
             fresh.close()
             if library is not None:
                 library.chunks.close()

@@ -14,6 +14,7 @@
         lexical_*.npy         each passage's BM25 term counts (see index/store/lexical.py)
       embed-cache.sqlite      embeddings by text, shared by generations
       parse-cache.sqlite      parsed files by content hash: an interrupted ingest resumes
+      file-digests.sqlite     each report file's sha256 by its size, times and inode
       .lock                   held while a generation is being built
 
 A crash while a generation is built leaves CURRENT naming the previous one; the next
