@@ -10,8 +10,10 @@ back as it was.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import sqlite3
 import tempfile
 import unicodedata
 from collections.abc import Sequence
@@ -23,6 +25,8 @@ from peerchat.core import logs
 from peerchat.core.errors import PeerchatError, UnreadableReport
 from peerchat.core.settings import Settings
 from peerchat.index.build import IngestSummary, Progress, file_hash, ingest_paths
+from peerchat.index.build.file_digests import FileDigests
+from peerchat.index.build.update import FILE_DIGESTS
 from peerchat.index.embedding import Embedder
 from peerchat.index.store import Library
 from peerchat.ingest.readers import readable
@@ -78,6 +82,25 @@ def reindex(
     return summary
 
 
+def _digests_of(paths: Sequence[Path], index_dir: Path) -> dict[str, str]:
+    """Digest -> file name of the files at `paths`, hashing only those changed since an
+    ingest last did (a folder of thousands of reports is not read whole for one upload)."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        digests = FileDigests(index_dir / FILE_DIGESTS)
+    except (OSError, sqlite3.Error):
+        # An index that cannot be written: the ingest after the upload says so; the
+        # files are hashed here all the same.
+        return {file_hash(p): p.name for p in paths}
+    try:
+        found = {digests.digest(p): p.name for p in paths}
+        with contextlib.suppress(sqlite3.Error):
+            digests.save()
+        return found
+    finally:
+        digests.close()
+
+
 def add_reports(
     admin: Admin,
     files: Sequence[tuple[str, bytes]],
@@ -98,7 +121,7 @@ def add_reports(
     moved: list[Path] = []
     folder = settings.reports_dir
     folder.mkdir(parents=True, exist_ok=True)
-    existing = {file_hash(p): p.name for p in report_files(folder)}
+    existing = _digests_of(report_files(folder), settings.index_dir)
     with tempfile.TemporaryDirectory(prefix="peerchat-upload-") as tmp:
         for raw_name, data in files:
             name = safe_name(raw_name)

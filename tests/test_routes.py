@@ -140,7 +140,9 @@ def test_it_in_capitals_is_information_technology(assistant):
         "who leads bedford's work on evidence-based decision making?",
         "is there anything about IT in that plan?",
     )
-    assert not absent.found
+    assert not absent.found and not absent.citations
+    assert absent.understood is not None and absent.understood.follow_up
+    assert "do not say" in absent.text and "**Lead:**" not in absent.text
 
 
 def test_it_in_a_follow_up_is_the_earlier_subject_not_an_unknown_word(assistant):
@@ -318,7 +320,8 @@ def test_a_council_without_a_report_named_in_the_last_answer_is_what_it_said(ass
         "who was on the lambeth peer team?",
         "has croydon had its own peer challenge? what did it find?",
     )
-    assert not absent.found
+    assert not absent.found and "There is no report for" in absent.text
+    assert "Croydon" in absent.text
 
 
 def test_councils_named_to_be_compared_each_show_their_best_passage(assistant):
@@ -335,6 +338,15 @@ def test_councils_named_to_be_compared_each_show_their_best_passage(assistant):
         "Cambridge City Council",
         "Central Bedfordshire Council",
     }
+
+
+def test_councils_named_but_not_compared_are_not_given_a_passage_anyway(assistant):
+    # "both told to" is no comparison: Lambeth's best sentence on car parking is no
+    # recommendation on it.
+    answer = assistant.answer("were lambeth and cambridge both told to improve their car parking?")
+    lambeth = [c for c in answer.citations if c.council == "Lambeth London Borough Council"]
+    assert not lambeth
+    assert "Lambeth" not in answer.text.split("No passage found in:")[0]
 
 
 def test_councils_compared_are_quoted_more_fully_than_a_list_of_councils(assistant):
@@ -410,6 +422,8 @@ def test_what_the_peers_said_is_not_a_question_about_the_peer_team(assistant):
     assert names_the_team("which of the peers came from the police?")
     assert not names_the_team("shared services - what did the peers say?")
     assert not names_the_team("what did the peer team think of its finances?")
+    assert names_the_team("which of the lambeth peers found the finances weak?")
+    assert names_the_team("which peer recommended a review of scrutiny?")
     # "which ... are" after what the peers said asks about the subject, not the team.
     answer = _ask(
         assistant,
@@ -605,9 +619,15 @@ def test_an_example_named_by_councils_without_reports_is_their_signpost(assistan
     _valid(answer)
     assert answer.found and "**Signpost – Adur and Worthing Councils**" in answer.text
     assert any("There is no report for Adur" in n for n in answer.notices)
-    # In other words, the sentence under the signpost that names them answers.
-    answer = assistant.answer("what did the dorset councils partnership manage to do?")
-    assert answer.found and "Dorset" in answer.text
+    # Asked about something else of theirs, the example is no answer.
+    other = assistant.answer("did anyone say anything about worthing's housing?")
+    assert "**Signpost –" not in other.text
+    # Nor is a signpost outside the filters.
+    from peerchat.index.search import Filters
+
+    within = Filters(councils=("Lambeth London Borough Council",))
+    filtered = assistant.answer("tell me about the adur and worthing example", filters=within)
+    assert "**Signpost –" not in filtered.text
 
 
 # 8. "Told to" is not praise.

@@ -24,6 +24,7 @@ from peerchat.core.records import (
     Citation,
     Recommendation,
     Report,
+    Signpost,
     Understood,
     join_names,
 )
@@ -48,6 +49,7 @@ from peerchat.index.search.intent import (
     bare,
 )
 from peerchat.index.search.query import (
+    COMPARING,
     FRAME_TERMS,
     POINTING,
     Query,
@@ -197,9 +199,8 @@ def answer_question(
             f"There is no report for {join_names([c.name for c in missing])} in the library; "
             "these passages from other councils' reports mention it."
         )
-        pattern = _named(missing)
-        signposted = [s for s in library.register.signposts if pattern.search(s.name)]
-        if signposted and not query.aggregate:
+        signposted = _signposted_as(library, query, missing, mask)
+        if signposted:
             # "tell me about the Adur and Worthing example": the practice example another
             # council's report signposts under their name, whole.
             answer = signposts_answer(library, query.question, signposted, query.topic, True)
@@ -600,6 +601,31 @@ def _mentions(library: Library, councils: tuple[Council, ...]) -> np.ndarray:
     return library.chunks.matching(_named(councils))
 
 
+# A question asking for a practice example, by what it calls it.
+EXAMPLE = re.compile(r"\b(?:examples?|practice|signpost\w*|case stud(?:y|ies))\b", re.IGNORECASE)
+
+
+def _signposted_as(
+    library: Library, query: Query, missing: tuple[Council, ...], mask: np.ndarray
+) -> list[Signpost]:
+    """The signposts in scope (`mask`) under the name of councils with no report, when the
+    question asks for the example and nothing more ("what's the Adur and Worthing example
+    about?"; not "what about Worthing's housing?")."""
+    if query.aggregate or not (query.intent.signposts or EXAMPLE.search(query.question)):
+        return []
+    if not bare(strip_councils(query.topic, missing), SIGNPOST_TERMS, EXAMPLE_TERMS):
+        return []
+    pattern = _named(missing)
+    named = [s for s in library.register.signposts if pattern.search(s.name)]
+    rows = library.chunks.rows_of_ids([s.chunk_id for s in named])
+    return [s for s in named if s.chunk_id in rows and mask[rows[s.chunk_id]]]
+
+
+EXAMPLE_TERMS = overlap_terms(
+    "example examples practice case study studies show shows showed do did"
+)
+
+
 def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -> Answer:
     names = join_names([c.name for c in missing])
     have = join_names(library.councils) or "no councils yet"
@@ -717,12 +743,12 @@ def _score_sentences(
             lambda row: _flagged(library, row, wanted),
             cal.quote_margin / 2,
         )
-    partner = _named_in_joint_reports(query, library)
-    if partner and not query.aggregate:
+    partners = _joint_partners(query, library)
+    if partners and not query.aggregate:
         # "does that apply to Redditch as well?": in a joint report, what is said of the
         # partner asked about is often a sentence later in the paragraph on the subject
         # ("This relates solely to Bromsgrove DC, but ... impact on Redditch").
-        names = re.compile(r"\b(?:" + "|".join(map(re.escape, partner.split())) + r")\b", re.I)
+        names = _named(partners)
         _lift_in_paragraph(
             library,
             rows,
@@ -962,7 +988,8 @@ def _search_text(query: Query, library: Library) -> str:
         return topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
     text = rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
-    return f"{text} {_named_in_joint_reports(query, library)} {_named_without_reports(query, library)}".strip()
+    partners = " ".join(c.short for c in _joint_partners(query, library))
+    return f"{text} {partners} {_named_without_reports(query, library)}".strip()
 
 
 def _named_without_reports(query: Query, library: Library) -> str:
@@ -975,15 +1002,13 @@ def _named_without_reports(query: Query, library: Library) -> str:
     return " ".join(c.short for c in query.councils)
 
 
-def _named_in_joint_reports(query: Query, library: Library) -> str:
-    """The place names of the councils asked about that are partners in a joint report
-    known by another council's name, which the question does not name ("redditch town
-    centre" in the Bromsgrove and Redditch report): there the name tells one council's
-    passages from the other's, so it is searched for, not only filtered by."""
+def _joint_partners(query: Query, library: Library) -> tuple[Council, ...]:
+    """The councils asked about that are partners in a joint report known by another
+    council's name, which the question does not name ("redditch town centre" in the
+    Bromsgrove and Redditch report): there the name tells one council's passages from the
+    other's, so it is searched for, not only filtered by."""
     named = {c.name for c in query.councils}
-    return " ".join(
-        c.short for c in query.councils if library.partners.get(c.name, frozenset()) - named
-    )
+    return tuple(c for c in query.councils if library.partners.get(c.name, frozenset()) - named)
 
 
 def _topic_without_councils(query: Query, library: Library) -> str:
@@ -1404,7 +1429,7 @@ def _answer_across_reports(
     best_by_report: dict[int, Evidence] = {}
     seconds: dict[int, list[Evidence]] = {}
     # Councils named to be compared are each quoted more fully than a list of councils.
-    compared = 2 <= len(query.councils) <= MAX_COMPARED
+    compared = _compared(library, query)
     more, margin = (COMPARED_QUOTES - 1, cal.quote_margin) if compared else (1, cal.second_margin)
     for i in np.argsort(-scores):
         if scores[i] < cal.aggregate_floor:
@@ -1435,10 +1460,11 @@ def _answer_across_reports(
             if report not in best_by_report:
                 best_by_report[report] = _evidence(library, rows[i], scores[i])
     in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
+    shown_anyway: set[int] = set()
     if compared and len(rows):
         # Councils named to be compared ("how did Central Beds compare on that?") each show
         # their best passage, though it words the subject far from the question ("nimble"
-        # beside "slow decision making").
+        # beside "slow decision making"); what it says is not taken for a side.
         reports = library.report_of_row[spans[rows, 0]]
         for report in set(in_scope) - set(best_by_report):
             own = np.flatnonzero(reports == report)
@@ -1446,7 +1472,11 @@ def _answer_across_reports(
                 i = int(own[np.argmax(scores[own])])
                 if scores[i] >= cal.mention_floor:
                     best_by_report[report] = _evidence(library, rows[i], scores[i])
-    stance = {r: _stance(library, ev) for r, ev in best_by_report.items()}
+                    shown_anyway.add(report)
+    stance = {
+        r: "mentioned" if r in shown_anyway else _stance(library, ev)
+        for r, ev in best_by_report.items()
+    }
     wanted = "praised" if query.intent.praised and not query.intent.told else "told"
     first = (
         {"told": 0, "mentioned": 1, "praised": 2}
@@ -1472,7 +1502,12 @@ def _answer_across_reports(
     without = [library.reports[library.report_ids[p]] for p in in_scope if p not in best_by_report]
     found_councils = {c for e in best for c in library.chunks[e.chunk_row].councils}
     scope_councils = {c for p in in_scope for c in library.reports[library.report_ids[p]].councils}
-    recommended = {c for e in best if e.label for c in library.chunks[e.chunk_row].councils}
+    recommended = {
+        c
+        for r, e in zip(order, best, strict=True)
+        if e.label and r not in shown_anyway
+        for c in library.chunks[e.chunk_row].councils
+    }
     lead = _aggregate_lead(query, len(found_councils), len(scope_councils))
     if RECOMMENDED.search(query.question) and recommended:
         lead = _recommendation_lead(len(recommended), len(found_councils), len(scope_councils))
@@ -1496,6 +1531,14 @@ def _answer_across_reports(
         answer.topic,
         aggregate=True,
     )
+
+
+def _compared(library: Library, query: Query) -> bool:
+    """Whether the question compares two or three councils with reports ("how do Lambeth
+    and Cambridge differ on ...", "how did Central Beds compare on that?")."""
+    covered = set(library.councils)
+    present = [c for c in query.councils if c.name in covered]
+    return 2 <= len(present) <= MAX_COMPARED and bool(COMPARING.search(query.question))
 
 
 MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage

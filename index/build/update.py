@@ -253,8 +253,10 @@ def _ingest(
         # The passages of each report read now, kept in the parse cache until the
         # generation is written; the live generation's stay in its store.
         fresh = ReadPassages(index_dir / PARSE_CACHE, chunk_tokens)
-        digests = FileDigests(index_dir / FILE_DIGESTS)
+        digests: FileDigests | None = None
         try:
+            # A rebuild reads every file: it trusts no remembered digest either.
+            digests = FileDigests(index_dir / FILE_DIGESTS, trust=not rebuild)
             # Reports of an index that cannot be reused are read again from their files, so a
             # rebuild keeps the reports of folders this ingest does not scan.
             carried = set() if previous else _report_paths(index_dir)
@@ -321,6 +323,9 @@ def _ingest(
                     continue
                 queued[digest] = path
                 jobs.append(ParseJob(path, digest, catalogue, catalogue_key))
+            # Kept before anything is published: a digests file that cannot be written
+            # stops the ingest with the index as it was.
+            digests.save()
             reading = (lambda done, total: progress("reading", done, total)) if progress else None
             if reading:
                 reading(0, len(jobs))
@@ -441,11 +446,13 @@ def _ingest(
             )
 
         finally:
-            digests.save()
-            digests.close()
-            fresh.close()
-            if library is not None:
-                library.chunks.close()
+            try:
+                if digests is not None:
+                    digests.close()
+            finally:
+                fresh.close()
+                if library is not None:
+                    library.chunks.close()
 
 
 def _previous(

@@ -141,9 +141,19 @@ PEERS_SPEAKING = re.compile(
 )
 
 
+# "which of the peers found ...", "which peer recommended ...": one of the team is asked for.
+ONE_OF_THE_PEERS = re.compile(
+    r"\bwhich\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(?:\w+\s+)?peers?\b|\bwho\s+(?:on|from|in)\s+the\s+"
+    r"(?:peer\s+)?team\b",
+    re.IGNORECASE,
+)
+
+
 def names_the_team(text: str) -> bool:
     """Whether `text` is about the peer team itself ("who was on the peer team", "which of
-    the peers"), not only what the peers said."""
+    the peers found ..."), not only what the peers said ("what did the peers say")."""
+    if ONE_OF_THE_PEERS.search(text):
+        return True
     return bool(PEER_TEAM.search(PEERS_SPEAKING.sub(" ", text)))
 
 

@@ -423,7 +423,7 @@ ALSO = re.compile(r"\b(also|too|as well)\b", re.IGNORECASE)
 # "tell me more", "anything else?": what the answer before said is not said again.
 MORE = re.compile(
     r"\b(?:tell (?:me|us) more|more (?:detail|details|on (?:that|this|it))|anything (?:else|more)"
-    r"|what else|go on|expand|elaborate)\b",
+    r"|what else|go on(?=\s*(?:[,.!?;:]|$))|expand|elaborate)\b",
     re.IGNORECASE,
 )
 SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
