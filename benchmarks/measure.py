@@ -94,7 +94,11 @@ def measure_ingest(reports: Path, index_dir: Path) -> dict:
         "load1": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "index_mb": round(_size(generation) / 2**20, 1),
         "caches_mb": round(
-            sum(_size(index_dir / n) for n in ("embed-cache.sqlite", "parse-cache.sqlite")) / 2**20,
+            sum(
+                _size(index_dir / n)
+                for n in ("embed-cache.sqlite", "parse-cache.sqlite", "file-digests.sqlite")
+            )
+            / 2**20,
             1,
         ),
         "approximate": (generation / "dense.ivf").exists(),

@@ -10,6 +10,8 @@ answer read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from peerchat.index.store.lexical import overlap_terms
 
@@ -18,28 +20,30 @@ TECHNOLOGY = re.compile(r"\bIT\b(?!\s+(?:systems?|infrastructure|equipment|estat
 TECHNOLOGY_SEARCHED = "information technology (IT) systems and infrastructure"
 CAPITAL_IT = re.compile(r"\bIT\b")
 
-WRITTEN_AS = {
-    "councillor": "cllr",
-    "councillors": "cllr members",
-    "cllr": "councillor",
-    "politician": "cllr councillor leader",
-    "political": "cllr councillor leader",
-    "politicians": "members councillors",
-    "member": "cllr councillor",
-    "ceo": "chief executive",
-    "cex": "chief executive",
-    "executive": "cex",
-    "exec": "executive cex",
-    "lga": "local government association",
-    "money": "financial finance budget",
-    "finances": "financial finance budget",
-    "staff": "workforce employees",
-    "residents": "residents community",
-    "speak": "spoke",
-    "talk": "spoke contact",
-    "talked": "spoke",
-    "interviewed": "spoke",
-}
+WRITTEN_AS: Mapping[str, str] = MappingProxyType(
+    {
+        "councillor": "cllr",
+        "councillors": "cllr members",
+        "cllr": "councillor",
+        "politician": "cllr councillor leader",
+        "political": "cllr councillor leader",
+        "politicians": "members councillors",
+        "member": "cllr councillor",
+        "ceo": "chief executive",
+        "cex": "chief executive",
+        "executive": "cex",
+        "exec": "executive cex",
+        "lga": "local government association",
+        "money": "financial finance budget",
+        "finances": "financial finance budget",
+        "staff": "workforce employees",
+        "residents": "residents community",
+        "speak": "spoke",
+        "talk": "spoke contact",
+        "talked": "spoke",
+        "interviewed": "spoke",
+    }
+)
 
 
 def searched_as(topic: str) -> str:
