@@ -572,6 +572,22 @@ def test_a_subject_named_after_about_whose_own_words_are_not_there_is_absent(ass
     assert assistant.answer(central).found
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what kind of culture issue did the peers pick up at cambridge?",
+        "what sort of culture did the reviewers pick up on among cambridge staff?",
+    ],
+)
+def test_the_subject_named_after_of_ends_at_the_verb(assistant, question):
+    # "kind of culture issue": the subject is the culture issue, not "... did the peers
+    # pick up", whose rare verb no Cambridge sentence has.
+    answer = assistant.answer(question)
+    _valid(answer)
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Cambridge City Council"}
+
+
 # 6. "When" is the report's date only when the visit is asked about.
 
 

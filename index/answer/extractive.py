@@ -866,7 +866,9 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
 NAMED_SUBJECT_SHARE = 0.4  # of its words' weight, the sentences in scope must hold this much
 ALTERNATIVES = re.compile(r"\bor\b|/", re.IGNORECASE)
 SUBJECT_END = re.compile(
-    r"\b(?:in|at|for|from|with|within|by|to|according|across|among|between|that|which)\b|[,?;:.!]"
+    r"\b(?:in|at|for|from|with|within|by|to|according|across|among|between|that|which|"
+    r"did|does|do|is|are|was|were|has|have|had|will|would|should|could|can|might|may)\b"
+    r"|[,?;:.!]"
 )
 
 
