@@ -304,6 +304,19 @@ def test_tell_me_more_goes_on_from_what_was_quoted(assistant):
     assert quoted and not set(quoted) & before
 
 
+def test_tell_me_more_knows_what_was_quoted_when_a_model_worded_the_answer(assistant):
+    from dataclasses import replace
+
+    # On the language-model path the answer's text is the model's wording; its citations
+    # still hold the sentences shown.
+    first = assistant.answer("how does central bedfordshire handle its finances?")
+    worded = replace(first, text="The peers thought the council's finances were well run [1].")
+    before = {q for c in first.citations for q in c.quotes}
+    answer = assistant.answer("go on, tell me more", [Turn.from_answer(worded)])
+    quoted = [q for c in answer.citations for q in c.quotes]
+    assert answer.found and quoted and not set(quoted) & before
+
+
 def test_a_council_without_a_report_named_in_the_last_answer_is_what_it_said(assistant):
     # Croydon has no report: "which of them came from Croydon?" asks which of the Lambeth
     # peers the last answer listed did.

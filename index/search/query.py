@@ -134,7 +134,7 @@ class Turn:
     aggregate: bool = False
     found: bool = True
     items: tuple[str, ...] = ()  # register items the answer was built from
-    said: str = ""  # the answer's text, as the officer read it
+    said: str = ""  # what the answer quoted from the reports (its text when it quoted none)
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Turn:
@@ -146,7 +146,9 @@ class Turn:
             answer.aggregate,
             answer.found,
             answer.items,
-            answer.text,
+            # The quotes, not the text: on the language-model path the text is the model's
+            # wording, and "tell me more" must know which sentences were shown.
+            "\n".join(q for c in answer.citations for q in c.quotes) or answer.text,
         )
 
 
