@@ -16,6 +16,7 @@ PAIRS = [
     ("tune6", "test6"),
     ("tune7", "test7"),
     ("tune8", "test8"),
+    ("tune9", "test9"),
 ]
 
 
