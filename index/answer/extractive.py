@@ -621,9 +621,8 @@ def _signposted_as(
     return [s for s in named if s.chunk_id in rows and mask[rows[s.chunk_id]]]
 
 
-EXAMPLE_TERMS = overlap_terms(
-    "example examples practice case study studies show shows showed do did"
-)
+# Beyond the signpost words: what a question asking for one example may also say.
+EXAMPLE_TERMS = overlap_terms("case study studies show shows showed do did")
 
 
 def _not_covered(query: Query, missing: tuple[Council, ...], library: Library) -> Answer:
@@ -1431,7 +1430,7 @@ def _answer_across_reports(
     best_by_report: dict[int, Evidence] = {}
     seconds: dict[int, list[Evidence]] = {}
     # Councils named to be compared are each quoted more fully than a list of councils.
-    compared = _compared(library, query)
+    compared = _compared(query, resolved)
     more, margin = (COMPARED_QUOTES - 1, cal.quote_margin) if compared else (1, cal.second_margin)
     for i in np.argsort(-scores):
         if scores[i] < cal.aggregate_floor:
@@ -1535,12 +1534,10 @@ def _answer_across_reports(
     )
 
 
-def _compared(library: Library, query: Query) -> bool:
-    """Whether the question compares two or three councils with reports ("how do Lambeth
-    and Cambridge differ on ...", "how did Central Beds compare on that?")."""
-    covered = set(library.councils)
-    present = [c for c in query.councils if c.name in covered]
-    return 2 <= len(present) <= MAX_COMPARED and bool(COMPARING.search(query.question))
+def _compared(query: Query, resolved: tuple[str, ...]) -> bool:
+    """Whether the question compares two or three councils with reports (`resolved`): "how
+    do Lambeth and Cambridge differ on ...", "how did Central Beds compare on that?"."""
+    return 2 <= len(resolved) <= MAX_COMPARED and bool(COMPARING.search(query.question))
 
 
 MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage

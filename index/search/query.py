@@ -413,12 +413,8 @@ def _resolve_follow_up(
 
 
 def _shows(said: str, council: Council) -> bool:
-    """Whether an answer's text names `council` (its full or short name)."""
-    return any(
-        re.search(r"\b" + re.escape(name) + r"\b", said, re.IGNORECASE)
-        for name in (council.name, council.short)
-        if name
-    )
+    """Whether an answer's text names `council` (by any of its names)."""
+    return bool(_names_of(council).search(said))
 
 
 ALSO = re.compile(r"\b(also|too|as well)\b", re.IGNORECASE)
@@ -490,9 +486,15 @@ def strip_councils(text: str, councils: tuple[Council, ...] | list[Council]) -> 
     look for their names, which every passage of theirs shares)."""
     out = text
     for council in councils:
-        for name in sorted((council.name, council.short, *council.aliases), key=len, reverse=True):
-            out = re.sub(r"\b" + re.escape(name) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+        out = _names_of(council).sub(" ", out)
     return " ".join(out.split())
+
+
+def _names_of(council: Council) -> re.Pattern[str]:
+    """A pattern for any of `council`'s names (longest first), possessive or not."""
+    names = sorted({n for n in (council.name, council.short, *council.aliases) if n}, key=len)
+    alternatives = "|".join(re.escape(n) for n in reversed(names))
+    return re.compile(r"\b(?:" + alternatives + r")(?:['’]s)?\b", re.IGNORECASE)
 
 
 def strip_mentions(text: str, query: Query) -> str:
