@@ -39,7 +39,7 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
-from peerchat.index.search.glossary import expanded_terms, spelt_out
+from peerchat.index.search.glossary import abbreviations_in, expanded_terms, spelt_out
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -846,7 +846,11 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
         # Most of the question's own words are in no report at all: its subject is not
         # there, whatever the common words it shares with them.
         return True
-    if _named_subject_absent(library, query, _topic_without_councils(query, library), rows):
+    if not (query.intent.lead or query.intent.sponsor) and _named_subject_absent(
+        library, query, _topic_without_councils(query, library), rows
+    ):
+        # "who leads on getting someone in to review scrutiny?" describes an action-plan
+        # row in the asker's words: the row is found by its likeness, not its wording.
         return True
     hits = rows[sentences.matched_weight(rows, known) > 0]
     if query.intent.lead or query.intent.sponsor or not len(hits):
@@ -1020,7 +1024,19 @@ def _topic_without_councils(query: Query, library: Library) -> str:
     out = strip_councils(query.topic, narrowed)
     for typed, _ in query.guesses:
         out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
-    return " ".join(out.split())
+    return _written_out(" ".join(out.split()), library)
+
+
+def _written_out(text: str, library: Library) -> str:
+    """`text` with what its abbreviations stand for after it, for those the library never
+    writes ("O&S", "HRA"): one it does write ("MTFS", "CEX") is matched as it is."""
+    unknown = [
+        meaning
+        for typed, meaning in abbreviations_in(text)
+        if not overlap_terms(typed)
+        or any(t < 0 for t in library.sentences.term_weights(overlap_terms(typed)))
+    ]
+    return " ".join([text, *unknown])
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:

@@ -5,6 +5,8 @@ answer read.
   not the pronoun the model and the term index take it for.
 - "Cllr" is a councillor, "CEX" a chief executive: a question's word brings its written
   forms into the lexical overlap of the sentences it is answered from.
+- Local government's abbreviations ("O&S", "HRA", "MTFS") are written out, when a library
+  never writes them itself, so that the search reads what an officer's shorthand means.
 """
 
 from __future__ import annotations
@@ -44,6 +46,63 @@ WRITTEN_AS: Mapping[str, str] = MappingProxyType(
         "interviewed": "spoke",
     }
 )
+
+
+# Local government's common abbreviations, as officers type them. Those that are also
+# English words ("SEND", "PH") count only in capitals.
+ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "o&s": "overview and scrutiny",
+        "osc": "overview and scrutiny committee",
+        "hra": "housing revenue account",
+        "mtfs": "medium term financial strategy",
+        "mtfp": "medium term financial plan",
+        "vcs": "voluntary and community sector",
+        "vcse": "voluntary, community and social enterprise sector",
+        "smt": "senior management team",
+        "slt": "senior leadership team",
+        "cmt": "corporate management team",
+        "clt": "corporate leadership team",
+        "elt": "executive leadership team",
+        "hr": "human resources",
+        "ict": "information and communications technology",
+        "kpi": "key performance indicator",
+        "kpis": "key performance indicators",
+        "asc": "adult social care",
+        "csc": "children's social care",
+        "lep": "local enterprise partnership",
+        "ccg": "clinical commissioning group",
+        "stp": "sustainability and transformation plan",
+        "ics": "integrated care system",
+        "dsg": "dedicated schools grant",
+        "cil": "community infrastructure levy",
+        "s106": "section 106 planning obligations",
+        "fte": "full-time equivalent posts",
+        "s151": "section 151 chief finance officer",
+        "cfo": "chief finance officer",
+        "edi": "equality, diversity and inclusion",
+        "asb": "anti-social behaviour",
+        "cpc": "corporate peer challenge",
+        "pfi": "private finance initiative",
+        "send": "special educational needs and disabilities",
+        "ph": "portfolio holder",
+        "od": "organisational development",
+        "mo": "monitoring officer",
+    }
+)
+IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})
+ABBREVIATION = re.compile(r"(?<![\w&])([a-z]{1,2}&[a-z]{1,2}|[a-z]{2,5}\d{0,3})(?![\w&])", re.I)
+
+
+def abbreviations_in(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, what it stands for) for each known abbreviation in `text`, once."""
+    found: dict[str, str] = {}
+    for match in ABBREVIATION.finditer(text):
+        typed = match.group(1)
+        key = typed.lower()
+        if key in ABBREVIATIONS and (key not in IN_CAPITALS_ONLY or typed.isupper()):
+            found.setdefault(key, ABBREVIATIONS[key])
+    return list(found.items())
 
 
 def searched_as(topic: str) -> str:
