@@ -17,6 +17,7 @@ PAIRS = [
     ("tune7", "test7"),
     ("tune8", "test8"),
     ("tune9", "test9"),
+    ("tune10", "test10"),
 ]
 
 
