@@ -31,7 +31,7 @@ SPONSOR = re.compile(
 DUE = re.compile(
     r"\bby when\b|\bwhen\b|\bdeadlines?\b|\btime ?scales?\b|\btime ?frames?\b|\btime ?lines?\b"
     r"|\bdue\b|\bhow long\b|\bwhat date\b|\bwhich date\b|\bby what date\b|\bschedule[ds]?\b"
-    r"|\bfinish\w*\b|\bcompleted?\b|\bin place\b",
+    r"|\bfinish\w*\b|\bcompleted?\b|\bin place\b|\btiming\b",
     re.IGNORECASE,
 )
 ACTION = re.compile(
@@ -69,7 +69,9 @@ LIST_TERMS = overlap_terms(
     "coming list lists things thing points point bullets bullet few couple sum up short "
     "gave giving handed respond responds responding response responses "
     # asking politely, and the name of the review itself
-    "can could would you i we my want need know cpc corporate"
+    "can could would you i we my want need know cpc corporate "
+    # how many there were ("the six key recommendations")
+    "one two three four five six seven eight nine ten eleven twelve"
 )
 SIGNPOST_TERMS = overlap_terms(
     "signpost signposts signposted good best practice example examples elsewhere learn "
@@ -107,11 +109,14 @@ PERSON = re.compile(
 )
 FIGURE = re.compile(
     r"\bhow (many|much|long|often|big|large)\b|\bwhat (percentage|proportion|number|amount|"
-    r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b",
+    r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b|\bnumber of\b"
+    # a quantity asked for by its unit ("peer team hours on site: A vs B?")
+    r"|\b(hours|days)\b",
     re.IGNORECASE,
 )
 WHEN = re.compile(
-    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b",
+    r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b"
+    r"|\btiming\b",
     re.I,
 )
 # "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
