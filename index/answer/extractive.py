@@ -1028,15 +1028,20 @@ def _topic_without_councils(query: Query, library: Library) -> str:
 
 
 def _written_out(text: str, library: Library) -> str:
-    """`text` with what its abbreviations stand for after it, for those the library never
-    writes ("O&S", "HRA"): one it does write ("MTFS", "CEX") is matched as it is."""
-    unknown = [
-        meaning
-        for typed, meaning in abbreviations_in(text)
-        if not overlap_terms(typed)
-        or any(t < 0 for t in library.sentences.term_weights(overlap_terms(typed)))
-    ]
-    return " ".join([text, *unknown])
+    """`text` with what its abbreviations stand for beside them, for those the library
+    never writes ("O&S (overview and scrutiny)"): one it does write ("MTFS", "CEX") is
+    matched as it is. One that is also a word ("SEND") is always written out: the
+    library's "send" is the verb."""
+    for typed, meaning, also_a_word in abbreviations_in(text):
+        terms = overlap_terms(typed)
+        if also_a_word or not terms or any(t < 0 for t in library.sentences.term_weights(terms)):
+            text = re.sub(
+                r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
+                lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",
+                text,
+                flags=re.IGNORECASE,
+            )
+    return text
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:

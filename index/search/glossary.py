@@ -94,15 +94,16 @@ IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})
 ABBREVIATION = re.compile(r"(?<![\w&])([a-z]{1,2}&[a-z]{1,2}|[a-z]{2,5}\d{0,3})(?![\w&])", re.I)
 
 
-def abbreviations_in(text: str) -> list[tuple[str, str]]:
-    """(abbreviation, what it stands for) for each known abbreviation in `text`, once."""
-    found: dict[str, str] = {}
+def abbreviations_in(text: str) -> list[tuple[str, str, bool]]:
+    """(abbreviation, what it stands for, whether it is also a word) for each known
+    abbreviation in `text`, once."""
+    found: dict[str, tuple[str, str, bool]] = {}
     for match in ABBREVIATION.finditer(text):
         typed = match.group(1)
         key = typed.lower()
         if key in ABBREVIATIONS and (key not in IN_CAPITALS_ONLY or typed.isupper()):
-            found.setdefault(key, ABBREVIATIONS[key])
-    return list(found.items())
+            found.setdefault(key, (key, ABBREVIATIONS[key], key in IN_CAPITALS_ONLY))
+    return list(found.values())
 
 
 def searched_as(topic: str) -> str:
