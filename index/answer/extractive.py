@@ -149,6 +149,7 @@ def answer_question(
     """Answer `question` from the library; see the module docstring."""
     if not question or not question.strip():
         return Answer(question, False, "Ask a question about the reports in the library.")
+    question, initials = _joint_initials_named(question, library, directory)
     query = understand(question, directory, history, library.councils)
     covered = set(library.councils)
     present = tuple(c for c in query.councils if c.name in covered)
@@ -164,6 +165,7 @@ def answer_question(
 
     mask = mask_for(library, _with_question_filters(filters, present, query))
     notices: list[str] = [f"Taking '{typed}' as {name}." for typed, name in query.guesses]
+    notices += initials
     if (
         (query.intent.action or query.intent.lead or query.intent.sponsor)
         and present
@@ -250,6 +252,26 @@ def answer_question(
                 ),
             )
     return finish(answer)
+
+
+def _joint_initials_named(
+    question: str, library: Library, directory: CouncilDirectory
+) -> tuple[str, list[str]]:
+    """`question` with the initials of a joint report's councils ("B&R", "b & r") written
+    as their names, and a notice for each; unchanged when it has none."""
+    notices = []
+    for names in library.joint:
+        councils = [directory.lookup(n) for n in names]
+        shorts = [c.short if c else n for c, n in zip(councils, names, strict=True)]
+        orders = [shorts, shorts[::-1]] if len(shorts) == 2 else [shorts]
+        for order in orders:
+            pattern = r"(?<![\w&])" + r"\s*&\s*".join(re.escape(s[0]) for s in order) + r"(?![\w&])"
+            match = re.search(pattern, question, re.IGNORECASE)
+            if match:
+                question = re.sub(pattern, " and ".join(order), question, flags=re.IGNORECASE)
+                notices.append(f"Taking '{match.group(0)}' as {join_names(list(names))}.")
+                break
+    return question, notices
 
 
 def _answer_members(

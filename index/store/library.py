@@ -52,6 +52,7 @@ class Library:
     # each council it names after that -> the report's other councils ("Redditch Borough
     # Council" -> {"Bromsgrove District Council"}).
     partners: dict[str, frozenset[str]] = field(init=False)
+    joint: tuple[tuple[str, ...], ...] = field(init=False)  # each joint report's councils
 
     def __post_init__(self) -> None:
         self.mapped = MappedFiles(self.generation.parent)
@@ -63,6 +64,10 @@ class Library:
             for council in s.report.councils[1:]:
                 partners.setdefault(council, set()).update(set(s.report.councils) - {council})
         self.partners = {c: frozenset(others) for c, others in partners.items()}
+        # The councils of each joint report, as it names them ("B&R" in a question).
+        self.joint = tuple(
+            sorted({tuple(s.report.councils) for s in self.stored if len(s.report.councils) > 1})
+        )
         self.report_ids = list(self.reports)
         position = {rid: i for i, rid in enumerate(self.report_ids)}
         self.report_of_row = np.asarray(
