@@ -141,7 +141,8 @@ PEER_TEAM = re.compile(
 PEERS_SPEAKING = re.compile(
     r"\b(?:the\s+)?peers?(?:\s+team)?\s+(?:(?:did|do|have|had)\s+)?(?:say|says|said|think|thought|"
     r"find|found|felt|feel|suggest\w*|recommend\w*|flag\w*|note\w*|raise\w*|tell|told|make|made|"
-    r"like|liked|want\w*|mean|meant|see|saw)\b",
+    r"like|liked|want\w*|mean|meant|see|saw|reckon\w*|believe\w*|consider\w*|judge\w*|"
+    r"conclude\w*|describe\w*|highlight\w*|comment\w*|prais\w*|criticis\w*|rate\w*)\b",
     re.IGNORECASE,
 )
 

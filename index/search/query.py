@@ -32,6 +32,12 @@ AGGREGATE = re.compile(
     r"recommended|asked|encouraged|urged)\b",
     re.IGNORECASE,
 )
+# "Where did the peers find teams working in silos?", naming no council: in which reports.
+WHERE_FOUND = re.compile(
+    r"^\W*where\s+(?:did|do|does|were|was|have|has|had)\s+(?:the\s+)?(?:peers?|peer teams?|"
+    r"reviewers?|reports?)\b",
+    re.IGNORECASE,
+)
 # The frame of a cross-council question, dropped from what is searched for.
 FRAME = re.compile(
     r"^\s*(which|what|how many|list( the)?|name( the)?|show( me)?)\s+(of the\s+)?"
@@ -238,7 +244,11 @@ def understand(
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         text = text.lower()  # a question in capitals: the model reads lower case better
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
-    aggregate = bool(AGGREGATE.search(text)) or (len(councils) >= 2 and bool(COMPARED.search(text)))
+    aggregate = (
+        bool(AGGREGATE.search(text))
+        or (len(councils) >= 2 and bool(COMPARED.search(text)))
+        or (not councils and not history and bool(WHERE_FOUND.search(text)))
+    )
     years = _report_years(text, aggregate)
     if aggregate:
         topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
