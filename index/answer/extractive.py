@@ -45,6 +45,7 @@ from peerchat.index.search.intent import (
     COLUMN_TERMS,
     LIST_TERMS,
     PEER_TEAM,
+    PEERS_SPEAKING,
     SIGNPOST_TERMS,
     bare,
 )
@@ -1012,7 +1013,9 @@ def _search_text(query: Query, library: Library) -> str:
     every report is about, when more is asked), else the question."""
     topic = _topic_without_councils(query, library) or query.question
     if query.aggregate:
-        return topic
+        # "which councils did the peers reckon were ...": who speaks is no part of it.
+        rest = " ".join(PEERS_SPEAKING.sub(" ", topic).split())
+        return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
     text = rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
     partners = " ".join(c.short for c in _joint_partners(query, library))
