@@ -747,6 +747,7 @@ def _score_sentences(
         wanted = NUMBER
     elif query.intent.why:
         scores += cal.cause_bonus * sentences.has(rows, CAUSE) * (0.5 + shares)
+        wanted = CAUSE
     elif query.intent.when and not query.intent.visit_date:
         scores += cal.date_bonus * sentences.has(rows, DATE) * (0.5 + shares)
         wanted = DATE

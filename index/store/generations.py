@@ -49,9 +49,9 @@ from peerchat.core.logs import event, seconds_since
 
 log = logging.getLogger("peerchat.ingest")
 
-FORMAT_VERSION = (
-    4  # 4: register columns for shared actions, borrowed dates, repeats, signpost matches
-)
+# 4: register columns for shared actions, borrowed dates, repeats, signpost matches;
+# 5: a sentence giving a purpose ("to allow him to focus on ...") is flagged as a cause.
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"

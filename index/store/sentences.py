@@ -75,7 +75,9 @@ MONEY_TEXT = re.compile(r"£\s?\d|\b\d+(\.\d+)?\s?(m|bn|k|million|billion)\b", r
 
 CAUSE_TEXT = re.compile(
     r"\b(because|as a result|result(s|ed|ing)? (in|from)|due to|owing to|caused|leads? to|"
-    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason)\b",
+    r"led to|risks?|creates?|means|so that|therefore|consequen\w*|driven by|reason|"
+    # a purpose: "This will free up some of his time to allow him to focus on ..."
+    r"in order to|to allow|to enable|free up|(will|would) (help|allow|enable|mean))\b",
     re.IGNORECASE,
 )
 
