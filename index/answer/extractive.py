@@ -1018,7 +1018,8 @@ def _search_text(query: Query, library: Library) -> str:
         rest = " ".join(PEERS_SPEAKING.sub(" ", topic).split())
         return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
     rest = " ".join(PEER_FRAME.sub(" ", topic).split())
-    text = rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
+    # A follow-up's subject may be the earlier turn's ("the peer team's verdict on it").
+    text = rest if len(overlap_terms(f"{rest} {query.context}") - FRAME_TERMS) >= 2 else topic
     partners = " ".join(c.short for c in _joint_partners(query, library))
     return f"{text} {partners} {_named_without_reports(query, library)}".strip()
 
