@@ -52,6 +52,7 @@ from peerchat.index.search.intent import (
 from peerchat.index.search.query import (
     COMPARING,
     FRAME_TERMS,
+    MORE,
     POINTING,
     Query,
     Turn,
@@ -811,6 +812,7 @@ def _after_shown(
     _lift_in_paragraph(library, rows, scores, rows[said], lifted, new, 0.0)
 
 
+MORE_SENTENCES = 3  # of the best quote's paragraph, after it, for "tell me more about X"
 PARAGRAPH_REACH = 4  # sentences after a good one searched for the figure or date asked for
 LIFTED_FROM = 10  # of the best sentences
 
@@ -1161,7 +1163,8 @@ def _answer_single(
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen += _elaboration(library, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
-    chosen = _with_neighbours(library, _with_continuation(library, chosen))
+    more = MORE_SENTENCES if MORE.search(query.question) else 1
+    chosen = _with_neighbours(library, _with_continuation(library, chosen, more))
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     extra = rank_passages(
         library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
@@ -1333,27 +1336,30 @@ def _with_neighbours(library: Library, chosen: list[Evidence]) -> list[Evidence]
     return out
 
 
-def _with_continuation(library: Library, chosen: list[Evidence]) -> list[Evidence]:
-    """The best quote followed by the next sentence of its paragraph, which often says
-    what the first only introduces ("The programme came up frequently ... It is seen as
-    a bureaucratic solution ...")."""
+def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1) -> list[Evidence]:
+    """The best quote followed by the next `count` sentences of its paragraph, which often
+    say what the first only introduces ("The programme came up frequently ... It is seen
+    as a bureaucratic solution ..."); "tell me more about X" asks for more of them."""
     if not chosen:
         return chosen
     first = chosen[0]
-    after = first.sentence + 1
     spans = library.sentences.spans
-    if (
-        after >= len(spans)
-        or spans[after, 0] != first.chunk_row
-        or any(ev.sentence == after for ev in chosen)
-        or not _flagged(library, after, OK)
-        or first.text.rstrip().endswith(":")
-    ):
-        return chosen
     text = library.chunks[first.chunk_row].text
-    if "\n\n" in text[int(spans[first.sentence, 2]) : int(spans[after, 1])]:
-        return chosen  # a new paragraph
-    return [first, _evidence(library, after, first.score), *chosen[1:]]
+    added: list[Evidence] = []
+    last = first.sentence
+    while len(added) < count and not library.sentence_text(last).rstrip().endswith(":"):
+        after = last + 1
+        if (
+            after >= len(spans)
+            or spans[after, 0] != first.chunk_row
+            or any(ev.sentence == after for ev in chosen)
+            or not _flagged(library, after, OK)
+            or "\n\n" in text[int(spans[last, 2]) : int(spans[after, 1])]  # a new paragraph
+        ):
+            break
+        added.append(_evidence(library, after, first.score))
+        last = after
+    return [first, *added, *chosen[1:]]
 
 
 def _flagged(library: Library, sentence: int, flag: int) -> bool:
