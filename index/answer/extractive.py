@@ -92,9 +92,7 @@ RECOMMENDED = re.compile(
 # "What did Lambeth commit to?": recommendations and action-plan rows answer it.
 COMMITTED = re.compile(
     r"\b(commit\w*|pledge\w*|promis\w*|agree[ds]? to|actions?|by when|timescales?|deadlines?|"
-    r"recommend\w*|told to|advised to|suggest\w*)\b"
-    # "what did the peers want the council to do?"
-    r"|\b(want\w*|need\w*|should|ought)\b.{0,40}\bto do\b|\bshould\b.{0,30}\bdo\b",
+    r"recommend\w*|told to|advised to)\b",
     re.IGNORECASE,
 )
 MAX_QUOTES = 3
