@@ -767,11 +767,12 @@ def _score_sentences(
             lambda row: _flagged(library, row, wanted),
             cal.quote_margin / 2,
         )
-    partners = _joint_partners(query, library)
+    partners = tuple(c for c in query.councils if c.name in library.partners)
     if partners and not query.aggregate:
-        # "does that apply to Redditch as well?": in a joint report, what is said of the
-        # partner asked about is often a sentence later in the paragraph on the subject
-        # ("This relates solely to Bromsgrove DC, but ... impact on Redditch").
+        # "does that apply to Redditch as well?", "is it just Bromsgrove?": in a joint
+        # report, what is said of the partner asked about is often a sentence later in the
+        # paragraph on the subject ("This relates solely to Bromsgrove DC, but ... impact
+        # on Redditch").
         names = _named(partners)
         _lift_in_paragraph(
             library,
@@ -780,7 +781,7 @@ def _score_sentences(
             rows,
             scores.copy(),
             lambda row: bool(names.search(library.sentence_text(row))),
-            cal.quote_margin / 2,
+            cal.quote_margin / 10,  # what is said of the partner is the answer: next to its source
         )
     if query.shown:
         _after_shown(library, query.shown, rows, scores, cal.quote_margin)
