@@ -277,6 +277,9 @@ def test_a_follow_up_pointing_back_with_one_word_of_its_own_moves_the_topic(assi
         "does that apply to redditch as well?",
         "is it the same at redditch?",
         "does that go for redditch too?",
+        # both partners named, after a question on the subject
+        "is it the same at redditch, or only bromsgrove?",
+        "does redditch have that problem too?",
     ],
 )
 def test_asked_whether_it_holds_for_the_joint_reports_partner_the_sentence_on_it_answers(

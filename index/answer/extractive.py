@@ -767,22 +767,28 @@ def _score_sentences(
             lambda row: _flagged(library, row, wanted),
             cal.quote_margin / 2,
         )
-    partners = tuple(c for c in query.councils if c.name in library.partners)
+    partners = _joint_partners(query, library) or tuple(
+        c for c in query.councils if query.follow_up and c.name in library.partners
+    )
     if partners and not query.aggregate:
-        # "does that apply to Redditch as well?", "is it just Bromsgrove?": in a joint
-        # report, what is said of the partner asked about is often a sentence later in the
-        # paragraph on the subject ("This relates solely to Bromsgrove DC, but ... impact
-        # on Redditch").
+        # "does that apply to Redditch as well?", or after a question on the subject "is
+        # redditch affected too or is it just bromsgrove?": in a joint report, what is said
+        # of the partner asked about is often a sentence later in the paragraph on the
+        # subject ("This relates solely to Bromsgrove DC, but ... impact on Redditch").
         names = _named(partners)
+        before = scores.copy()
         _lift_in_paragraph(
             library,
             rows,
             scores,
             rows,
-            scores.copy(),
+            before,
             lambda row: bool(names.search(library.sentence_text(row))),
-            cal.quote_margin / 10,  # what is said of the partner is the answer: next to its source
+            0.0,
         )
+        # What is said of the partner is the answer: quoted next to the best sentence.
+        lifted = scores > before
+        scores[lifted] = np.maximum(scores[lifted], scores.max() - cal.quote_margin / 10)
     if query.shown:
         _after_shown(library, query.shown, rows, scores, cal.quote_margin)
     return rows, scores
