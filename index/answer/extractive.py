@@ -256,12 +256,18 @@ def answer_question(
     return finish(answer)
 
 
+# Initials joined by "&" ("B&R", "b & r"), as a joint report's councils may be typed.
+INITIALS = re.compile(r"(?<![\w&])[a-z](?:\s*&\s*[a-z])+(?![\w&])", re.IGNORECASE)
+
+
 def _joint_initials_named(
     question: str, library: Library, directory: CouncilDirectory
 ) -> tuple[str, list[str]]:
     """`question` with the initials of a joint report's councils ("B&R", "b & r") written
     as their names, and a notice for each; unchanged when it has none."""
-    notices = []
+    notices: list[str] = []
+    if not INITIALS.search(question):
+        return question, notices
     for names in library.joint:
         councils = [directory.lookup(n) for n in names]
         shorts = [c.short if c else n for c, n in zip(councils, names, strict=True)]
