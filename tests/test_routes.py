@@ -864,3 +864,14 @@ def test_the_peer_teams_view_of_it_is_not_the_peer_team_list(assistant):
     )
     _valid(answer)
     assert "managing vacancy programme" in answer.text and "school" not in answer.text
+
+
+def test_one_of_the_listed_signposts_picked_by_its_councils_name_is_given_whole(assistant):
+    answer = _ask(
+        assistant,
+        "list the signposted examples in bromsgrove's report",
+        "the dorset one: which councils are in it and when do they meet?",
+    )
+    _valid(answer)
+    assert answer.found and "Signpost – Dorset Councils Partnership" in answer.text
+    assert "meets weekly" in answer.text and "Adur" not in answer.text

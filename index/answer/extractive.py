@@ -471,6 +471,14 @@ def _answer_structured(
             )
     signposts = [s for s in register.signposts if s.report_id in in_scope]
     carried_signposts = [s for s in signposts if s.id in query.items]
+    without_reports = tuple(c for c in query.councils if c.name not in library.councils)
+    if carried_signposts and without_reports:
+        # "the Dorset one - how often do they meet?" after a list of signposts: the one
+        # listed under that name, whole.
+        named = _named(without_reports)
+        picked = [s for s in carried_signposts if named.search(s.name)]
+        if picked:
+            return signposts_answer(library, query.question, picked, query.topic, True)
     if carried_signposts and _still_about(
         library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal
     ):
