@@ -768,11 +768,22 @@ def test_an_abbreviation_the_reports_never_write_is_read_as_its_meaning(assistan
     assert answer.found and "Overview and Scrutiny" in answer.text
 
 
+def test_an_abbreviation_one_report_uses_is_found_spelt_out_in_another(assistant):
+    # Lambeth's report writes "VCS"; Cambridge's writes "voluntary and third sector".
+    answer = assistant.answer("how are relations with the VCS at cambridge?")
+    _valid(answer)
+    assert answer.found and "voluntary and third sector" in answer.text
+
+
 def test_abbreviations_are_found_as_officers_type_them():
     from peerchat.index.search.glossary import abbreviations_in
 
-    found = {key: word for key, _, word in abbreviations_in("o&s, the HRA and SEND pupils")}
-    assert found == {"o&s": False, "hra": False, "send": True}
+    found = dict(abbreviations_in("o&s, the HRA and SEND pupils"))
+    assert found == {
+        "o&s": "overview and scrutiny",
+        "hra": "housing revenue account",
+        "send": "special educational needs and disabilities",
+    }
     # "send" in lower case is the verb; "MTFS2" or "ohra" are no abbreviation listed.
     assert abbreviations_in("send the MTFS2 to ohra") == []
 

@@ -1074,23 +1074,19 @@ def _topic_without_councils(query: Query, library: Library) -> str:
     out = strip_councils(query.topic, narrowed)
     for typed, _ in query.guesses:
         out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
-    return _written_out(" ".join(out.split()), library)
+    return _written_out(" ".join(out.split()))
 
 
-def _written_out(text: str, library: Library) -> str:
-    """`text` with what its abbreviations stand for beside them, for those the library
-    never writes ("O&S (overview and scrutiny)"): one it does write ("MTFS", "CEX") is
-    matched as it is. One that is also a word ("SEND") is always written out: the
-    library's "send" is the verb."""
-    for typed, meaning, also_a_word in abbreviations_in(text):
-        terms = overlap_terms(typed)
-        if also_a_word or not terms or any(t < 0 for t in library.sentences.term_weights(terms)):
-            text = re.sub(
-                r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
-                lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",
-                text,
-                flags=re.IGNORECASE,
-            )
+def _written_out(text: str) -> str:
+    """`text` with what its abbreviations stand for beside them ("O&S (overview and
+    scrutiny)"): one report may write the words where another, or the asker, abbreviates."""
+    for typed, meaning in abbreviations_in(text):
+        text = re.sub(
+            r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
+            lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",
+            text,
+            flags=re.IGNORECASE,
+        )
     return text
 
 

@@ -5,8 +5,8 @@ answer read.
   not the pronoun the model and the term index take it for.
 - "Cllr" is a councillor, "CEX" a chief executive: a question's word brings its written
   forms into the lexical overlap of the sentences it is answered from.
-- Local government's abbreviations ("O&S", "HRA", "MTFS") are written out, when a library
-  never writes them itself, so that the search reads what an officer's shorthand means.
+- Local government's abbreviations ("O&S", "HRA", "VCS") are written out beside them, so
+  that the search reads what an officer's shorthand means, in a report that spells it out.
 """
 
 from __future__ import annotations
@@ -94,16 +94,14 @@ IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})
 ABBREVIATION = re.compile(r"(?<![\w&])([a-z]{1,2}&[a-z]{1,2}|[a-z]{2,5}\d{0,3})(?![\w&])", re.I)
 
 
-def abbreviations_in(text: str) -> list[tuple[str, str, bool]]:
-    """(abbreviation, what it stands for, whether it is also a word) for each known
-    abbreviation in `text`, once."""
-    found: dict[str, tuple[str, str, bool]] = {}
+def abbreviations_in(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, what it stands for) for each known abbreviation in `text`, once."""
+    found: dict[str, str] = {}
     for match in ABBREVIATION.finditer(text):
-        typed = match.group(1)
-        key = typed.lower()
-        if key in ABBREVIATIONS and (key not in IN_CAPITALS_ONLY or typed.isupper()):
-            found.setdefault(key, (key, ABBREVIATIONS[key], key in IN_CAPITALS_ONLY))
-    return list(found.values())
+        key = match.group(1).lower()
+        if key in ABBREVIATIONS and (key not in IN_CAPITALS_ONLY or match.group(1).isupper()):
+            found.setdefault(key, ABBREVIATIONS[key])
+    return list(found.items())
 
 
 def searched_as(topic: str) -> str:
