@@ -881,7 +881,7 @@ def test_one_of_the_listed_signposts_picked_by_its_councils_name_is_given_whole(
     answer = _ask(
         assistant,
         "list the signposted examples in bromsgrove's report",
-        "the dorset one: which councils are in it and when do they meet?",
+        "the dorset one - how often do its leaders get together?",
     )
     _valid(answer)
     assert answer.found and "Signpost – Dorset Councils Partnership" in answer.text
