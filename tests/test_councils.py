@@ -314,3 +314,19 @@ def test_a_place_name_inside_a_route_or_other_proper_noun_is_no_council(
     directory: CouncilDirectory, text: str, expected: list[str]
 ):
     assert [c.name for c in directory.find(text)] == expected
+
+
+def test_a_name_several_councils_share_is_the_one_the_library_covers():
+    directory = CouncilDirectory.load()
+    covered = ["Cambridge City Council", "Lambeth London Borough Council"]
+    # "Cambs" is short for both Cambridge City ("Cambs City") and the county ("Cambs County
+    # Council"): it is taken, as a guess, for the one with a report, and for neither without.
+    (mention,) = directory.mentions("and cambs?", fuzzy=True, prefer=covered)
+    assert mention.council.name == "Cambridge City Council" and mention.guessed
+    assert directory.mentions("and cambs?", fuzzy=True) == []
+    assert directory.find("Cambs County Council") == [directory.lookup("Cambridgeshire")]
+    south = directory.mentions("south cambs and cambs city", fuzzy=True, prefer=covered)
+    assert [m.council.name for m in south] == [
+        "South Cambridgeshire District Council",
+        "Cambridge City Council",
+    ]

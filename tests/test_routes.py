@@ -886,3 +886,10 @@ def test_one_of_the_listed_signposts_picked_by_its_councils_name_is_given_whole(
     _valid(answer)
     assert answer.found and "Signpost – Dorset Councils Partnership" in answer.text
     assert "meets weekly" in answer.text and "Adur" not in answer.text
+
+
+def test_a_shared_short_name_in_a_follow_up_is_the_council_with_a_report(assistant):
+    answer = _ask(assistant, "what did lambeth's peers say about housing?", "and cambs?")
+    _valid(answer)
+    assert "Taking 'cambs' as Cambridge City Council." in answer.notices
+    assert {c.council for c in answer.citations} == {"Cambridge City Council"}

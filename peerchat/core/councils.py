@@ -23,6 +23,10 @@ _CSV_PATH = Path(__file__).with_name("councils.csv")
 
 # Key priorities: lower wins when two councils claim the same normalised key.
 _P_NAME, _P_ALIAS, _P_SHORT, _P_GENERATED = 0, 1, 2, 3
+# The kind of council ending an alias: "Cambs City", "Cambs County Council".
+_TYPE_SUFFIX = re.compile(
+    r"\s+(?:City|County|Borough|District|Metropolitan Borough)?(?:\s+Council)?$"
+)
 
 _GENERATED_TEMPLATES: tuple[str, ...] = (
     "{} Council",
@@ -422,6 +426,8 @@ class CouncilDirectory:
     _fuzzy_index: dict[str, tuple[str, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # A name several councils share ("Cambs"): matched only for one the caller prefers.
+    _shared: dict[str, tuple[Council, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> CouncilDirectory:
@@ -451,6 +457,11 @@ class CouncilDirectory:
             claim(c.name, _P_NAME, c)
             for alias in c.aliases:
                 claim(alias, _P_ALIAS, c)
+                # "Cambs City" -> "Cambs" too (shared with "Cambs County Council": such a
+                # name is only taken for the council a library covers, see `mentions`).
+                stem = _TYPE_SUFFIX.sub("", alias)
+                if stem != alias and len(stem) >= _MIN_FUZZY_LEN:
+                    claim(stem, _P_GENERATED, c)
             # Abolished pre-2009 counties (legacy codes) only match by full
             # name: "Bedfordshire"/"Cheshire" today mean the area.
             if not (c.kind == "county" and c.status == "abolished" and not c.code.startswith("E")):
@@ -461,11 +472,14 @@ class CouncilDirectory:
 
         keys: dict[str, Council] = {}
         fuzzy_keys: dict[str, Council] = {}
+        shared: dict[str, tuple[Council, ...]] = {}
         for key, options in claims.items():
             best = min((p, r) for p, r, _ in options)
             winners = {c.code: c for p, r, c in options if (p, r) == best}
             if len(winners) != 1:
-                continue  # genuinely ambiguous: match nothing
+                # Genuinely ambiguous: matched only for a council the caller prefers.
+                shared[key] = tuple(winners.values())
+                continue
             council = next(iter(winners.values()))
             keys[key] = council
             if best[0] < _P_GENERATED and len(key.replace(" ", "")) >= _MIN_FUZZY_LEN:
@@ -477,6 +491,7 @@ class CouncilDirectory:
             _keys=keys,
             _fuzzy_keys=fuzzy_keys,
             _max_words=max_words,
+            _shared=shared,
         )
 
     def all(self) -> tuple[Council, ...]:
@@ -531,6 +546,9 @@ class CouncilDirectory:
                 f_len, f_council = self._fuzzy_at(toks, i, preferred)
                 if f_len > length:
                     length, council, guessed = f_len, f_council, True
+            if council is None and preferred:
+                length, council = self._shared_at(toks, i, preferred)
+                guessed = council is not None
             if council is None or _inside_other_name(toks, i, length):
                 i += 1
                 continue
@@ -575,6 +593,17 @@ class CouncilDirectory:
                     built.setdefault(d, []).append(key)
             index.update({k: tuple(v) for k, v in built.items()})
         return index
+
+    def _shared_at(
+        self, toks: list[_Token], i: int, preferred: frozenset[str]
+    ) -> tuple[int, Council | None]:
+        """A name several councils share, at `i`, when just one of them is preferred."""
+        for j in range(self._span_limit(toks, i), i, -1):
+            options = self._shared.get(" ".join(t.norm for t in toks[i:j]), ())
+            chosen = [c for c in options if c.name in preferred]
+            if len(chosen) == 1:
+                return j - i, chosen[0]
+        return 0, None
 
     def _fuzzy_at(
         self, toks: list[_Token], i: int, preferred: frozenset[str] = frozenset()
