@@ -39,7 +39,12 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
-from peerchat.index.search.glossary import abbreviations_in, expanded_terms, spelt_out
+from peerchat.index.search.glossary import (
+    IN_CAPITALS_ONLY,
+    abbreviations_in,
+    expanded_terms,
+    spelt_out,
+)
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -893,11 +898,7 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
         # Most of the question's own words are in no report at all: its subject is not
         # there, whatever the common words it shares with them.
         return True
-    if not (query.intent.lead or query.intent.sponsor) and _named_subject_absent(
-        library, query, _topic_without_councils(query, library), rows
-    ):
-        # "who leads on getting someone in to review scrutiny?" describes an action-plan
-        # row in the asker's words: the row is found by its likeness, not its wording.
+    if _named_subject_absent(library, query, _topic_without_councils(query, library), rows):
         return True
     hits = rows[sentences.matched_weight(rows, known) > 0]
     if query.intent.lead or query.intent.sponsor or not len(hits):
@@ -922,6 +923,10 @@ SUBJECT_END = re.compile(
 )
 
 
+# A subject named as an activity ("getting someone in", "slimming down the reports").
+ACTIVITY = re.compile(r"\s*[a-z]+ing\b", re.IGNORECASE)
+
+
 def _named_subject_absent(library: Library, query: Query, topic: str, rows: np.ndarray) -> bool:
     """Whether the subject `topic` names after "about", "on", "regarding" or "of" is absent:
     in each of its alternatives ("X or Y"), the words the sentences `rows` hold weigh less
@@ -930,6 +935,10 @@ def _named_subject_absent(library: Library, query: Query, topic: str, rows: np.n
     if not match:
         return False
     phrase = SUBJECT_END.split(topic[match.start(1) :], maxsplit=1)[0]
+    if (query.intent.lead or query.intent.sponsor) and ACTIVITY.match(phrase):
+        # "who is in charge of getting someone in to review scrutiny?" describes what an
+        # action-plan row does in the asker's words: the row is found by its likeness.
+        return False
     sentences = library.sentences
     held_terms: np.ndarray | None = None
     for part in ALTERNATIVES.split(phrase):
@@ -994,8 +1003,9 @@ def _own_terms(query: Query, library: Library) -> set[str]:
 # time" say how a thing goes, not what it is.
 SUBJECT_AFTER = re.compile(
     r"\b(?:about|on|regarding|of)\s+(?:(?:the|a|an|their|our|your)\s+)?"
-    r"(?!(?:it|its|that|this|those|these|them|there|each|every|both|either|all|any|the\s+same|"
-    r"track|schedule|time|target|course|hold|board|top|behalf)\b)"
+    r"(?!(?:the|a|an|it|its|that|this|those|these|them|there|each|every|both|either|all|any|"
+    r"the\s+same|"
+    r"track|schedule|time|target|course|hold|board|top|behalf|hook)\b)"
     r"([\w'-]+)",
     re.IGNORECASE,
 )
@@ -1074,13 +1084,19 @@ def _topic_without_councils(query: Query, library: Library) -> str:
     out = strip_councils(query.topic, narrowed)
     for typed, _ in query.guesses:
         out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
-    return _written_out(" ".join(out.split()))
+    return _written_out(" ".join(out.split()), library)
 
 
-def _written_out(text: str) -> str:
-    """`text` with what its abbreviations stand for beside them ("O&S (overview and
-    scrutiny)"): one report may write the words where another, or the asker, abbreviates."""
+def _written_out(text: str, library: Library) -> str:
+    """`text` with what its abbreviations stand for beside them, for those the library
+    never writes ("O&S (overview and scrutiny)"): one it does write ("MTFS", "CEX") is
+    matched as it is. One that is also a word ("SEND") is always written out: the
+    library's "send" is the verb."""
     for typed, meaning in abbreviations_in(text):
+        terms = overlap_terms(typed)
+        written = terms and all(t >= 0 for t in library.sentences.term_weights(terms))
+        if written and typed not in IN_CAPITALS_ONLY:
+            continue
         text = re.sub(
             r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
             lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",

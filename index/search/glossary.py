@@ -5,8 +5,9 @@ answer read.
   not the pronoun the model and the term index take it for.
 - "Cllr" is a councillor, "CEX" a chief executive: a question's word brings its written
   forms into the lexical overlap of the sentences it is answered from.
-- Local government's abbreviations ("O&S", "HRA", "VCS") are written out beside them, so
-  that the search reads what an officer's shorthand means, in a report that spells it out.
+- Local government's abbreviations ("O&S", "HRA") are written out beside them when a
+  library never writes them itself, so that the search reads what an officer's shorthand
+  means.
 """
 
 from __future__ import annotations
