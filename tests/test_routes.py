@@ -892,3 +892,19 @@ def test_a_shared_short_name_in_a_follow_up_is_the_council_with_a_report(assista
     _valid(answer)
     assert "Taking 'cambs' as Cambridge City Council." in answer.notices
     assert {c.council for c in answer.citations} == {"Cambridge City Council"}
+
+
+def test_a_financial_year_is_one_term_however_it_is_written():
+    from peerchat.index.store.lexical import tokenize
+
+    for written in ("2025/26", "25/26", "2025-26", "25-26"):
+        assert "fy2526" in tokenize(f"budget setting for {written}")
+    assert not any(t.startswith("fy") for t in tokenize("within the next 12-24 months"))
+
+
+def test_a_deadline_asked_for_by_its_financial_year_is_that_rows(assistant):
+    answer = assistant.answer(
+        "by when should bedford have finished looking at how it sets the budget for 25-26?"
+    )
+    _valid(answer)
+    assert "Recommendation 11" in answer.text and "by September 2024" in answer.text

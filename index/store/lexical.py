@@ -55,10 +55,27 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS
 
 
+# A financial year, as reports and officers write it: "2025/26", "25/26", "2025-26".
+FINANCIAL_YEAR = re.compile(r"\b(?:20)?(\d\d)\s?[/-]\s?(?:20)?(\d\d)\b")
+
+
+def _with_financial_years(text: str) -> str:
+    """`text` with one term for each financial year it names, however written ("fy2526")."""
+
+    def term(match: re.Match[str]) -> str:
+        first, second = match.group(1), match.group(2)
+        if int(second) != (int(first) + 1) % 100:
+            return match.group(0)
+        return f"{match.group(0)} fy{first}{second}"
+
+    return FINANCIAL_YEAR.sub(term, text)
+
+
 def tokenize(text: str) -> list[str]:
     """Lowercased, stop words dropped, stemmed: the terms BM25 indexes and queries."""
     stop = _stopwords()
-    words = [w.removesuffix("'s") for w in WORD.findall(text.lower().replace("\u2019", "'"))]
+    text = _with_financial_years(text.lower().replace("\u2019", "'"))
+    words = [w.removesuffix("'s") for w in WORD.findall(text)]
     return _stemmer().stemWords([w for w in words if w not in stop and len(w) > 1])
 
 
