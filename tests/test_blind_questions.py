@@ -18,6 +18,7 @@ PAIRS = [
     ("tune8", "test8"),
     ("tune9", "test9"),
     ("tune10", "test10"),
+    ("tune11", "test11"),
 ]
 
 
