@@ -908,3 +908,10 @@ def test_a_deadline_asked_for_by_its_financial_year_is_that_rows(assistant):
     )
     _valid(answer)
     assert "Recommendation 11" in answer.text and "by September 2024" in answer.text
+
+
+def test_recommendations_on_a_topic_named_in_everyday_words_are_that_sections(assistant):
+    # "money" is how an officer says it; the section is "Financial planning and viability".
+    answer = assistant.answer("bromsgrove's recs about money")
+    _valid(answer)
+    assert "Financial accountability needs greater ownership" in answer.text

@@ -526,16 +526,27 @@ def _recommendations_of_section(
     recommendations: Sequence[Recommendation], in_scope: set[str], topic: str
 ) -> list[Recommendation]:
     """The recommendations in scope made in a section whose heading holds every word of
-    the topic ("governance" -> "4.4 Organisational leadership and governance"); none when
-    the topic names no section."""
-    own = {t for t in overlap_terms(topic) - LIST_TERMS - FRAME_TERMS if not t.isdigit()}
-    if not own:
+    the topic, as written or as the reports write it ("governance" -> "4.4 Organisational
+    leadership and governance", "money" -> "4.4 Financial planning and viability"); none
+    when the topic names no section."""
+    words = [
+        w
+        for w in topic.split()
+        if any(not t.isdigit() for t in overlap_terms(w) - LIST_TERMS - FRAME_TERMS)
+    ]
+    if not words:
         return []
+    # Each word as it is written or as the reports write it ("money" -> "financial").
+    forms = [expanded_terms(w) for w in words]
+
+    def named_by(section: str) -> bool:
+        held = overlap_terms(section)
+        return all(form & held for form in forms)
+
     return [
         r
         for r in recommendations
-        if r.report_id in in_scope
-        and any(own <= overlap_terms(section) for section in (r.section, *r.also_sections))
+        if r.report_id in in_scope and any(named_by(s) for s in (r.section, *r.also_sections))
     ]
 
 
