@@ -915,3 +915,13 @@ def test_recommendations_on_a_topic_named_in_everyday_words_are_that_sections(as
     answer = assistant.answer("bromsgrove's recs about money")
     _valid(answer)
     assert "Financial accountability needs greater ownership" in answer.text
+
+
+def test_a_meeting_is_not_the_visit_and_ph_is_the_portfolio_holder():
+    from peerchat.index.search.intent import read_intent
+
+    assert not read_intent(
+        "when is the partnership board's first meeting due to happen?"
+    ).visit_date
+    assert read_intent("when did the peer challenge happen?").visit_date
+    assert read_intent("which PH looks after bedford's budget work?").sponsor

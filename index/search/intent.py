@@ -24,7 +24,7 @@ LEAD = re.compile(
     re.IGNORECASE,
 )
 SPONSOR = re.compile(
-    r"\bsponsor\w*|\bportfolio holder\b|\bcabinet (member|lead|sponsor)\b"
+    r"\bsponsor\w*|\bportfolio holder\b|\bPH\b|\bcabinet (member|lead|sponsor)\b"
     r"|\bwhich (councillor|member|politician|cabinet)\b|\bpolitical (lead|owner|sponsor)\b",
     re.IGNORECASE,
 )
@@ -127,7 +127,7 @@ VISIT = re.compile(
     re.IGNORECASE,
 )
 NOT_THE_VISIT = re.compile(
-    r"\b(follow[- ]?up|next|return\w*|revisit\w*|second|another|future|deadline|due|"
+    r"\b(follow[- ]?up|next|return\w*|revisit\w*|second|another|future|deadline|due|meet\w*|"
     r"launch\w*|start\w*|complet\w*|finish\w*|deliver\w*|in place|set up|created|formed|"
     r"established|founded|join\w*|since|expected|plan\w*|will|by when|review of)\b",
     re.IGNORECASE,
