@@ -925,3 +925,11 @@ def test_a_meeting_is_not_the_visit_and_ph_is_the_portfolio_holder():
     ).visit_date
     assert read_intent("when did the peer challenge happen?").visit_date
     assert read_intent("which PH looks after bedford's budget work?").sponsor
+
+
+def test_the_visit_date_also_quotes_the_days_on_site_the_report_gives(assistant):
+    answer = assistant.answer("when was the lambeth peer team on site?")
+    _valid(answer)
+    assert "on-site visit (4-7 October 2016)" in answer.text
+    came = assistant.answer("when did the peers come to cambridge?")
+    assert came.found and "December 2017" in came.text

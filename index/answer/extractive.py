@@ -1167,14 +1167,37 @@ def _answer_when(
         if not quote:
             continue
         n = len(citations) + 1
-        lines.append(
+        line = (
             f"- **{report.council}** — {report.title} ({report.report_type}): {_quote(quote)} [{n}]"
         )
         citations.append(citation_for(chunk, n, 1.0, (quote,), chunk.first_page))
+        on_site = _on_site_dates(library, rows, quote)
+        if on_site is not None:
+            # The body's sentence with the days on site ("their on-site visit (4-7 October").
+            row, sentence = on_site
+            line += f"; on site: {_quote(sentence)} [{n + 1}]"
+            found = library.chunks[row]
+            citations.append(citation_for(found, n + 1, 1.0, (sentence,), found.first_page))
+        lines.append(line)
     if not citations:
         return None
     text = "The dates on the reports' covers:\n\n" + "\n".join(lines)
     return Answer(query.question, True, text, tuple(citations), resolved, (), query.topic)
+
+
+ON_SITE = re.compile(r"\bon-?\s?site\b|\bonsite\b", re.IGNORECASE)
+
+
+def _on_site_dates(library: Library, rows: list[int], cover: str) -> tuple[int, str] | None:
+    """(passage row, sentence) of the first sentence of the passages `rows` that gives the
+    dates the peer team was on site, other than the cover's line; None when none does."""
+    sentences = library.sentences
+    for row in sorted(rows, key=lambda r: library.chunks[r].start):
+        for sentence in sentences.rows_of([row]):
+            text = library.sentence_text(int(sentence))
+            if text != cover and ON_SITE.search(text) and _flagged(library, int(sentence), DATE):
+                return row, text
+    return None
 
 
 def _answer_single(

@@ -122,7 +122,7 @@ WHEN = re.compile(
 # "When did the peer team visit?": the report's own dates answer it; a follow-up visit,
 # a deadline or a launch is something the text says.
 VISIT = re.compile(
-    r"\b(visit\w*|peer challenge|peer review|peer team|on ?site|take place|took place|"
+    r"\b(visit\w*|peer challenge|peer review|peer team|on ?site|take place|took place|came|come|"
     r"happen\w*|held|carried out|report (was )?(published|dated|written))\b",
     re.IGNORECASE,
 )
