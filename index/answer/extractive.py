@@ -39,12 +39,7 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
-from peerchat.index.search.glossary import (
-    IN_CAPITALS_ONLY,
-    abbreviations_in,
-    expanded_terms,
-    spelt_out,
-)
+from peerchat.index.search.glossary import expanded_terms, spelt_out, written_out
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -271,18 +266,17 @@ def _joint_initials_named(
     """`question` with the initials of a joint report's councils ("B&R", "b & r") written
     as their names, and a notice for each; unchanged when it has none."""
     notices: list[str] = []
-    if not INITIALS.search(question):
-        return question, notices
-    for names in library.joint:
-        councils = [directory.lookup(n) for n in names]
-        shorts = [c.short if c else n for c, n in zip(councils, names, strict=True)]
-        orders = [shorts, shorts[::-1]] if len(shorts) == 2 else [shorts]
-        for order in orders:
-            pattern = r"(?<![\w&])" + r"\s*&\s*".join(re.escape(s[0]) for s in order) + r"(?![\w&])"
-            match = re.search(pattern, question, re.IGNORECASE)
-            if match:
-                question = re.sub(pattern, " and ".join(order), question, flags=re.IGNORECASE)
-                notices.append(f"Taking '{match.group(0)}' as {join_names(list(names))}.")
+    for match in reversed(list(INITIALS.finditer(question))):
+        letters = re.sub(r"[^a-z]", "", match.group(0).lower())
+        for names in library.joint:
+            shorts = [c.short if (c := directory.lookup(n)) else n for n in names]
+            orders = [shorts, shorts[::-1]] if len(shorts) == 2 else [shorts]
+            order = next((o for o in orders if "".join(s[0] for s in o).lower() == letters), None)
+            if order:
+                question = question[: match.start()] + " and ".join(order) + question[match.end() :]
+                notice = f"Taking '{match.group(0)}' as {join_names(list(names))}."
+                if notice not in notices:
+                    notices.insert(0, notice)
                 break
     return question, notices
 
@@ -1059,13 +1053,18 @@ def _search_text(query: Query, library: Library) -> str:
     topic = _topic_without_councils(query, library) or query.question
     if query.aggregate:
         # "which councils did the peers reckon were ...": who speaks is no part of it.
-        rest = " ".join(PEERS_SPEAKING.sub(" ", topic).split())
-        return rest if len(overlap_terms(rest) - FRAME_TERMS) >= 2 else topic
-    rest = " ".join(PEER_FRAME.sub(" ", topic).split())
+        return _without_frame(PEERS_SPEAKING, topic)
     # A follow-up's subject may be the earlier turn's ("the peer team's verdict on it").
-    text = rest if len(overlap_terms(f"{rest} {query.context}") - FRAME_TERMS) >= 2 else topic
+    text = _without_frame(PEER_FRAME, topic, query.context)
     partners = " ".join(c.short for c in _joint_partners(query, library))
     return f"{text} {partners} {_named_without_reports(query, library)}".strip()
+
+
+def _without_frame(frame: re.Pattern[str], topic: str, context: str = "") -> str:
+    """`topic` without what `frame` matches, when a subject of two words or more is left
+    (with `context`, the subject a follow-up leans on); else `topic` whole."""
+    rest = " ".join(frame.sub(" ", topic).split())
+    return rest if len(overlap_terms(f"{rest} {context}") - FRAME_TERMS) >= 2 else topic
 
 
 def _named_without_reports(query: Query, library: Library) -> str:
@@ -1100,21 +1099,14 @@ def _topic_without_councils(query: Query, library: Library) -> str:
 
 def _written_out(text: str, library: Library) -> str:
     """`text` with what its abbreviations stand for beside them, for those the library
-    never writes ("O&S (overview and scrutiny)"): one it does write ("MTFS", "CEX") is
-    matched as it is. One that is also a word ("SEND") is always written out: the
-    library's "send" is the verb."""
-    for typed, meaning in abbreviations_in(text):
+    never writes ("O&S (overview and scrutiny)"); one it does write ("MTFS", "CEX") is
+    matched as it is."""
+
+    def written(typed: str) -> bool:
         terms = overlap_terms(typed)
-        written = terms and all(t >= 0 for t in library.sentences.term_weights(terms))
-        if written and typed not in IN_CAPITALS_ONLY:
-            continue
-        text = re.sub(
-            r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
-            lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",
-            text,
-            flags=re.IGNORECASE,
-        )
-    return text
+        return bool(terms) and all(t >= 0 for t in library.sentences.term_weights(terms))
+
+    return written_out(text, written)
 
 
 def _evidence(library: Library, row: int, score: float) -> Evidence:

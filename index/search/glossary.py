@@ -13,7 +13,7 @@ answer read.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from peerchat.index.store.lexical import overlap_terms
@@ -103,6 +103,22 @@ def abbreviations_in(text: str) -> list[tuple[str, str]]:
         if key in ABBREVIATIONS and (key not in IN_CAPITALS_ONLY or match.group(1).isupper()):
             found.setdefault(key, ABBREVIATIONS[key])
     return list(found.items())
+
+
+def written_out(text: str, written: Callable[[str], bool]) -> str:
+    """`text` with what its abbreviations stand for beside them ("O&S (overview and
+    scrutiny)"), but for those `written` says the library writes as they are. One that is
+    also a word ("SEND") is always written out: a library's "send" is the verb."""
+    for typed, meaning in abbreviations_in(text):
+        if written(typed) and typed not in IN_CAPITALS_ONLY:
+            continue
+        text = re.sub(
+            r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
+            lambda m, meaning=meaning: f"{m.group(0)} ({meaning})",
+            text,
+            flags=re.IGNORECASE,
+        )
+    return text
 
 
 def searched_as(topic: str) -> str:

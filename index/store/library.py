@@ -59,15 +59,15 @@ class Library:
         self.reports = {s.report.id: s.report for s in self.stored}
         # Asked several times a question; worked out once (the library is read-only).
         self._councils = tuple(sorted({c for s in self.stored for c in s.report.councils}))
-        partners: dict[str, set[str]] = {}
-        for s in self.stored:
-            for council in s.report.councils[1:]:
-                partners.setdefault(council, set()).update(set(s.report.councils) - {council})
-        self.partners = {c: frozenset(others) for c, others in partners.items()}
         # The councils of each joint report, as it names them ("B&R" in a question).
         self.joint = tuple(
             sorted({tuple(s.report.councils) for s in self.stored if len(s.report.councils) > 1})
         )
+        partners: dict[str, set[str]] = {}
+        for councils in self.joint:
+            for council in councils[1:]:
+                partners.setdefault(council, set()).update(set(councils) - {council})
+        self.partners = {c: frozenset(others) for c, others in partners.items()}
         self.report_ids = list(self.reports)
         position = {rid: i for i, rid in enumerate(self.report_ids)}
         self.report_of_row = np.asarray(
