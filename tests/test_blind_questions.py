@@ -19,6 +19,7 @@ PAIRS = [
     ("tune9", "test9"),
     ("tune10", "test10"),
     ("tune11", "test11"),
+    ("tune12", "test12"),
 ]
 
 
