@@ -330,3 +330,21 @@ def test_a_name_several_councils_share_is_the_one_the_library_covers():
         "South Cambridgeshire District Council",
         "Cambridge City Council",
     ]
+
+
+def test_a_covered_councils_name_cut_short_is_a_guess_for_it():
+    directory = CouncilDirectory.load()
+    covered = [
+        "Central Bedfordshire Council",
+        "Bedford Borough Council",
+        "Lambeth London Borough Council",
+    ]
+    # "cen beds" cuts short "Central Beds"; only councils with a report are taken so, as a
+    # guess the answer names, and a word too short or too common is not a name at all.
+    (mention,) = directory.mentions("cen beds resident satisfaction?", fuzzy=True, prefer=covered)
+    assert mention.council.name == "Central Bedfordshire Council" and mention.guessed
+    assert mention.typed == "cen beds"
+    (lambeth,) = directory.mentions("what did lamb say on scrutiny", fuzzy=True, prefer=covered)
+    assert lambeth.council.name == "Lambeth London Borough Council"
+    assert directory.mentions("cen beds", fuzzy=True) == []
+    assert directory.mentions("the bed and the central plan", fuzzy=True, prefer=covered) == []

@@ -293,6 +293,7 @@ _FORMER_CODES: MappingProxyType[str, str] = MappingProxyType(
 )
 
 _MIN_FUZZY_LEN = 5
+_MIN_CLIP = 3  # letters of a word cut short in a covered council's name ("cen beds")
 _BREAK_RE = re.compile(r"[.;:!?()\[\]{}\"\n\u201c\u201d]")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*")
 _ST_RE = re.compile(r"\b(st)\.", re.IGNORECASE)
@@ -549,6 +550,9 @@ class CouncilDirectory:
             if council is None and preferred:
                 length, council = self._shared_at(toks, i, preferred)
                 guessed = council is not None
+            if council is None and preferred:
+                length, council = self._clipped_at(toks, i, preferred)
+                guessed = council is not None
             if council is None or _inside_other_name(toks, i, length):
                 i += 1
                 continue
@@ -603,6 +607,29 @@ class CouncilDirectory:
             chosen = [c for c in options if c.name in preferred]
             if len(chosen) == 1:
                 return j - i, chosen[0]
+        return 0, None
+
+    def _clipped_at(
+        self, toks: list[_Token], i: int, preferred: frozenset[str]
+    ) -> tuple[int, Council | None]:
+        """A covered council's name with its words cut short ("cen beds", "brom"): each word
+        written is the start of the name's word, at least `_MIN_CLIP` letters (a lone word
+        `_MIN_CLIP + 1`), and the clipped name fits one preferred council only."""
+        names = [(k.split(), c) for k, c in self._keys.items() if c.name in preferred]
+        for j in range(self._span_limit(toks, i), i, -1):
+            words = [t.norm for t in toks[i:j]]
+            shortest = _MIN_CLIP + (len(words) == 1)
+            if any(len(w) < shortest or w in _COMMON_WORDS for w in words):
+                continue
+            hits = {
+                c.code: c
+                for key, c in names
+                if len(key) == len(words)
+                and key != words
+                and all(k.startswith(w) for k, w in zip(key, words, strict=True))
+            }
+            if len(hits) == 1:
+                return j - i, next(iter(hits.values()))
         return 0, None
 
     def _fuzzy_at(
