@@ -348,3 +348,11 @@ def test_a_covered_councils_name_cut_short_is_a_guess_for_it():
     assert lambeth.council.name == "Lambeth London Borough Council"
     assert directory.mentions("cen beds", fuzzy=True) == []
     assert directory.mentions("the bed and the central plan", fuzzy=True, prefer=covered) == []
+
+
+def test_a_place_name_that_is_also_a_word_counts_in_lower_case_as_a_possessive():
+    directory = CouncilDirectory.load()
+    (mention,) = directory.mentions("what were breckland's key recommendations?")
+    assert mention.council.name == "Breckland Council"
+    assert directory.find("a local derby") == []
+    assert [c.name for c in directory.find("derby's plan")] == ["Derby City Council"]

@@ -581,9 +581,11 @@ class CouncilDirectory:
                 # hackney?", "and oxford?" (not "a local derby").
                 ends_clause = j == len(toks) or toks[j].brk or toks[j].pause
                 asked_about = i > 0 and toks[i - 1].norm in _ASKED_ABOUT
-                if (not first[:1].isupper() and not (ends_clause and asked_about)) or (
-                    len(first) > 1 and first.isupper()
-                ):
+                # A possessive is a place's: "what were breckland's recommendations?"
+                owner = toks[j - 1].raw.lower().replace("\u2019", "'").endswith("'s")
+                if (
+                    not first[:1].isupper() and not (ends_clause and asked_about) and not owner
+                ) or (len(first) > 1 and first.isupper()):
                     continue
             return j - i, council
         return 0, None
