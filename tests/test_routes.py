@@ -588,6 +588,35 @@ def test_a_subject_named_after_about_whose_own_words_are_not_there_is_absent(ass
     assert assistant.answer(central).found
 
 
+def test_a_service_no_report_in_scope_discusses_is_named_as_not_discussed(assistant):
+    # Lambeth's report never mentions a library; "changes" and "services" are everywhere.
+    answer = assistant.answer("how did the peers rate lambeth's library services and changes?")
+    assert not answer.found and not answer.citations
+    assert "mentions libraries" in answer.text
+    across = assistant.answer("which councils were told to improve their libraries?")
+    assert not across.found and "mentions libraries" in across.text
+
+
+def test_a_service_a_report_discusses_in_other_words_is_answered(assistant):
+    # "the police" is in Central Bedfordshire's report; in "X or Y" one alternative
+    # discussed is enough.
+    police = assistant.answer("central beds - anything on community safety or policing?")
+    assert police.found
+    either = assistant.answer("did cambridge's peers say anything about recycling or homelessness?")
+    assert "mentions" not in either.text
+
+
+def test_a_follow_up_asking_for_the_like_of_a_service_is_not_held_to_its_name(assistant):
+    # Bromsgrove's report has no planning committee; "anything like that" asks for the
+    # like of a committee chair, which it has.
+    answer = _ask(
+        assistant,
+        "who chairs the planning committee at cambridge?",
+        "is there anything like that at bromsgrove?",
+    )
+    assert answer.found
+
+
 @pytest.mark.parametrize(
     "question",
     [

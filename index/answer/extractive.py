@@ -59,6 +59,7 @@ from peerchat.index.search.query import (
     strip_councils,
     understand,
 )
+from peerchat.index.search.topics import subjects_named
 from peerchat.index.store.lexical import overlap_terms
 from peerchat.index.store.library import Library
 from peerchat.index.store.sentences import (
@@ -993,13 +994,39 @@ def _without_who_cells(library: Library, rows: np.ndarray) -> Iterator[str]:
         yield text
 
 
-def _own_terms(query: Query, library: Library) -> set[str]:
-    """The question's own topic terms: not the reports' frame, not an action-plan column."""
+def _subjects_not_discussed(library: Library, query: Query, rows: np.ndarray) -> tuple[str, ...]:
+    """The subjects of the service list (climate change, libraries, procurement...) the
+    question asks about that no sentence in scope (`rows`) discusses in any of their words,
+    when in each alternative ("X or Y") every subject named is missing; else none."""
+    # Only the question's own words: a follow-up pointing back ("anything like that at
+    # Bromsgrove?") asks for the like of the earlier subject, not for it by name.
+    own = _written_out(strip_councils(query.question, query.councils), library)
+    alternatives = [subjects_named(part) for part in ALTERNATIVES.split(own)]
+    if not all(alternatives):
+        return ()
+    missing: dict[str, bool] = {}
+    texts = [library.sentence_text(int(row)) for row in rows]
+    for subjects in alternatives:
+        for subject in subjects:
+            if subject.name not in missing:
+                missing[subject.name] = not any(subject.said.search(t) for t in texts)
+            if not missing[subject.name]:
+                return ()
+    return tuple(missing)
+
+
+def _own_text(query: Query, library: Library) -> str:
+    """The words of the question's own topic, and the earlier turn's subject when it only
+    points at it ("what was their verdict on it?")."""
     text = _topic_without_councils(query, library)
     if query.context and POINTING.search(query.question) and not _names_own_subject(query):
-        # "what was their verdict on it?": "it" is the earlier turn's subject.
         text = f"{text} {strip_councils(query.context, query.councils)}"
-    return _terms_of(text, query)
+    return text
+
+
+def _own_terms(query: Query, library: Library) -> set[str]:
+    """The question's own topic terms: not the reports' frame, not an action-plan column."""
+    return _terms_of(_own_text(query, library), query)
 
 
 # What a question is about follows "about", "on", "regarding" or "of", after an article:
@@ -1204,8 +1231,10 @@ def _answer_single(
     floor = cal.named_floor if resolved else cal.single_floor
     if len(rows) == 0 or scores.max() < floor:
         return _reports_do_not_say(query, resolved)
-    if scores.max() < cal.absent_ceiling and _unmentioned(library, query, rows):
-        return _reports_do_not_say(query, resolved)
+    if scores.max() < cal.absent_ceiling:
+        undiscussed = _subjects_not_discussed(library, query, rows)
+        if undiscussed or _unmentioned(library, query, rows):
+            return _reports_do_not_say(query, resolved, subjects=undiscussed)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
@@ -1536,9 +1565,14 @@ def _answer_across_reports(
     cal: Calibration,
 ) -> Answer:
     rows, scores = _score_sentences(library, query, vectors, mask, cal)
-    if len(rows) and scores.max() < cal.absent_ceiling and _unmentioned(library, query, rows):
+    undiscussed = _subjects_not_discussed(library, query, rows) if len(rows) else ()
+    if (
+        len(rows)
+        and scores.max() < cal.absent_ceiling
+        and (undiscussed or _unmentioned(library, query, rows))
+    ):
         in_scope = [int(p) for p in np.unique(library.report_of_row[mask])]
-        return _reports_do_not_say(query, resolved, scope=len(in_scope))
+        return _reports_do_not_say(query, resolved, scope=len(in_scope), subjects=undiscussed)
     spans = library.sentences.spans
     best_by_report: dict[int, Evidence] = {}
     seconds: dict[int, list[Evidence]] = {}
@@ -1822,13 +1856,20 @@ def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int,
     return {row: float(scores[row]) for row in rows}
 
 
-def _reports_do_not_say(query: Query, resolved: tuple[str, ...], scope: int = 0) -> Answer:
+def _reports_do_not_say(
+    query: Query, resolved: tuple[str, ...], scope: int = 0, subjects: tuple[str, ...] = ()
+) -> Answer:
     where = f" of {join_names(list(resolved))}" if resolved else ""
+    why = (
+        f"none of their passages mentions {' or '.join(subjects)}"
+        if subjects
+        else "no passage is close enough to the question to answer it"
+    )
     return Answer(
         query.question,
         False,
-        f"The reports{where} in the library do not say: no passage is close enough to the "
-        "question to answer it. Try other words, or widen the filters.",
+        f"The reports{where} in the library do not say: {why}. Try other words, or widen "
+        "the filters.",
         councils=resolved,
         topic=query.topic,
     )
