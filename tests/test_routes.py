@@ -606,6 +606,14 @@ def test_a_service_a_report_discusses_in_other_words_is_answered(assistant):
     assert "mentions" not in either.text
 
 
+def test_a_service_asked_of_a_joint_report_written_with_a_slash_is_still_checked(assistant):
+    # "bromsgrove/redditch" leaves a "/" that offers no alternative of its own.
+    answer = assistant.answer(
+        "anything in the bromsgrove/redditch report about council house repairs or the HRA?"
+    )
+    assert not answer.found and "mentions housing repairs" in answer.text
+
+
 def test_a_follow_up_asking_for_the_like_of_a_service_is_not_held_to_its_name(assistant):
     # Bromsgrove's report has no planning committee; "anything like that" asks for the
     # like of a committee chair, which it has.

@@ -1001,8 +1001,11 @@ def _subjects_not_discussed(library: Library, query: Query, rows: np.ndarray) ->
     # Only the question's own words: a follow-up pointing back ("anything like that at
     # Bromsgrove?") asks for the like of the earlier subject, not for it by name.
     own = _written_out(strip_councils(query.question, query.councils), library)
-    alternatives = [subjects_named(part) for part in ALTERNATIVES.split(own)]
-    if not all(alternatives):
+    # "in the Bromsgrove/Redditch report about X": a part left with no words of its own
+    # offers no alternative.
+    parts = [p for p in ALTERNATIVES.split(own) if overlap_terms(p) - FRAME_TERMS]
+    alternatives = [subjects_named(part) for part in parts]
+    if not alternatives or not all(alternatives):
         return ()
     missing: dict[str, bool] = {}
     texts = [library.sentence_text(int(row)) for row in rows]
@@ -1062,8 +1065,12 @@ def _row_holds_own_subject(row: ActionRow, query: Query) -> bool:
     """Whether the action-plan row a conversation is on holds the subject a follow-up names
     ("what is the status of delivery?"); one naming none is about the row. A follow-up on
     another subject ("anything on parking in that plan?") is not about it."""
+    text = f"{row.recommendation} {row.action}"
+    if any(not s.said.search(text) for s in subjects_named(query.question)):
+        # "does the plan say anything about a pay rise?": a service the row never names.
+        return False
     subject = _own_subject(query)
-    return not subject or bool(subject & overlap_terms(f"{row.recommendation} {row.action}"))
+    return not subject or bool(subject & overlap_terms(text))
 
 
 # Every report is a peer challenge's: naming it says nothing about what is asked.

@@ -89,12 +89,18 @@ SUBJECTS: tuple[Subject, ...] = (
     _subject(
         "housing repairs",
         r"repairs?|damp|mould|housing maintenance",
-        r"repair|damp|mould|maintenance",
+        r"repair|damp|mould|(?:housing|home|homes|property|stock|responsive|planned) maintenance",
+    ),
+    _subject("homelessness", r"homeless\w*|rough sleep\w*", r"homeless|rough sleep"),
+    _subject(
+        "temporary accommodation",
+        r"temporary accommodation|bed and breakfast|hostels?",
+        r"temporary accommodation|bed and breakfast|hostel",
     ),
     _subject(
-        "homelessness",
-        r"homeless\w*|rough sleep\w*|temporary accommodation|bed and breakfast",
-        r"homeless|rough sleep|temporary accommodation|bed and breakfast",
+        "the housing revenue account",
+        r"housing revenue account|hra",
+        r"housing revenue account|\bhra\b",
     ),
     _subject(
         "affordable housing",
@@ -149,10 +155,21 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     _subject(
         "procurement",
-        r"procurement|procuring|suppliers?|supply chains?|tender(?:s|ing)?",
+        r"procurement|procuring|suppliers?|supply chains?|tender(?:s|ing)?|"
+        r"contracts? management|managing contracts",
         r"procure|procuring|supplier|supply chain|tender",
     ),
     _subject("pensions", r"pensions?", r"pension"),
+    _subject(
+        "risk management",
+        r"risk (?:registers?|management|appetite)|managing risks?",
+        r"risks? (?:register|management|appetite)|manag\w* (?:the |its )?risk",
+    ),
+    _subject(
+        "online services",
+        r"self[- ]service|channel shift|online services?|digital by default|apps?",
+        r"self[- ]service|channel shift|online|digital|website|\bapps?\b|web",
+    ),
     _subject(
         "cyber security",
         r"cyber\w*|information security|data breach(?:es)?|ransomware|hack(?:s|ing|ers?)?",
