@@ -516,6 +516,16 @@ def test_a_partner_in_a_joint_report_is_searched_for_by_name(assistant):
 # 4. The sentence beside the answer.
 
 
+def test_a_paragraphs_opening_sentence_is_quoted_with_the_verdict_after_it(assistant):
+    # "The managing vacancy programme came up frequently ..." only names the subject; what
+    # the peers made of it is two sentences on ("... a bureaucratic solution ...").
+    answer = assistant.answer(
+        "How was the vacancy management process at Central Bedfordshire seen by the review team?"
+    )
+    _valid(answer)
+    assert "bureaucratic solution" in answer.text
+
+
 def test_a_figure_question_quotes_the_sentence_with_the_figure(assistant):
     answer = assistant.answer("How many people did the Cambridge peers talk to?")
     assert "95 people" in answer.text

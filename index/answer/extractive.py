@@ -1440,6 +1440,9 @@ def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1)
     first = chosen[0]
     spans = library.sentences.spans
     text = library.chunks[first.chunk_row].text
+    if _opens_paragraph(library, first.sentence):
+        # A paragraph's first sentence names its subject; the verdict on it comes after.
+        count = max(count, OPENING_READ)
     added: list[Evidence] = []
     last = first.sentence
     while len(added) < count and not library.sentence_text(last).rstrip().endswith(":"):
@@ -1455,6 +1458,19 @@ def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1)
         added.append(_evidence(library, after, first.score))
         last = after
     return [first, *added, *chosen[1:]]
+
+
+OPENING_READ = 2  # sentences after a paragraph's first, when that is the best quote
+
+
+def _opens_paragraph(library: Library, sentence: int) -> bool:
+    """Whether `sentence` is the first of its paragraph."""
+    spans = library.sentences.spans
+    before = sentence - 1
+    if before < 0 or spans[before, 0] != spans[sentence, 0]:
+        return True
+    text = library.chunks[int(spans[sentence, 0])].text
+    return "\n\n" in text[int(spans[before, 2]) : int(spans[sentence, 1])]
 
 
 def _flagged(library: Library, sentence: int, flag: int) -> bool:
