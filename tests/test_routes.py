@@ -84,6 +84,15 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
 # 2. Follow-ups keep the thread.
 
 
+def test_the_lead_officer_asked_after_a_plan_row_is_that_rows(assistant):
+    # "lead officer" names the lead column, as other plans' headings do, not a subject.
+    first = "what is bedford doing to bring its corporate plan together with partners?"
+    row = re.search(r"Recommendation \d+", assistant.answer(first).text).group()
+    answer = _ask(assistant, first, "and the cabinet sponsor and lead officer for that one?")
+    assert answer.text.startswith(f"**Bedford Borough Council** (action plan, January 2024), {row}")
+    assert "**Lead:**" in answer.text and "**Cabinet sponsor:**" in answer.text
+
+
 def test_recommendations_asked_for_in_shorthand_are_listed(assistant):
     answer = assistant.answer("central beds key recs pls")
     assert answer.found and "key recommendations:" in answer.text

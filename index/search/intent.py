@@ -81,7 +81,7 @@ SIGNPOST_TERMS = overlap_terms(
 COLUMN_TERMS = overlap_terms(
     "who lead leads leading sponsor sponsors sponsored when due deadline date dates long "
     "timescale timeframe responsible charge owns owner cabinet member action actions plan "
-    "deliver delivering delivered finish finished complete completed area"
+    "deliver delivering delivered finish finished complete completed area officer"
 )
 
 
