@@ -663,6 +663,15 @@ def test_the_subject_named_after_of_ends_at_the_verb(assistant, question):
 # 6. "When" is the report's date only when the visit is asked about.
 
 
+@pytest.mark.parametrize(
+    "question", ["when were the reviewers in lambeth?", "what dates was the team at lambeth"]
+)
+def test_when_the_peers_were_at_a_council_is_the_visit(assistant, question):
+    answer = assistant.answer(question)
+    assert answer.found and "4-7 October 2016" in answer.text
+    assert {c.council for c in answer.citations} == {"Lambeth London Borough Council"}
+
+
 def test_when_about_a_deadline_is_not_the_cover_date(assistant):
     answer = assistant.answer("By when will Bedford have finished its review of budget setting?")
     assert "The dates on the reports' covers" not in answer.text

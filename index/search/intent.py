@@ -123,7 +123,9 @@ WHEN = re.compile(
 # a deadline or a launch is something the text says.
 VISIT = re.compile(
     r"\b(visit\w*|peer challenge|peer review|peer team|on ?site|take place|took place|came|come|"
-    r"happen\w*|held|carried out|report (was )?(published|dated|written))\b",
+    r"happen\w*|held|carried out|report (was )?(published|dated|written)|"
+    r"(peers?|reviewers?|team|they) (were|was) (at|in|with)|"
+    r"(were|was) (the )?(peers?|reviewers?|(peer )?team|they) (at|in|with))\b",
     re.IGNORECASE,
 )
 NOT_THE_VISIT = re.compile(
