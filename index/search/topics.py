@@ -34,7 +34,10 @@ def _subject(name: str, asked: str, said: str = "") -> Subject:
 SUBJECTS: tuple[Subject, ...] = (
     _subject(
         "climate change",
-        r"climate|carbon|net[- ]zero|emissions?|decarboni[sz]\w*|greenhouse|global warming",
+        # "the financial climate" is no climate change
+        r"climate (?:change|emergency|crisis|action|strategy|targets?)|carbon|net[- ]zero|"
+        r"emissions?|decarboni[sz]\w*|greenhouse|global warming",
+        r"climate|carbon|net[- ]zero|emissions?|decarboni[sz]|greenhouse|global warming",
     ),
     _subject(
         "energy",
@@ -69,12 +72,14 @@ SUBJECTS: tuple[Subject, ...] = (
     _subject(
         "transport",
         r"buses|bus (?:services?|routes?)|public transport|cycling|cycle (?:lanes?|routes?)|"
-        r"trains?|railways?",
+        r"train (?:services?|stations?|lines?)|railways?|rail",
         r"transport|\bbus|rail|cycl|travel|train",
     ),
     _subject(
         "waste and recycling",
-        r"bins?|waste|recycling|refuse|fly[- ]?tipping|litter|street cleansing",
+        # "a waste of time" is no waste service
+        r"bins?|waste (?:collections?|services?|management|disposal)|recycling|refuse|"
+        r"fly[- ]?tipping|litter|street cleansing|rubbish",
         r"\bbins?\b|waste|recycl|refuse|fly[- ]?tipping|litter|cleansing",
     ),
     _subject("flooding", r"flood(?:s|ing)?|drainage", r"flood|drainage"),
@@ -88,7 +93,8 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     _subject(
         "housing repairs",
-        r"repairs?|damp|mould|housing maintenance",
+        # "repairing the relationship" is no housing repair
+        r"repairs|damp|mould|housing maintenance",
         r"repair|damp|mould|(?:housing|home|homes|property|stock|responsive|planned) maintenance",
     ),
     _subject("homelessness", r"homeless\w*|rough sleep\w*", r"homeless|rough sleep"),
@@ -116,7 +122,7 @@ SUBJECTS: tuple[Subject, ...] = (
     _subject(
         "children's services",
         r"children'?s (?:services?|social care|social work)|child protection|"
-        r"safeguarding children|looked after children|children in care|fostering|adoption|"
+        r"safeguarding children|looked after children|children in care|foster (?:care|carers?)|"
         r"care leavers?",
         r"child|safeguarding|foster|adoption|care leaver|looked after",
     ),
@@ -209,7 +215,7 @@ SUBJECTS: tuple[Subject, ...] = (
     _subject("sickness absence", r"sickness|absence rates?|staff absence", r"sickness|absence"),
     _subject(
         "trade unions",
-        r"trade unions?|unions?|industrial action|strikes?",
+        r"trade unions?|unions?|industrial action",
         r"union|industrial action|strike",
     ),
     _subject(
