@@ -84,6 +84,22 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
 # 2. Follow-ups keep the thread.
 
 
+def test_the_others_after_a_question_on_one_council_are_the_rest_of_the_library(assistant):
+    first = "how many days did the peer team spend at Central Bedfordshire?"
+    answer = _ask(assistant, first, "and which of the others spent as long?")
+    _valid(answer)
+    cited = {c.council for c in answer.citations}
+    assert "Central Bedfordshire Council" not in cited
+    assert {"Lambeth London Borough Council", "Cambridge City Council"} <= cited
+    # "examples from other councils" asks for signposted practice, not the other reports.
+    examples = _ask(
+        assistant,
+        "what did the peers say about digital at bromsgrove and redditch?",
+        "any examples from other councils they could learn from?",
+    )
+    assert "Signpost" in examples.text
+
+
 def test_the_lead_officer_asked_after_a_plan_row_is_that_rows(assistant):
     # "lead officer" names the lead column, as other plans' headings do, not a subject.
     first = "what is bedford doing to bring its corporate plan together with partners?"

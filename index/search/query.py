@@ -313,6 +313,31 @@ def _resolve_follow_up(
     own = own_terms(query.topic)
     pointing = bool(POINTING.search(text))
     named = {c.name for c in query.councils}
+    if (
+        OTHERS.search(text)
+        and not named
+        and anchor.councils
+        and covered
+        and not query.intent.signposts
+    ):
+        # "which of the others had four days on site?" after a question on one council:
+        # the councils the library covers but that one, across reports ("examples from
+        # other councils" asks for signposted practice instead).
+        rest = tuple(
+            c
+            for c in (directory.lookup(n) for n in covered)
+            if c is not None and c.name not in anchor.councils
+        )
+        if rest:
+            subject = own_terms(OTHERS.sub(" ", query.topic)) - COLUMN_TERMS
+            return replace(
+                query,
+                topic=query.topic if subject else f"{query.topic} {anchor.topic}".strip(),
+                councils=rest,
+                aggregate=True,
+                count=False,
+                follow_up=True,
+            )
     if query.councils and (pointing or not own) and COMPARING.search(text) and anchor.councils:
         # "how does that compare with Lambeth?", "and how does Lambeth compare?": the topic
         # across both.
@@ -435,6 +460,13 @@ MORE = re.compile(
     re.IGNORECASE,
 )
 SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
+# The councils besides the one a conversation is on: "which of the others", "any other
+# council", "anyone else".
+OTHERS = re.compile(
+    r"\b(?:the\s+)?others\b|\b(?:the\s+)?other\s+(?:councils?|reports?|ones|places)\b"
+    r"|\b(?:anyone|anybody|any\s+one|anywhere)\s+else\b",
+    re.IGNORECASE,
+)
 # "which ones" (not "which of them", which narrows to the councils just listed).
 WHICH_ONES = re.compile(r"\bwhich ones\b(?!\s+of\b)", re.IGNORECASE)
 POINTING = re.compile(
