@@ -429,6 +429,11 @@ class CouncilDirectory:
     )
     # A name several councils share ("Cambs"): matched only for one the caller prefers.
     _shared: dict[str, tuple[Council, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # The preferred councils' names as words, by their first word's first letters (for
+    # names cut short), built once for each set of preferred councils.
+    _clip_index: dict[frozenset[str], dict[str, list[tuple[list[str], Council]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, path: Path | None = None) -> CouncilDirectory:
@@ -617,7 +622,16 @@ class CouncilDirectory:
         """A covered council's name with its words cut short ("cen beds", "brom"): each word
         written is the start of the name's word, at least `_MIN_CLIP` letters (a lone word
         `_MIN_CLIP + 1`), and the clipped name fits one preferred council only."""
-        names = [(k.split(), c) for k, c in self._keys.items() if c.name in preferred]
+        index = self._clip_index.get(preferred)
+        if index is None:
+            index = {}
+            for key, council in self._keys.items():
+                if council.name in preferred:
+                    index.setdefault(key[:_MIN_CLIP], []).append((key.split(), council))
+            self._clip_index[preferred] = index
+        names = index.get(toks[i].norm[:_MIN_CLIP], [])
+        if not names:
+            return 0, None
         for j in range(self._span_limit(toks, i), i, -1):
             words = [t.norm for t in toks[i:j]]
             shortest = _MIN_CLIP + (len(words) == 1)
