@@ -81,6 +81,23 @@ def test_a_councils_key_recommendations_are_listed_from_the_register(assistant):
     assert answer.items and len(answer.items) == 5
 
 
+def test_what_the_peers_recommend_as_a_verb_lists_the_key_recommendations(assistant):
+    # "recommend" is a word of its own, not a misspelt "recommended".
+    assert respelt("what did they recommend?") == "what did they recommend?"
+    answer = assistant.answer("what did lambeth's peers recommend, in short?")
+    _valid(answer)
+    assert "10 key recommendations" in answer.text
+    # After a question on a subject, "what did they recommend about it?" asks for the
+    # recommendations on it, not the list.
+    on_it = _ask(
+        assistant,
+        "what did the peers say about central beds' school system?",
+        "what did they recommend about it?",
+    )
+    assert "key recommendations:" not in on_it.text
+    assert "three tier school system" in on_it.text
+
+
 # 2. Follow-ups keep the thread.
 
 

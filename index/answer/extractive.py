@@ -447,13 +447,21 @@ def _answer_structured(
         return recommendations_answer(
             library, query.question, [picked], query.topic, resolved, on_topic=True
         )
-    if intent.recommendations and resolved and not intent.signposts:
+    listed = intent.recommendations and resolved and not intent.signposts
+    # "what did they recommend?" after a question on a subject asks for those on it.
+    on_subject = listed and query.follow_up and not bare(topic)
+    if listed and not on_subject:
         recs = [r for r in register.recommendations if r.report_id in in_scope]
         key = [r for r in recs if r.key]
         recs = key or recs
         if recs:
             return recommendations_answer(library, query.question, recs, query.topic, resolved)
-    if intent.recommendations_on and resolved and not intent.signposts and not intent.plan_column:
+    if (
+        (intent.recommendations_on or on_subject)
+        and resolved
+        and not intent.signposts
+        and not intent.plan_column
+    ):
         # "Lambeth's governance recommendations": those a section of that name makes.
         in_section = _recommendations_of_section(register.recommendations, in_scope, topic)
         if in_section:

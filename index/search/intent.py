@@ -50,7 +50,8 @@ RECOMMENDATIONS = re.compile(
     r"\brecommendations?\b|\brecs\b|"
     + TOLD_TO_DO
     + r"|\bwhat (were|was) \w+ told\b|\bto-?do list\b|\b(main |key |top )?asks of\b"
-    r"|\baction points\b|\bwhat (should|must) .{1,40} do\b",
+    r"|\baction points\b|\bwhat (should|must) .{1,40} do\b"
+    r"|\bwhat (did|do|does|have|has) .{1,40}\brecommend\b",
     re.IGNORECASE,
 )
 # "Lambeth's recommendations on scrutiny": a list narrowed to a topic.
@@ -70,6 +71,7 @@ LIST_TERMS = overlap_terms(
     "gave giving handed respond responds responding response responses "
     # asking politely, and the name of the review itself
     "can could would you i we my want need know cpc corporate "
+    "ok so just only actually really ones verdict "
     # how many there were ("the six key recommendations")
     "one two three four five six seven eight nine ten eleven twelve"
 )

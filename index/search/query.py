@@ -210,6 +210,8 @@ COMPARED = re.compile(
 # The words that choose a route, as officers misspell them ("key recomendations"): a long
 # word starting the same and nearly the same is taken as the word.
 ROUTE_WORDS = ("recommendation", "recommendations", "recommended", "signposted", "signposts")
+# Words as they should be that a route word is close to ("recommend" is no misspelling).
+RIGHT_WORDS = frozenset({"recommend", "recommends", "recommending", "signposting"})
 ROUTE_WORD = re.compile(r"\b[A-Za-z]{8,}\b")
 
 
@@ -219,7 +221,7 @@ def respelt(text: str) -> str:
     def right(match: re.Match[str]) -> str:
         word = match.group(0)
         lower = word.lower()
-        if lower in ROUTE_WORDS:
+        if lower in ROUTE_WORDS or lower in RIGHT_WORDS:
             return word
         close = difflib.get_close_matches(lower, ROUTE_WORDS, n=1, cutoff=0.88)
         return close[0] if close and close[0][:3] == lower[:3] else word
