@@ -614,6 +614,15 @@ def test_a_sentence_leaning_on_the_one_before_is_quoted_with_it(assistant):
 # 5. Answerable questions are answered; subjects no report discusses are not.
 
 
+def test_the_peer_team_of_a_report_that_lists_none_is_not_answered_from_prose(assistant):
+    # Bedford's action plan names no peer team; the feedback reports do.
+    answer = _ask(
+        assistant, "who was on the lambeth peer team?", "and who sat on bedford's peer team?"
+    )
+    assert not answer.found and "do not list the peer team" in answer.text
+    assert not answer.citations
+
+
 def test_an_answerable_question_in_other_words_is_answered(assistant):
     answer = assistant.answer("how big is the savings gap Cambridge has to close each year?")
     assert answer.found and "£245,000 per year" in answer.text

@@ -294,6 +294,16 @@ def _answer_members(
     executive", "the finance person"). None when it names no role ("who was on the peer
     team?" is answered by the list from the passages) or no list is in scope."""
     rows = member_rows(library, mask)
+    if len(rows) == 0 and query.intent.peer_team:
+        # "who was on Bedford's peer team?" of an action plan, which lists no team.
+        where = f" of {join_names(list(resolved))}" if resolved else ""
+        return Answer(
+            query.question,
+            False,
+            f"The reports{where} in the library do not list the peer team.",
+            councils=resolved,
+            topic=query.topic,
+        )
     text = PEER_TEAM.sub(" ", _search_text(query, library))
     role = role_terms(text)
     if len(rows) == 0 or not role:
