@@ -84,7 +84,7 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     _subject("flooding", r"flood(?:s|ing)?|drainage", r"flood|drainage"),
     _subject(
-        "planning applications",
+        "planning",
         r"planning (?:applications?|committee|permission|decisions?|appeals?|enforcement)|"
         r"local plan|building control",
         r"planning (?:applications?|committee|permission|decisions?|appeals?|enforcement|"
@@ -150,7 +150,7 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     _subject("licensing", r"licensing|licences?|taxis?", r"licens|licenc|taxi"),
     _subject(
-        "council tax and business rates",
+        "council tax or business rates",
         r"council tax|business rates|nndr",
         r"council tax|business rates|\brates\b|nndr|precept",
     ),
