@@ -706,7 +706,12 @@ def test_the_subject_named_after_of_ends_at_the_verb(assistant, question):
 
 
 @pytest.mark.parametrize(
-    "question", ["when were the reviewers in lambeth?", "what dates was the team at lambeth"]
+    "question",
+    [
+        "when were the reviewers in lambeth?",
+        "what dates was the team at lambeth",
+        "when were the peers actually at lambeth?",
+    ],
 )
 def test_when_the_peers_were_at_a_council_is_the_visit(assistant, question):
     answer = assistant.answer(question)

@@ -127,7 +127,7 @@ VISIT = re.compile(
     r"\b(visit\w*|peer challenge|peer review|peer team|on ?site|take place|took place|came|come|"
     r"happen\w*|held|carried out|report (was )?(published|dated|written)|"
     r"(peers?|reviewers?|team|they) (were|was) (at|in|with)|"
-    r"(were|was) (the )?(peers?|reviewers?|(peer )?team|they) (at|in|with))\b",
+    r"(were|was) (the )?(peers?|reviewers?|(peer )?team|they) (\w+ly )?(at|in|with))\b",
     re.IGNORECASE,
 )
 NOT_THE_VISIT = re.compile(
