@@ -649,6 +649,13 @@ def test_a_subject_named_after_about_whose_own_words_are_not_there_is_absent(ass
     assert assistant.answer(central).found
 
 
+def test_a_word_no_report_uses_that_the_glossary_knows_is_not_an_absent_subject(assistant):
+    # No report says "money"; they say "budget" and "financial".
+    answer = assistant.answer("what did the lambeth report say about the council's money problems?")
+    _valid(answer)
+    assert answer.found and "budget" in answer.text
+
+
 def test_a_service_no_report_in_scope_discusses_is_named_as_not_discussed(assistant):
     # Lambeth's report never mentions a library; "changes" and "services" are everywhere.
     answer = assistant.answer("how did the peers rate lambeth's library services and changes?")

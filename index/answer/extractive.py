@@ -39,7 +39,7 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
-from peerchat.index.search.glossary import expanded_terms, spelt_out, written_out
+from peerchat.index.search.glossary import expanded_terms, spelt_out, written_forms, written_out
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -908,6 +908,14 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     terms = _own_terms(query, library) - overlap_terms(" ".join(_report_types(library, rows)))
     if not terms:
         return False
+    # A word no report uses but the glossary knows the reports' words for ("money":
+    # "financial", "budget") is not a subject none discusses.
+    for term, forms in written_forms(_own_text(query, library)).items():
+        known_forms = {f for f in forms if f in sentences.vocab}
+        if term in terms and term not in sentences.vocab and known_forms:
+            # A word no report uses that the glossary knows the reports' words for
+            # ("money": "financial", "budget") is no subject none discusses.
+            terms = (terms - {term}) | known_forms
     weights = sentences.term_weights(terms)
     # Rarest first, words the library knows before words it has never seen (a word no
     # report uses may be the question's own paraphrase, or a subject none discusses).

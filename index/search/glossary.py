@@ -132,6 +132,17 @@ def spelt_out(question: str) -> str:
     return CAPITAL_IT.sub("information technology", question)
 
 
+def written_forms(topic: str) -> dict[str, frozenset[str]]:
+    """For each word of `topic` the glossary knows, its term and the terms of the ways the
+    reports write it ("money": "financial finance budget")."""
+    return {
+        term: overlap_terms(WRITTEN_AS[word])
+        for word in topic.lower().split()
+        if word in WRITTEN_AS
+        for term in overlap_terms(word)
+    }
+
+
 def expanded_terms(topic: str) -> set[str]:
     """The overlap terms of `topic` and of the ways the reports write its words."""
     words = topic.lower().split()
