@@ -656,6 +656,15 @@ def test_a_word_no_report_uses_that_the_glossary_knows_is_not_an_absent_subject(
     assert answer.found and "budget" in answer.text
 
 
+def test_a_sentence_on_the_service_asked_about_in_the_reports_words_is_found(assistant):
+    # "bin collections": the report says "recycling and waste collection".
+    answer = assistant.answer(
+        "what did residents and partners in bromsgrove and redditch rate about bin collections?"
+    )
+    _valid(answer)
+    assert answer.found and "recycling and waste collection" in answer.text
+
+
 def test_a_service_no_report_in_scope_discusses_is_named_as_not_discussed(assistant):
     # Lambeth's report never mentions a library; "changes" and "services" are everywhere.
     answer = assistant.answer("how did the peers rate lambeth's library services and changes?")

@@ -772,6 +772,16 @@ def _score_sentences(
         # recommend, when the recommendation shares some of the question's words.
         shares = matched > 0
         scores += cal.recommendation_bonus * sentences.has(rows, RECOMMENDATION) * shares
+    named = subjects_named(_written_out(strip_councils(query.question, query.councils), library))
+    if named:
+        # "bin collections" is the reports' "waste collection": a sentence discussing the
+        # service the question names, in whatever words of the service list.
+        said = np.fromiter(
+            (any(s.said.search(library.sentence_text(int(r))) for s in named) for r in rows),
+            dtype=bool,
+            count=len(rows),
+        )
+        scores += cal.subject_bonus * said
     if SIGNPOST_QUESTION.search(query.question):
         in_signpost = sentences.has(rows, SIGNPOST)
         scores += cal.signpost_bonus * in_signpost

@@ -34,6 +34,7 @@ class Calibration:
     date_bonus: float  # it gives a date or a span of time, asked "when" (not the visit)
     cause_bonus: float  # it gives a cause or a consequence, asked "why"
     signpost_bonus: float  # it is in a signposted example, asked for examples
+    subject_bonus: float  # it discusses, in its own words, the service the question names
     signpost_floor: float  # the best signpost's score, asked for signposted examples
     quote_margin: float  # further quotes must score this close to the best
     second_margin: float  # a report's second quote in a cross-report answer, likewise
@@ -71,6 +72,7 @@ MINILM_L6_V2 = Calibration(
     date_bonus=0.08,
     cause_bonus=0.06,
     signpost_bonus=0.10,
+    subject_bonus=0.10,
     signpost_floor=0.40,
     quote_margin=0.10,
     second_margin=0.05,

@@ -80,7 +80,8 @@ SUBJECTS: tuple[Subject, ...] = (
         # "a waste of time" is no waste service
         r"bins?|waste (?:collections?|services?|management|disposal)|recycling|refuse|"
         r"fly[- ]?tipping|litter|street cleansing|rubbish",
-        r"\bbins?\b|waste|recycl|refuse|fly[- ]?tipping|litter|cleansing",
+        r"\bbins?\b|\bwaste\b(?! of)|recycl|refuse (?:collection|service)|fly[- ]?tipping|litter|"
+        r"cleansing",
     ),
     _subject("flooding", r"flood(?:s|ing)?|drainage", r"flood|drainage"),
     _subject(
