@@ -20,6 +20,7 @@ PAIRS = [
     ("tune10", "test10"),
     ("tune11", "test11"),
     ("tune12", "test12"),
+    ("tune13", "test13"),
 ]
 
 
