@@ -766,6 +766,14 @@ def test_when_about_the_visit_is_the_cover_date(assistant):
 # 7. Signposted practice.
 
 
+def test_anyone_doing_it_well_asks_for_signposted_practice(assistant):
+    answer = assistant.answer(
+        "is there someone doing shared services well that bromsgrove could copy?"
+    )
+    _valid(answer)
+    assert "Signpost" in answer.text
+
+
 def test_good_practice_questions_get_the_signposted_examples(assistant):
     answer = assistant.answer("any examples of councils doing joint management well?")
     _valid(answer)
