@@ -21,6 +21,7 @@ PAIRS = [
     ("tune11", "test11"),
     ("tune12", "test12"),
     ("tune13", "test13"),
+    ("tune14", "test14"),
 ]
 
 
