@@ -772,7 +772,7 @@ def _score_sentences(
         # recommend, when the recommendation shares some of the question's words.
         shares = matched > 0
         scores += cal.recommendation_bonus * sentences.has(rows, RECOMMENDATION) * shares
-    named = subjects_named(_written_out(strip_councils(query.question, query.councils), library))
+    named = subjects_named(_asked_text(query, library))
     if named:
         # "bin collections" is the reports' "waste collection": a sentence discussing the
         # service the question names, in whatever words of the service list.
@@ -914,18 +914,18 @@ def _unmentioned(library: Library, query: Query, rows: np.ndarray) -> bool:
     words (not the reports' frame, not in most passages), the rarest ones — what makes
     the question about something — appear in no sentence in scope."""
     sentences = library.sentences
+    own = _own_text(query, library)
     # "anything in Bedford's plan on ...": the kind of document in scope names no subject.
-    terms = _own_terms(query, library) - overlap_terms(" ".join(_report_types(library, rows)))
+    terms = _terms_of(own, query) - overlap_terms(" ".join(_report_types(library, rows)))
     if not terms:
         return False
-    # A word no report uses but the glossary knows the reports' words for ("money":
-    # "financial", "budget") is not a subject none discusses.
-    for term, forms in written_forms(_own_text(query, library)).items():
+    for word, forms in written_forms(own).items():
+        # A word no report uses that the glossary knows the reports' words for ("money":
+        # "financial", "budget") is no subject none discusses.
         known_forms = {f for f in forms if f in sentences.vocab}
-        if term in terms and term not in sentences.vocab and known_forms:
-            # A word no report uses that the glossary knows the reports' words for
-            # ("money": "financial", "budget") is no subject none discusses.
-            terms = (terms - {term}) | known_forms
+        unknown = {t for t in overlap_terms(word) & terms if t not in sentences.vocab}
+        if unknown and known_forms:
+            terms = (terms - unknown) | known_forms
     weights = sentences.term_weights(terms)
     # Rarest first, words the library knows before words it has never seen (a word no
     # report uses may be the question's own paraphrase, or a subject none discusses).
@@ -1034,12 +1034,11 @@ def _subjects_not_discussed(library: Library, query: Query, rows: np.ndarray) ->
     """The subjects of the service list (climate change, libraries, procurement...) the
     question asks about that no sentence in scope (`rows`) discusses in any of their words,
     when in each alternative ("X or Y") every subject named is missing; else none."""
-    # Only the question's own words: a follow-up pointing back ("anything like that at
-    # Bromsgrove?") asks for the like of the earlier subject, not for it by name.
-    own = _written_out(strip_councils(query.question, query.councils), library)
     # "in the Bromsgrove/Redditch report about X": a part left with no words of its own
     # offers no alternative.
-    parts = [p for p in ALTERNATIVES.split(own) if overlap_terms(p) - FRAME_TERMS]
+    parts = [
+        p for p in ALTERNATIVES.split(_asked_text(query, library)) if overlap_terms(p) - FRAME_TERMS
+    ]
     alternatives = [subjects_named(part) for part in parts]
     if not alternatives or not all(alternatives):
         return ()
@@ -1052,6 +1051,13 @@ def _subjects_not_discussed(library: Library, query: Query, rows: np.ndarray) ->
             if not missing[subject.name]:
                 return ()
     return tuple(missing)
+
+
+def _asked_text(query: Query, library: Library) -> str:
+    """The question as typed, without its councils and with abbreviations written out: the
+    service list reads only these words (a follow-up pointing back, "anything like that at
+    Bromsgrove?", asks for the like of the earlier service, not for it by name)."""
+    return _written_out(strip_councils(query.question, query.councils), library)
 
 
 def _own_text(query: Query, library: Library) -> str:

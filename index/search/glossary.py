@@ -133,18 +133,11 @@ def spelt_out(question: str) -> str:
 
 
 def written_forms(topic: str) -> dict[str, frozenset[str]]:
-    """For each word of `topic` the glossary knows, its term and the terms of the ways the
-    reports write it ("money": "financial finance budget")."""
-    return {
-        term: overlap_terms(WRITTEN_AS[word])
-        for word in topic.lower().split()
-        if word in WRITTEN_AS
-        for term in overlap_terms(word)
-    }
+    """For each word of `topic` the glossary knows, the terms of the ways the reports write
+    it ("money": "financial finance budget")."""
+    return {w: overlap_terms(WRITTEN_AS[w]) for w in topic.lower().split() if w in WRITTEN_AS}
 
 
 def expanded_terms(topic: str) -> set[str]:
     """The overlap terms of `topic` and of the ways the reports write its words."""
-    words = topic.lower().split()
-    extra = " ".join(WRITTEN_AS[w] for w in words if w in WRITTEN_AS)
-    return overlap_terms(f"{topic} {extra}")
+    return set(overlap_terms(topic)).union(*written_forms(topic).values())
