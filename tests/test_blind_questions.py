@@ -22,6 +22,7 @@ PAIRS = [
     ("tune12", "test12"),
     ("tune13", "test13"),
     ("tune14", "test14"),
+    ("tune15", "test15"),
 ]
 
 
