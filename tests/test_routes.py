@@ -1069,3 +1069,48 @@ def test_the_visit_date_also_quotes_the_days_on_site_the_report_gives(assistant)
     assert "on-site visit (4-7 October 2016)" in answer.text
     came = assistant.answer("when did the peers come to cambridge?")
     assert came.found and "December 2017" in came.text
+
+
+def test_everyday_shorthand_is_read_as_the_words_it_stands_for(assistant):
+    from peerchat.index.search.glossary import abbreviations_in
+
+    assert dict(abbreviations_in("2 yrs and 3 mths of govt money")) == {
+        "yrs": "years",
+        "mths": "months",
+        "govt": "government",
+    }
+    # "yrs" is in no report: it must not make the follow-up look like an absent subject.
+    answer = _ask(
+        assistant,
+        "what annual savings has cambridge city got to find?",
+        "over how many yrs?",
+    )
+    _valid(answer)
+    assert answer.found and "4 years" in answer.text
+
+
+def test_a_sum_asked_for_by_what_it_is_quotes_the_figure(assistant):
+    from peerchat.index.search.intent import read_intent
+
+    assert read_intent("what overspend did they report?").figure
+    assert read_intent("what annual saving is expected?").figure
+    assert not read_intent("what did they say about savings?").figure
+    answer = assistant.answer("lambeth's organisational redesign: what saving rests on it?")
+    _valid(answer)
+    assert "£8m" in answer.text
+
+
+def test_which_councils_report_asks_across_the_library_after_a_council(assistant):
+    answer = _ask(
+        assistant,
+        "what did the peers make of cambridge city's finances?",
+        "which council's report brings up ofsted?",
+    )
+    _valid(answer)
+    assert answer.found and "Lambeth" in answer.text and "Inadequate" in answer.text
+
+
+def test_who_a_council_works_with_is_answered_by_the_bodies_named(assistant):
+    answer = assistant.answer("who does cambridge city run its shared services with?")
+    _valid(answer)
+    assert "Huntingdonshire" in answer.text

@@ -78,7 +78,8 @@ from peerchat.index.store.sentences import (
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
 MONEY_QUESTION = re.compile(
     r"\b(how much|total)\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
-    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\b(how much|total)\b|£",
+    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\b(how much|total)\b|£"
+    r"|\bwhat (\w+ )?(savings?|costs?|overspend|underspend|deficit|shortfall)\b",
     re.IGNORECASE,
 )
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
@@ -793,6 +794,10 @@ def _score_sentences(
     shares = (matched > 0).astype(np.float32) if total > 0 else np.zeros(len(rows), np.float32)
     if query.intent.person or PERSON_QUESTION.search(query.question):
         scores += sentences.has(rows, PERSON) * (cal.person_bonus + cal.person_match_bonus * shares)
+        if PARTNERS_QUESTION.search(query.question):
+            # "who does Cambridge share services with?": the partners are bodies, named.
+            bodies = _names_other_bodies(library, rows, scores, query.councils)
+            scores += bodies * (cal.person_bonus + cal.person_match_bonus * shares)
     wanted = 0
     if query.intent.figure or NUMBER_QUESTION.search(query.question):
         scores += sentences.has(rows, NUMBER) * (cal.number_bonus + cal.number_match_bonus * shares)
@@ -845,6 +850,39 @@ def _score_sentences(
     if query.shown:
         _after_shown(library, query.shown, rows, scores, cal.quote_margin)
     return rows, scores
+
+
+# "Who does X work with?", "who are their partners?": a body, not a person, answers it.
+PARTNERS_QUESTION = re.compile(r"^\W*who\b.*\b(?:with|partners?|partnerships?)\b", re.I)
+# A named council, authority or partnership ("South Cambridgeshire and Huntingdonshire
+# District Councils", "the Greater Cambridge Partnership").
+NAMED_BODY = re.compile(
+    r"\b(?:[A-Z][\w'’-]+\s+(?:and\s+)?){1,4}(?:(?:District|Borough|County|City|Town|Parish|"
+    r"Combined)\s+(?:Councils?|Authority)|Partnership|Trust|Police|Clinical Commissioning Group)\b"
+)
+BODIES_READ = 40  # of the best sentences, those read for naming a body
+
+
+def _names_other_bodies(
+    library: Library, rows: np.ndarray, scores: np.ndarray, asked: tuple[Council, ...]
+) -> np.ndarray:
+    """1.0 for each of the best sentences `rows` (by `scores`) naming a council or other
+    body besides the councils `asked` about, else 0.0."""
+    own = _named(asked) if asked else None
+    out = np.zeros(len(rows), dtype=np.float32)
+    for i in np.argsort(-scores)[:BODIES_READ]:
+        for match in NAMED_BODY.finditer(library.sentence_text(int(rows[i]))):
+            rest = own.sub(" ", match.group(0)) if own else match.group(0)
+            if re.search(r"\b[A-Z][a-z]", NAMED_BODY_KIND.sub(" ", rest)):
+                out[i] = 1.0
+                break
+    return out
+
+
+NAMED_BODY_KIND = re.compile(
+    r"\b(?:District|Borough|County|City|Town|Parish|Combined|Councils?|Authority|Partnership|"
+    r"Trust|Police|Clinical|Commissioning|Group)\b"
+)
 
 
 SHOWN_READ = 50  # of the best sentences, those read for having been quoted before

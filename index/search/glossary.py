@@ -89,6 +89,20 @@ ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
         "ph": "portfolio holder",
         "od": "organisational development",
         "mo": "monitoring officer",
+        # Everyday shorthand typed in a chat box ("for how many yrs?").
+        "yr": "year",
+        "yrs": "years",
+        "mths": "months",
+        "mnths": "months",
+        "wks": "weeks",
+        "govt": "government",
+        "dept": "department",
+        "depts": "departments",
+        "mgmt": "management",
+        "mgr": "manager",
+        "mgrs": "managers",
+        "info": "information",
+        "comms": "communications",
     }
 )
 IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})

@@ -114,6 +114,8 @@ PERSON = re.compile(
 FIGURE = re.compile(
     r"\bhow (many|much|long|often|big|large)\b|\bwhat (percentage|proportion|number|amount|"
     r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b|\bnumber of\b"
+    # a sum asked for by what it is ("what saving was pinned on it?", "what overspend?")
+    r"|\bwhat (?:\w+ )?(?:savings?|costs?|overspend|underspend|deficit|shortfall)\b"
     # a quantity asked for by its unit ("peer team hours on site: A vs B?")
     r"|\b(hours|days)\b",
     re.IGNORECASE,

@@ -28,6 +28,9 @@ AGGREGATE = re.compile(
     r"(?:\s+(?!(?:did|does|do|was|is|were|has|have|had)\b)[\w,'’-]+){0,5}?"
     r"\s+(councils|authorities|local authorities|reports)\b"
     r"|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
+    # "which council's report mentioned an Ofsted rating?", "which council was told to ..."
+    r"|\bwhich (?:council|authority)(?:['’]s)?\s+(?:reports?|peer challenge|review|did|does|"
+    r"was|is|had|has|got|received)\b"
     r"|\b(councils|authorities)\b[\w\s,'’-]{0,30}\b(were|have been|was)\s+(told|advised|"
     r"recommended|asked|encouraged|urged)\b",
     re.IGNORECASE,
