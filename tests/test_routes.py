@@ -1114,3 +1114,14 @@ def test_who_a_council_works_with_is_answered_by_the_bodies_named(assistant):
     answer = assistant.answer("who does cambridge city run its shared services with?")
     _valid(answer)
     assert "Huntingdonshire" in answer.text
+
+
+def test_a_count_the_report_never_gives_is_not_answered_with_a_mention(assistant):
+    # Lambeth's report mentions apprenticeships, never how many.
+    answer = assistant.answer("how many apprenticeships has lambeth created?")
+    assert not answer.found and "give no number of them" in answer.text
+    # A count given in figures or in words still answers.
+    days = assistant.answer("how many days were the cambridge peers on site?")
+    assert days.found and "3.5 days" in days.text
+    purposes = assistant.answer("how many strategic purposes do bromsgrove and redditch have?")
+    assert purposes.found and "six 'strategic purposes'" in purposes.text

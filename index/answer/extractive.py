@@ -1034,6 +1034,59 @@ def _named_subject_absent(library: Library, query: Query, topic: str, rows: np.n
     return True
 
 
+# "How many apprentices has Lambeth taken on?", "how many strategic purposes do they
+# share?": what is counted is the last word before the verb (or the end), of three at most.
+COUNTED = re.compile(
+    r"\bhow many\s+((?:[a-z][\w'’-]*\s+){0,2}?[a-z][\w'’-]*)"
+    r"(?=\s+(?:do|does|did|are|is|were|was|has|have|had|can|could|will|would|should|sit|in|"
+    r"at|on|of|for|from|there|they|it|we|you|he|she|been|being)\b|\s*[?.,;:!]|\s*$)",
+    re.IGNORECASE,
+)
+
+
+def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> str:
+    """What a "how many X" question counts, when the sentences in scope (`rows`) that
+    mention X give no figure, nor do the sentences beside them in their passages: the
+    reports say nothing of how many. Else ""."""
+    match = COUNTED.search(query.question)
+    counted = match.group(1).split()[-1] if match else ""
+    if not counted or not overlap_terms(counted) - FRAME_TERMS:
+        return ""
+    # "apprentices": "apprenticeship" mentions it, "appreciates" does not.
+    stem = re.sub(r"(?:ies|es|s)$", "", counted.lower())
+    if len(stem) < MIN_COUNTED:
+        return ""
+    said = re.compile(r"\b" + re.escape(stem), re.IGNORECASE)
+    sentences = library.sentences
+    held = [int(r) for r in rows if said.search(library.sentence_text(int(r)))]
+    if not held:
+        return ""
+    passage_of = sentences.spans[:, 0]
+    around = [
+        k
+        for r in held
+        for k in (r - 1, r, r + 1)
+        if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
+    ]
+    if sentences.has(np.asarray(around), NUMBER).any():
+        return ""
+    # A figure in words before what it counts ("share six 'strategic purposes'").
+    in_words = re.compile(COUNT_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?[‘']?" + re.escape(stem), re.I)
+    return "" if any(in_words.search(library.sentence_text(k)) for k in around) else counted
+
+
+def sentences_with(library: Library, rows: np.ndarray, flag: int) -> bool:
+    """Whether any of the sentences `rows` has `flag`."""
+    return bool(len(rows)) and bool(library.sentences.has(rows, flag).any())
+
+
+COUNT_WORDS = (
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|"
+    r"fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?)"
+)
+MIN_COUNTED = 4  # letters of a counted word's stem, read in the sentences
+
+
 def _terms_of(text: str, query: Query) -> set[str]:
     """The subject terms of `text`: not the reports' frame, not an action-plan column."""
     terms = overlap_terms(text) - FRAME_TERMS
@@ -1322,6 +1375,11 @@ def _answer_single(
         undiscussed = _subjects_not_discussed(library, query, rows)
         if undiscussed or _unmentioned(library, query, rows):
             return _reports_do_not_say(query, resolved, subjects=undiscussed)
+    # Unless the best sentences give a figure (in other words: "schemes" as "projects").
+    best_given = sentences_with(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER)
+    uncounted = _count_not_given(library, query, rows) if resolved and not best_given else ""
+    if uncounted:
+        return _reports_do_not_say(query, resolved, uncounted=uncounted)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
@@ -1960,14 +2018,19 @@ def _cosines(library: Library, vector: np.ndarray, rows: list[int]) -> dict[int,
 
 
 def _reports_do_not_say(
-    query: Query, resolved: tuple[str, ...], scope: int = 0, subjects: tuple[str, ...] = ()
+    query: Query,
+    resolved: tuple[str, ...],
+    scope: int = 0,
+    subjects: tuple[str, ...] = (),
+    uncounted: str = "",
 ) -> Answer:
     where = f" of {join_names(list(resolved))}" if resolved else ""
-    why = (
-        f"none of their passages mentions {' or '.join(subjects)}"
-        if subjects
-        else "no passage is close enough to the question to answer it"
-    )
+    if subjects:
+        why = f"none of their passages mentions {' or '.join(subjects)}"
+    elif uncounted:
+        why = f"they mention {uncounted} but give no number of them"
+    else:
+        why = "no passage is close enough to the question to answer it"
     return Answer(
         query.question,
         False,
