@@ -1125,3 +1125,16 @@ def test_a_count_the_report_never_gives_is_not_answered_with_a_mention(assistant
     assert days.found and "3.5 days" in days.text
     purposes = assistant.answer("how many strategic purposes do bromsgrove and redditch have?")
     assert purposes.found and "six 'strategic purposes'" in purposes.text
+
+
+def test_what_they_were_told_to_do_about_it_is_the_recommendations_on_that_finding(assistant):
+    # Not the council's key recommendations whatever they are about: those closest to what
+    # the answer before quoted.
+    answer = _ask(
+        assistant,
+        "how did the bromsgrove peers see member-officer relations?",
+        "what were they told to do about it?",
+    )
+    _valid(answer)
+    assert "boundaries between officers and members are publicly clarified" in answer.text
+    assert "key recommendations" not in answer.text

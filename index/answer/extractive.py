@@ -236,7 +236,9 @@ def answer_question(
     elif query.aggregate:
         answer = _answer_across_reports(library, query, vectors, mask, resolved, cal)
     else:
-        structured = _answer_structured(library, query, vectors, mask, resolved, cal)
+        structured = _answer_structured(
+            library, query, vectors, mask, resolved, cal, _pointed_at(embedder, query)
+        )
         if structured is not None:
             answer = _with_further_sources(library, query, structured, vectors, mask)
         else:
@@ -429,10 +431,12 @@ def _answer_structured(
     mask: np.ndarray,
     resolved: tuple[str, ...],
     cal: Calibration,
+    pointed_at: np.ndarray | None = None,
 ) -> Answer | None:
     """An answer from the register when the question asks for what it holds: an action
     plan's row, a council's recommendations, signposted practice. None: answer from
-    the passages."""
+    the passages. `pointed_at`: the vector of what the answer a follow-up points back at
+    quoted, if it does."""
     register = library.register
     in_scope = {library.report_ids[p] for p in np.unique(library.report_of_row[mask])}
     intent = query.intent
@@ -459,8 +463,10 @@ def _answer_structured(
             library, query.question, [picked], query.topic, resolved, on_topic=True
         )
     listed = intent.recommendations and resolved and not intent.signposts
-    # "what did they recommend?" after a question on a subject asks for those on it.
-    on_subject = listed and query.follow_up and not bare(topic)
+    # "what did they recommend?" after a question on a subject asks for those on it, and
+    # so does "what were they asked to do about it?", pointing back at that subject.
+    subject = _own_text(query, library) if query.follow_up else topic
+    on_subject = listed and query.follow_up and not bare(subject)
     if listed and not on_subject:
         recs = [r for r in register.recommendations if r.report_id in in_scope]
         key = [r for r in recs if r.key]
@@ -471,16 +477,22 @@ def _answer_structured(
         (intent.recommendations_on or on_subject)
         and resolved
         and not intent.signposts
-        and not intent.plan_column
+        # "what were they asked to do?" names a column only where there is an action plan
+        and not (intent.plan_column and rows)
     ):
         # "Lambeth's governance recommendations": those a section of that name makes.
-        in_section = _recommendations_of_section(register.recommendations, in_scope, topic)
+        in_section = _recommendations_of_section(register.recommendations, in_scope, subject)
         if in_section:
             return recommendations_answer(
                 library, query.question, in_section, query.topic, resolved, on_topic=True
             )
-        # "Lambeth's recommendations on scrutiny": the register's, closest to the topic.
-        matched = matching_recommendations(register, library, vectors, mask, cal.match_floor)
+        # "what were they asked to do about it?": those closest to what the answer before
+        # quoted; "Lambeth's recommendations on scrutiny": those closest to the topic.
+        matched = (
+            matching_recommendations(register, library, pointed_at, mask, cal.match_floor)
+            if on_subject and pointed_at is not None
+            else []
+        ) or matching_recommendations(register, library, vectors, mask, cal.match_floor)
         if matched:
             best = matched[0][1]
             recs = [r for r, score in matched if score >= best - cal.quote_margin]
@@ -509,6 +521,24 @@ def _answer_structured(
         if chosen:
             return signposts_answer(library, query.question, chosen, query.topic, True)
     return None
+
+
+POINTED_CHARS = 1000  # of what the answer before quoted, embedded for a follow-up on it
+
+
+def _pointed_at(embedder: Embedder, query: Query) -> np.ndarray | None:
+    """The vector of what the answer before quoted, when a follow-up asking for
+    recommendations points back at it and names no subject of its own ("what were they
+    asked to do about it?"); else None."""
+    if not (
+        query.follow_up
+        and query.earlier
+        and query.intent.recommendations
+        and POINTING.search(query.question)
+        and not _names_own_subject(query)
+    ):
+        return None
+    return embedder.embed([query.earlier[:POINTED_CHARS]])
 
 
 def _one_of_those_listed(library: Library, query: Query) -> Recommendation | None:

@@ -131,6 +131,8 @@ class Query:
     context: str = ""  # the topic of the turn a follow-up leans on, when it has its own
     loose: bool = False  # councils carried from the conversation the question does not name
     shown: str = ""  # what the answer it follows said, when a follow-up asks for more
+    earlier: str = ""  # what the answer a follow-up leans on quoted ("what were they told
+    # to do about it?" asks about that)
 
 
 @dataclass(frozen=True)
@@ -431,6 +433,7 @@ def _resolve_follow_up(
             follow_up=True,
             items=anchor.items,
             shown=anchor.said if more else "",
+            earlier=anchor.said,
             # Carried though the question neither points back nor leans on the last one
             # ("what is the Greater Cambridge Partnership?" after a Lambeth question): if
             # those councils' reports do not say, the whole library is asked.
