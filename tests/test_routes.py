@@ -1138,3 +1138,17 @@ def test_what_they_were_told_to_do_about_it_is_the_recommendations_on_that_findi
     _valid(answer)
     assert "boundaries between officers and members are publicly clarified" in answer.text
     assert "key recommendations" not in answer.text
+
+
+def test_a_why_question_opened_with_so_or_and_still_asks_for_the_reason(assistant):
+    from peerchat.index.search.intent import read_intent
+
+    assert read_intent("so why is that?").why
+    assert read_intent("and why should they bother?").why
+    assert read_intent("why would it matter?").why
+    assert not read_intent("somewhere the reason was given?").why
+    answer = assistant.answer(
+        "so why should lambeth's chief executive step back from children's services?"
+    )
+    _valid(answer)
+    assert "free up some of his time" in answer.text

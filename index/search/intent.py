@@ -182,7 +182,12 @@ MEMBER = re.compile(
 )
 # "Which was visited first, A or B?": the reports' dates, in order.
 ORDER = re.compile(r"\b(first|earlier|earliest|later|latest|most recent|older|newer)\b", re.I)
-WHY = re.compile(r"^\W*why\b|\bwhy (is|are|was|were|do|does|did|has|have)\b|\bwhat caused\b", re.I)
+WHY = re.compile(
+    r"^\W*(?:(?:so|and|but|ok|okay|then)\W+)?why\b"
+    r"|\bwhy (is|are|was|were|do|does|did|has|have|had|should|would|must|can|could|will|not)\b"
+    r"|\bwhat caused\b",
+    re.I,
+)
 YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|should|will|would)\b", re.I
 )
