@@ -23,6 +23,7 @@ PAIRS = [
     ("tune13", "test13"),
     ("tune14", "test14"),
     ("tune15", "test15"),
+    ("tune16", "test16"),
 ]
 
 
