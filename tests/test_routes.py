@@ -1120,6 +1120,8 @@ def test_a_count_the_report_never_gives_is_not_answered_with_a_mention(assistant
     # Lambeth's report mentions apprenticeships, never how many.
     answer = assistant.answer("how many apprenticeships has lambeth created?")
     assert not answer.found and "give no number of them" in answer.text
+    _valid(answer)
+    assert "apprenticeships" in answer.citations[0].quotes[0]
     # A count given in figures or in words still answers.
     days = assistant.answer("how many days were the cambridge peers on site?")
     assert days.found and "3.5 days" in days.text

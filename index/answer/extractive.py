@@ -1074,23 +1074,23 @@ COUNTED = re.compile(
 )
 
 
-def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> str:
-    """What a "how many X" question counts, when the sentences in scope (`rows`) that
-    mention X give no figure, nor do the sentences beside them in their passages: the
-    reports say nothing of how many. Else ""."""
+def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> tuple[str, list[int]]:
+    """What a "how many X" question counts and the sentences in scope (`rows`) that
+    mention X, when none of them gives a figure, nor do the sentences beside them in
+    their passages: the reports say nothing of how many. Else ("", [])."""
     match = COUNTED.search(query.question)
     counted = match.group(1).split()[-1] if match else ""
     if not counted or not overlap_terms(counted) - FRAME_TERMS:
-        return ""
+        return "", []
     # "apprentices": "apprenticeship" mentions it, "appreciates" does not.
     stem = re.sub(r"(?:ies|es|s)$", "", counted.lower())
     if len(stem) < MIN_COUNTED:
-        return ""
+        return "", []
     said = re.compile(r"\b" + re.escape(stem), re.IGNORECASE)
     sentences = library.sentences
     held = [int(r) for r in rows if said.search(library.sentence_text(int(r)))]
     if not held:
-        return ""
+        return "", []
     passage_of = sentences.spans[:, 0]
     around = [
         k
@@ -1099,10 +1099,38 @@ def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> str:
         if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
     ]
     if sentences.has(np.asarray(around), NUMBER).any():
-        return ""
+        return "", []
     # A figure in words before what it counts ("share six 'strategic purposes'").
     in_words = re.compile(COUNT_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?[‘']?" + re.escape(stem), re.I)
-    return "" if any(in_words.search(library.sentence_text(k)) for k in around) else counted
+    if any(in_words.search(library.sentence_text(k)) for k in around):
+        return "", []
+    return counted, held
+
+
+def _no_count_given(
+    library: Library,
+    query: Query,
+    resolved: tuple[str, ...],
+    counted: str,
+    mentions: list[int],
+    scores: dict[int, float],
+) -> Answer:
+    """ "How many X" where the reports mention X but never count it: not found, with the
+    best-scoring mention quoted so that the officer sees what is said."""
+    best = max(mentions, key=lambda row: scores.get(row, 0.0))
+    ev = _evidence(library, best, scores.get(best, 0.0))
+    chunk = library.chunks[ev.chunk_row]
+    quote = _quote(ev.text)
+    page = quoted_page(library.reports[chunk.report_id], chunk, (ev.text,)) or chunk.first_page
+    return Answer(
+        query.question,
+        False,
+        f"The reports of {join_names(list(resolved))} in the library mention {counted} but "
+        f"give no number of them: {quote} [1]",
+        (citation_for(chunk, 1, ev.score, (ev.text,), page),),
+        resolved,
+        topic=query.topic,
+    )
 
 
 def sentences_with(library: Library, rows: np.ndarray, flag: int) -> bool:
@@ -1407,9 +1435,12 @@ def _answer_single(
             return _reports_do_not_say(query, resolved, subjects=undiscussed)
     # Unless the best sentences give a figure (in other words: "schemes" as "projects").
     best_given = sentences_with(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER)
-    uncounted = _count_not_given(library, query, rows) if resolved and not best_given else ""
-    if uncounted:
-        return _reports_do_not_say(query, resolved, uncounted=uncounted)
+    counted, mentions = (
+        _count_not_given(library, query, rows) if resolved and not best_given else ("", [])
+    )
+    if counted:
+        by_row = {int(r): float(v) for r, v in zip(rows, scores, strict=True)}
+        return _no_count_given(library, query, resolved, counted, mentions, by_row)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
@@ -2052,15 +2083,13 @@ def _reports_do_not_say(
     resolved: tuple[str, ...],
     scope: int = 0,
     subjects: tuple[str, ...] = (),
-    uncounted: str = "",
 ) -> Answer:
     where = f" of {join_names(list(resolved))}" if resolved else ""
-    if subjects:
-        why = f"none of their passages mentions {' or '.join(subjects)}"
-    elif uncounted:
-        why = f"they mention {uncounted} but give no number of them"
-    else:
-        why = "no passage is close enough to the question to answer it"
+    why = (
+        f"none of their passages mentions {' or '.join(subjects)}"
+        if subjects
+        else "no passage is close enough to the question to answer it"
+    )
     return Answer(
         query.question,
         False,
