@@ -1095,6 +1095,8 @@ def test_a_sum_asked_for_by_what_it_is_quotes_the_figure(assistant):
     assert read_intent("what overspend did they report?").figure
     assert read_intent("what annual saving is expected?").figure
     assert not read_intent("what did they say about savings?").figure
+    assert not read_intent("what cost pressures did they face?").figure
+    assert read_intent("what's the overspend?").figure
     answer = assistant.answer("lambeth's organisational redesign: what saving rests on it?")
     _valid(answer)
     assert "£8m" in answer.text
@@ -1108,6 +1110,13 @@ def test_which_councils_report_asks_across_the_library_after_a_council(assistant
     )
     _valid(answer)
     assert answer.found and "Lambeth" in answer.text and "Inadequate" in answer.text
+    # "which council did X come from?" about the conversation's report stays on it.
+    peer = _ask(
+        assistant,
+        "who was on lambeth's peer team?",
+        "which council did the finance peer come from?",
+    )
+    assert "Barking & Dagenham" in peer.text and not peer.aggregate
 
 
 def test_who_a_council_works_with_is_answered_by_the_bodies_named(assistant):
@@ -1122,6 +1131,17 @@ def test_a_count_the_report_never_gives_is_not_answered_with_a_mention(assistant
     assert not answer.found and "give no number of them" in answer.text
     _valid(answer)
     assert "apprenticeships" in answer.citations[0].quotes[0]
+    # What is counted is the plural after "how many", not the verb after it.
+    from peerchat.index.answer.extractive import _counted, _singular
+
+    assert _counted("how many councillors serve on it?") == "councillors"
+    assert _counted("how many people work there?") == "people"
+    assert [_singular(w) for w in ("purposes", "houses", "boxes", "authorities")] == [
+        "purpose",
+        "house",
+        "box",
+        "authority",
+    ]
     # A count given in figures or in words still answers.
     days = assistant.answer("how many days were the cambridge peers on site?")
     assert days.found and "3.5 days" in days.text

@@ -47,6 +47,7 @@ from peerchat.index.search.intent import (
     PEER_TEAM,
     PEERS_SPEAKING,
     SIGNPOST_TERMS,
+    SUM_ASKED,
     bare,
 )
 from peerchat.index.search.query import (
@@ -68,6 +69,7 @@ from peerchat.index.store.sentences import (
     LIST_ITEM,
     MONEY,
     NUMBER,
+    NUMBER_WORDS,
     OK,
     PERSON,
     RECOMMENDATION,
@@ -78,8 +80,8 @@ from peerchat.index.store.sentences import (
 # are the embedder's: `embedder.calibration` (index/embedding/calibration.py).
 MONEY_QUESTION = re.compile(
     r"\b(how much|total)\b.*\b(sav\w*|cost\w*|spend\w*|budget\w*|money|fund\w*|income|overspend)|"
-    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\b(how much|total)\b|£"
-    r"|\bwhat (\w+ )?(savings?|costs?|overspend|underspend|deficit|shortfall)\b",
+    r"\b(sav\w*|cost\w*|spend\w*|budget\w*|income|overspend\w*)\b.*\b(how much|total)\b|£|"
+    + SUM_ASKED,
     re.IGNORECASE,
 )
 PERSON_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|officer|peer)\b", re.I)
@@ -477,11 +479,17 @@ def _answer_structured(
         (intent.recommendations_on or on_subject)
         and resolved
         and not intent.signposts
-        # "what were they asked to do?" names a column only where there is an action plan
-        and not (intent.plan_column and rows)
+        # "what were they asked to do?" names the action column, which only an action
+        # plan has; "who leads on ...?" asks for a column all the same
+        and not (
+            intent.plan_column
+            and (rows or intent.lead or intent.sponsor or intent.due or intent.numbered)
+        )
     ):
         # "Lambeth's governance recommendations": those a section of that name makes.
-        in_section = _recommendations_of_section(register.recommendations, in_scope, subject)
+        in_section = _recommendations_of_section(
+            register.recommendations, in_scope, subject if on_subject else topic
+        )
         if in_section:
             return recommendations_answer(
                 library, query.question, in_section, query.topic, resolved, on_topic=True
@@ -882,14 +890,27 @@ def _score_sentences(
     return rows, scores
 
 
-# "Who does X work with?", "who are their partners?": a body, not a person, answers it.
-PARTNERS_QUESTION = re.compile(r"^\W*who\b.*\b(?:with|partners?|partnerships?)\b", re.I)
+# "Who does X share services with?", "who are their partners?": a body, not a person,
+# answers it ("who deals with complaints?" asks for a person or a role).
+PARTNERS_QUESTION = re.compile(
+    r"^\W*who\b.*\b(?:work\w*|shar\w*|partner\w*|collaborat\w*|join\w*|merg\w*)\b.*\bwith\b"
+    r"|^\W*who\b.*\bpartners?\b|\bwith whom\b",
+    re.IGNORECASE,
+)
 # A named council, authority or partnership ("South Cambridgeshire and Huntingdonshire
 # District Councils", "the Greater Cambridge Partnership").
 NAMED_BODY = re.compile(
     r"\b(?:[A-Z][\w'’-]+\s+(?:and\s+)?){1,4}(?:(?:District|Borough|County|City|Town|Parish|"
     r"Combined)\s+(?:Councils?|Authority)|Partnership|Trust|Police|Clinical Commissioning Group)\b"
 )
+# What is left of a match once the kind of body and a sentence's opening words are set
+# aside ("However the City Council"): a name of its own, when a capitalised word is left.
+NAMED_BODY_KIND = re.compile(
+    r"\b(?:District|Borough|County|City|Town|Parish|Combined|Councils?|Authority|Partnership|"
+    r"Trust|Police|Clinical|Commissioning|Group|The|However|Both|In|A|An|This|That|These|"
+    r"Those|Its|Their|Our|And|But|With|For|Each|All)\b"
+)
+OWN_NAME = re.compile(r"\b[A-Z][a-z]")
 BODIES_READ = 40  # of the best sentences, those read for naming a body
 
 
@@ -903,16 +924,10 @@ def _names_other_bodies(
     for i in np.argsort(-scores)[:BODIES_READ]:
         for match in NAMED_BODY.finditer(library.sentence_text(int(rows[i]))):
             rest = own.sub(" ", match.group(0)) if own else match.group(0)
-            if re.search(r"\b[A-Z][a-z]", NAMED_BODY_KIND.sub(" ", rest)):
+            if OWN_NAME.search(NAMED_BODY_KIND.sub(" ", rest)):
                 out[i] = 1.0
                 break
     return out
-
-
-NAMED_BODY_KIND = re.compile(
-    r"\b(?:District|Borough|County|City|Town|Parish|Combined|Councils?|Authority|Partnership|"
-    r"Trust|Police|Clinical|Commissioning|Group)\b"
-)
 
 
 SHOWN_READ = 50  # of the best sentences, those read for having been quoted before
@@ -1065,43 +1080,61 @@ def _named_subject_absent(library: Library, query: Query, topic: str, rows: np.n
 
 
 # "How many apprentices has Lambeth taken on?", "how many strategic purposes do they
-# share?": what is counted is the last word before the verb (or the end), of three at most.
-COUNTED = re.compile(
-    r"\bhow many\s+((?:[a-z][\w'’-]*\s+){0,2}?[a-z][\w'’-]*)"
-    r"(?=\s+(?:do|does|did|are|is|were|was|has|have|had|can|could|will|would|should|sit|in|"
-    r"at|on|of|for|from|there|they|it|we|you|he|she|been|being)\b|\s*[?.,;:!]|\s*$)",
-    re.IGNORECASE,
-)
+# share?", "how many people work there?": what is counted is among the three words after.
+COUNTED = re.compile(r"\bhow many\s+((?:[a-z][\w'’-]*\s*){1,3})", re.IGNORECASE)
+COUNTED_WITHOUT_S = frozenset({"people", "staff", "children", "men", "women"})
+MIN_COUNTED = 4  # letters of a counted word's stem, read in the sentences
+# A figure in words before what it counts ("share six 'strategic purposes'").
+COUNTED_IN_WORDS = r"\b(?:" + NUMBER_WORDS + r"|eleven|dozen|several|hundreds|thousands)"
+
+
+def _counted(question: str) -> str:
+    """The word a "how many" question counts: the first plural of the three words after
+    it ("strategic purposes", "people work"), else the first; "" for none."""
+    match = COUNTED.search(question)
+    if not match:
+        return ""
+    words = [w.lower() for w in match.group(1).split()]
+    return next((w for w in words if w.endswith("s") or w in COUNTED_WITHOUT_S), words[0])
+
+
+def _singular(word: str) -> str:
+    """`word` without a plural ending: "apprentices" -> "apprentice", "authorities" ->
+    "authority", "boxes" -> "box"; "houses" keeps its "e" ("housing" is not a house)."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if re.search(r"(?:ss|x|z|ch|sh)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> tuple[str, list[int]]:
     """What a "how many X" question counts and the sentences in scope (`rows`) that
     mention X, when none of them gives a figure, nor do the sentences beside them in
     their passages: the reports say nothing of how many. Else ("", [])."""
-    match = COUNTED.search(query.question)
-    counted = match.group(1).split()[-1] if match else ""
+    counted = _counted(query.question)
     if not counted or not overlap_terms(counted) - FRAME_TERMS:
         return "", []
     # "apprentices": "apprenticeship" mentions it, "appreciates" does not.
-    stem = re.sub(r"(?:ies|es|s)$", "", counted.lower())
+    stem = _singular(counted)
     if len(stem) < MIN_COUNTED:
         return "", []
     said = re.compile(r"\b" + re.escape(stem), re.IGNORECASE)
-    sentences = library.sentences
     held = [int(r) for r in rows if said.search(library.sentence_text(int(r)))]
     if not held:
         return "", []
-    passage_of = sentences.spans[:, 0]
+    passage_of = library.sentences.spans[:, 0]
     around = [
         k
         for r in held
         for k in (r - 1, r, r + 1)
         if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
     ]
-    if sentences.has(np.asarray(around), NUMBER).any():
+    if _any_flagged(library, np.asarray(around), NUMBER):
         return "", []
-    # A figure in words before what it counts ("share six 'strategic purposes'").
-    in_words = re.compile(COUNT_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?[‘']?" + re.escape(stem), re.I)
+    in_words = re.compile(
+        COUNTED_IN_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?['‘’]?" + re.escape(stem), re.IGNORECASE
+    )
     if any(in_words.search(library.sentence_text(k)) for k in around):
         return "", []
     return counted, held
@@ -1131,18 +1164,6 @@ def _no_count_given(
         resolved,
         topic=query.topic,
     )
-
-
-def sentences_with(library: Library, rows: np.ndarray, flag: int) -> bool:
-    """Whether any of the sentences `rows` has `flag`."""
-    return bool(len(rows)) and bool(library.sentences.has(rows, flag).any())
-
-
-COUNT_WORDS = (
-    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|"
-    r"fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?)"
-)
-MIN_COUNTED = 4  # letters of a counted word's stem, read in the sentences
 
 
 def _terms_of(text: str, query: Query) -> set[str]:
@@ -1434,7 +1455,7 @@ def _answer_single(
         if undiscussed or _unmentioned(library, query, rows):
             return _reports_do_not_say(query, resolved, subjects=undiscussed)
     # Unless the best sentences give a figure (in other words: "schemes" as "projects").
-    best_given = sentences_with(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER)
+    best_given = _any_flagged(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER)
     counted, mentions = (
         _count_not_given(library, query, rows) if resolved and not best_given else ("", [])
     )
@@ -1674,6 +1695,11 @@ def _opens_paragraph(library: Library, sentence: int) -> bool:
 
 def _flagged(library: Library, sentence: int, flag: int) -> bool:
     return bool(library.sentences.has(np.asarray([sentence]), flag)[0])
+
+
+def _any_flagged(library: Library, rows: np.ndarray, flag: int) -> bool:
+    """Whether any of the sentences `rows` has `flag`."""
+    return bool(len(rows)) and bool(library.sentences.has(rows, flag).any())
 
 
 def _adjacent(library: Library, sentence: int, ev: Evidence) -> bool:

@@ -111,13 +111,18 @@ PERSON = re.compile(
     r"|\b(name|names) of\b|\bcontact\b",
     re.IGNORECASE,
 )
+# A sum asked for by what it is: "what saving was pinned on it?", "what's the overspend?"
+# ("what cost pressures ...?" asks what they are, not how much).
+SUM_ASKED = (
+    r"\bwhat(?:['’]s| is| was| were| are)?\s+(?:the\s+|their\s+|its\s+)?(?:\w+\s+)?"
+    r"(?:savings?|costs?|overspend\w*|underspend\w*|deficits?|shortfalls?)\b"
+    r"(?!\s+(?:pressures?|proposals?|plans?|measures?|options?|programmes?)\b)"
+)
 FIGURE = re.compile(
     r"\bhow (many|much|long|often|big|large)\b|\bwhat (percentage|proportion|number|amount|"
     r"share|figure|level|sum)\b|\bby how much\b|\bhow many\b|\bnumber of\b"
-    # a sum asked for by what it is ("what saving was pinned on it?", "what overspend?")
-    r"|\bwhat (?:\w+ )?(?:savings?|costs?|overspend|underspend|deficit|shortfall)\b"
     # a quantity asked for by its unit ("peer team hours on site: A vs B?")
-    r"|\b(hours|days)\b",
+    r"|\b(hours|days)\b|" + SUM_ASKED,
     re.IGNORECASE,
 )
 WHEN = re.compile(

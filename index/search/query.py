@@ -29,8 +29,9 @@ AGGREGATE = re.compile(
     r"\s+(councils|authorities|local authorities|reports)\b"
     r"|\bcompare\b|\bcomparison\b|\bacross (the )?(councils|reports|library)\b"
     # "which council's report mentioned an Ofsted rating?", "which council was told to ..."
-    r"|\bwhich (?:council|authority)(?:['’]s)?\s+(?:reports?|peer challenge|review|did|does|"
-    r"was|is|had|has|got|received)\b"
+    r"|\bwhich (?:council|authority)['’]s\s+(?:reports?|peer challenge|review)\b"
+    r"|\bwhich (?:council|authority)\s+(?:was|were|got|received)\s+(?:told|advised|"
+    r"recommended|praised|criticised|urged|encouraged|asked)\b"
     r"|\b(councils|authorities)\b[\w\s,'’-]{0,30}\b(were|have been|was)\s+(told|advised|"
     r"recommended|asked|encouraged|urged)\b",
     re.IGNORECASE,
@@ -131,8 +132,7 @@ class Query:
     context: str = ""  # the topic of the turn a follow-up leans on, when it has its own
     loose: bool = False  # councils carried from the conversation the question does not name
     shown: str = ""  # what the answer it follows said, when a follow-up asks for more
-    earlier: str = ""  # what the answer a follow-up leans on quoted ("what were they told
-    # to do about it?" asks about that)
+    earlier: str = ""  # what the answer a follow-up leans on quoted
 
 
 @dataclass(frozen=True)
@@ -433,7 +433,7 @@ def _resolve_follow_up(
             follow_up=True,
             items=anchor.items,
             shown=anchor.said if more else "",
-            earlier=anchor.said,
+            earlier=anchor.said if anchor.found else "",
             # Carried though the question neither points back nor leans on the last one
             # ("what is the Greater Cambridge Partnership?" after a Lambeth question): if
             # those councils' reports do not say, the whole library is asked.

@@ -59,10 +59,14 @@ PERSON_LINE = re.compile(
 # A list item: a bullet, a dash, "1." or "a)".
 LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 FIGURE = re.compile(r"\d|£|%")
-# A figure in words: "four days onsite", "twelve recommendations" ("one" says too little).
+# Numbers in words, as figures are written ("one" says too little).
+NUMBER_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|thousand"
+)
+# A figure in words: "four days onsite", "twelve recommendations".
 FIGURE_WORDS = re.compile(
-    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|hundred|thousand)[\s-]+(?:[a-z-]+\s+)?(days?|weeks?|months?|years?|hours?|"
+    r"\b(" + NUMBER_WORDS + r")[\s-]+(?:[a-z-]+\s+)?(days?|weeks?|months?|years?|hours?|"
     r"people|staff|councillors|officers|meetings|priorities|"
     r"recommendations|times|sessions|interviews|visits)\b",
     re.IGNORECASE,
