@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from peerchat.core.memory import give_back_freed_memory
 from peerchat.index.embedding.embedders import Embedder
 
 # Texts per model call. The embedder cuts them into batches by token length, so the more
@@ -107,6 +108,9 @@ def embed_into(
         vectors, fresh = cache.embed(texts)
         out[start : start + len(texts)] = vectors
         embedded += fresh
+        if fresh:
+            # The model's freed working memory, given back before the next block.
+            give_back_freed_memory()
         if progress:
             progress(min(count, start + block), count)
     return embedded
