@@ -479,12 +479,9 @@ def _answer_structured(
         (intent.recommendations_on or on_subject)
         and resolved
         and not intent.signposts
-        # "what were they asked to do?" names the action column, which only an action
-        # plan has; "who leads on ...?" asks for a column all the same
-        and not (
-            intent.plan_column
-            and (rows or intent.lead or intent.sponsor or intent.due or intent.numbered)
-        )
+        # "what were they asked to do?" names an action plan's column only where there
+        # is an action plan; "who leads on ...?" asks for a row's cell all the same
+        and not ((intent.plan_column and rows) or intent.row_cell)
     ):
         # "Lambeth's governance recommendations": those a section of that name makes.
         in_section = _recommendations_of_section(
@@ -1108,61 +1105,57 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
-def _count_not_given(library: Library, query: Query, rows: np.ndarray) -> tuple[str, list[int]]:
-    """What a "how many X" question counts and the sentences in scope (`rows`) that
-    mention X, when none of them gives a figure, nor do the sentences beside them in
-    their passages: the reports say nothing of how many. Else ("", [])."""
+def _count_not_given(
+    library: Library, query: Query, rows: np.ndarray, scores: np.ndarray, cal: Calibration
+) -> tuple[str, tuple[int, float]]:
+    """What a "how many X" question counts and its best-scoring mention among the
+    sentences in scope (`rows`, `scores`), when no mention gives a figure, nor do the
+    sentences beside them in their passages, nor the best sentences (the report may count
+    "projects" where the officer says "schemes"): the reports say nothing of how many.
+    Else ("", (-1, 0.0))."""
+    none = "", (-1, 0.0)
     counted = _counted(query.question)
     if not counted or not overlap_terms(counted) - FRAME_TERMS:
-        return "", []
+        return none
     # "apprentices": "apprenticeship" mentions it, "appreciates" does not.
     stem = _singular(counted)
     if len(stem) < MIN_COUNTED:
-        return "", []
+        return none
+    if _any_flagged(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER):
+        return none
     said = re.compile(r"\b" + re.escape(stem), re.IGNORECASE)
-    held = [int(r) for r in rows if said.search(library.sentence_text(int(r)))]
+    held = [i for i, r in enumerate(rows) if said.search(library.sentence_text(int(r)))]
     if not held:
-        return "", []
+        return none
     passage_of = library.sentences.spans[:, 0]
     around = [
         k
-        for r in held
+        for r in (int(rows[i]) for i in held)
         for k in (r - 1, r, r + 1)
         if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
     ]
     if _any_flagged(library, np.asarray(around), NUMBER):
-        return "", []
+        return none
     in_words = re.compile(
         COUNTED_IN_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?['‘’]?" + re.escape(stem), re.IGNORECASE
     )
     if any(in_words.search(library.sentence_text(k)) for k in around):
-        return "", []
-    return counted, held
+        return none
+    best = max(held, key=lambda i: scores[i])
+    return counted, (int(rows[best]), float(scores[best]))
 
 
 def _no_count_given(
-    library: Library,
-    query: Query,
-    resolved: tuple[str, ...],
-    counted: str,
-    mentions: list[int],
-    scores: dict[int, float],
+    library: Library, query: Query, resolved: tuple[str, ...], counted: str, mention: Evidence
 ) -> Answer:
     """ "How many X" where the reports mention X but never count it: not found, with the
-    best-scoring mention quoted so that the officer sees what is said."""
-    best = max(mentions, key=lambda row: scores.get(row, 0.0))
-    ev = _evidence(library, best, scores.get(best, 0.0))
-    chunk = library.chunks[ev.chunk_row]
-    quote = _quote(ev.text)
-    page = quoted_page(library.reports[chunk.report_id], chunk, (ev.text,)) or chunk.first_page
-    return Answer(
-        query.question,
-        False,
-        f"The reports of {join_names(list(resolved))} in the library mention {counted} but "
-        f"give no number of them: {quote} [1]",
-        (citation_for(chunk, 1, ev.score, (ev.text,), page),),
-        resolved,
-        topic=query.topic,
+    mention quoted and cited so that the officer sees what is said."""
+    quoted = _compose(library, query, [mention], [], {}, resolved, per_report=False)
+    return replace(
+        quoted,
+        found=False,
+        text=f"The reports of {join_names(list(resolved))} in the library mention {counted} but "
+        f"give no number of them:\n{quoted.text}",
     )
 
 
@@ -1454,14 +1447,9 @@ def _answer_single(
         undiscussed = _subjects_not_discussed(library, query, rows)
         if undiscussed or _unmentioned(library, query, rows):
             return _reports_do_not_say(query, resolved, subjects=undiscussed)
-    # Unless the best sentences give a figure (in other words: "schemes" as "projects").
-    best_given = _any_flagged(library, rows[scores >= scores.max() - cal.quote_margin], NUMBER)
-    counted, mentions = (
-        _count_not_given(library, query, rows) if resolved and not best_given else ("", [])
-    )
+    counted, mention = _count_not_given(library, query, rows, scores, cal) if resolved else ("", -1)
     if counted:
-        by_row = {int(r): float(v) for r, v in zip(rows, scores, strict=True)}
-        return _no_count_given(library, query, resolved, counted, mentions, by_row)
+        return _no_count_given(library, query, resolved, counted, _evidence(library, *mention))
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)

@@ -244,7 +244,13 @@ class Intent:
     @property
     def plan_column(self) -> bool:
         """Whether an action plan's columns answer it (sponsor, lead, dates, the action)."""
-        return self.lead or self.sponsor or self.due or self.action or bool(self.numbered)
+        return self.action or self.row_cell
+
+    @property
+    def row_cell(self) -> bool:
+        """Whether it asks for a cell only an action plan's row has (sponsor, lead, dates,
+        a numbered row); "what were they asked to do?" (the action) a report answers too."""
+        return self.lead or self.sponsor or self.due or bool(self.numbered)
 
 
 def read_intent(question: str, topic: str = "") -> Intent:
