@@ -117,6 +117,31 @@ def test_the_others_after_a_question_on_one_council_are_the_rest_of_the_library(
     assert "Signpost" in examples.text
 
 
+def test_a_council_named_after_apart_from_is_left_out_not_asked_about(assistant):
+    answer = assistant.answer("Apart from Cambridge, which councils were told to look at scrutiny?")
+    _valid(answer)
+    cited = {c.council for c in answer.citations}
+    assert answer.aggregate
+    assert "Cambridge City Council" not in cited
+    assert len(cited) >= 2
+    # Two left out, after the frame of the question; the rest of the library remains.
+    answer = assistant.answer(
+        "Which councils other than Lambeth and Bedford mention partnership working?"
+    )
+    cited = {c.council for c in answer.citations}
+    assert not cited & {"Lambeth London Borough Council", "Bedford Borough Council"}
+    assert "Central Bedfordshire Council" in cited
+    # A follow-up that only leaves a council out keeps the conversation's subject.
+    answer = _ask(
+        assistant,
+        "which councils were told to improve their scrutiny function?",
+        "and leaving out central beds?",
+    )
+    cited = {c.council for c in answer.citations}
+    assert cited and "Central Bedfordshire Council" not in cited
+    assert any("scrutiny" in q.lower() for c in answer.citations for q in c.quotes)
+
+
 def test_the_lead_officer_asked_after_a_plan_row_is_that_rows(assistant):
     # "lead officer" names the lead column, as other plans' headings do, not a subject.
     first = "what is bedford doing to bring its corporate plan together with partners?"

@@ -74,6 +74,13 @@ SIGNPOST_FRAME = re.compile(
     r"|\b((was|were|have we|we have|has been|have been|we)\s+)?signposted(\s+(to|for|on|about))?\b",
     re.IGNORECASE,
 )
+# "Apart from Bedford, which councils ...", "which councils other than Lambeth ...": the
+# councils named after one of these are left out of a question across councils.
+EXCLUDING = re.compile(
+    r"\b(?:apart from|aside from|except(?:\s+for)?|other than|excluding|besides|"
+    r"not counting|not including|leaving out|bar)\s+(?=(?P<named>[^,;:?!.()]{1,60}))",
+    re.IGNORECASE,
+)
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 # A year that says which report is meant ("the 2017 peer challenge", "reports from 2018"),
@@ -133,6 +140,7 @@ class Query:
     loose: bool = False  # councils carried from the conversation the question does not name
     shown: str = ""  # what the answer it follows said, when a follow-up asks for more
     earlier: str = ""  # what the answer a follow-up leans on quoted
+    left_out: tuple[str, ...] = ()  # councils the question excludes ("apart from Bedford")
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,20 @@ def understand(
     text = respelt(" ".join(question.split())[:MAX_QUESTION_CHARS])
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
+    left_out = _left_out(text, directory, covered)
+    text_for_topic = text
+    if left_out:
+        # "apart from Bedford": every council with a report but those, across reports.
+        names = {c.name for c in left_out}
+        councils = tuple(c for c in councils if c.name not in names)
+        if not councils:
+            councils = tuple(
+                c
+                for c in (directory.lookup(n) for n in covered)
+                if c is not None and c.name not in names
+            )
+        left = strip_councils(EXCLUDING.sub(" ", text), left_out)
+        text_for_topic = " ".join(left.split()).strip(" ,;:") or text
     guesses = tuple((m.typed, m.council.name) for m in mentions if m.guessed)
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
@@ -253,14 +275,15 @@ def understand(
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
     aggregate = (
         bool(AGGREGATE.search(text))
+        or bool(left_out and len(councils) >= 2)
         or (len(councils) >= 2 and bool(COMPARED.search(text)))
         or (not councils and not history and bool(WHERE_FOUND.search(text)))
     )
     years = _report_years(text, aggregate)
     if aggregate:
-        topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text), councils))
+        topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text_for_topic), councils))
     else:
-        topic = SAYS.sub("", text)
+        topic = SAYS.sub("", text_for_topic)
     topic = " ".join(SIGNPOST_FRAME.sub(" ", topic).split()).strip(" ,.?") or topic
     topic = OPENING.sub("", topic)
     for _, pattern in TYPES:  # "what has Bedford's action plan got on X": X is the topic
@@ -282,10 +305,23 @@ def understand(
         bool(COUNT.search(text)),
         intent=read_intent(text, strip_councils(topic, councils)),
         guesses=guesses,
+        left_out=tuple(c.name for c in left_out),
     )
     if not history:
         return query
     return _resolve_follow_up(query, history, directory, covered)
+
+
+def _left_out(
+    text: str, directory: CouncilDirectory, covered: tuple[str, ...] | list[str]
+) -> tuple[Council, ...]:
+    """The councils a question leaves out ("apart from Bedford", "other than Lambeth and
+    Cambridge"): those named in the words after the excluding phrase, up to a comma."""
+    out: dict[str, Council] = {}
+    for match in EXCLUDING.finditer(text):
+        for m in directory.mentions(match.group("named"), fuzzy=True, prefer=covered):
+            out[m.council.name] = m.council
+    return tuple(out.values())
 
 
 def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
@@ -319,6 +355,17 @@ def _resolve_follow_up(
         query = replace(query, years=years)
     own = own_terms(query.topic)
     pointing = bool(POINTING.search(text))
+    if query.left_out:
+        # "and apart from Bedford?": the councils are set; the subject is the question's
+        # own or, when it has none, the conversation's.
+        subject = own_terms(OTHERS.sub(" ", query.topic)) - COLUMN_TERMS
+        return replace(
+            query,
+            topic=query.topic if subject else anchor.topic,
+            aggregate=True,
+            count=query.count and bool(subject),
+            follow_up=True,
+        )
     named = {c.name for c in query.councils}
     if (
         OTHERS.search(text)
