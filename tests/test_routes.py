@@ -1114,6 +1114,32 @@ def test_everyday_shorthand_is_read_as_the_words_it_stands_for(assistant):
     assert answer.found and "4 years" in answer.text
 
 
+def test_chat_shorthand_is_written_out_even_where_a_report_writes_it(assistant):
+    from peerchat.index.search.glossary import abbreviations_in, written_out
+
+    assert dict(abbreviations_in("perf mgmt and cllr training")) == {
+        "perf": "performance",
+        "mgmt": "management",
+        "cllr": "councillor",
+    }
+    # Reports write "Cllr" before a name; the question asks about councillors.
+    assert "councillor" in written_out("cllr training", lambda word: True)
+    answer = assistant.answer("what did the peers make of perf management at lambeth?")
+    _valid(answer)
+    assert answer.found and "performance" in answer.text.lower()
+
+
+def test_a_peer_teams_list_answers_who_was_on_it_not_a_subject_its_roles_name(assistant):
+    answer = assistant.answer("any councillor development issues at central beds?")
+    _valid(answer)
+    quoted = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "Renard" not in quoted  # "Cllr David Renard, Leader, Swindon Borough Council"
+    assert "councillors" in quoted
+    # Asked for a person, the same lines answer.
+    who = assistant.answer("who was the police officer on the central beds peer team?")
+    assert "David Palmer" in who.text
+
+
 def test_a_sum_asked_for_by_what_it_is_quotes_the_figure(assistant):
     from peerchat.index.search.intent import read_intent
 

@@ -29,7 +29,12 @@ from peerchat.core.records import (
     join_names,
 )
 from peerchat.core.text import ADDRESSED_TO_AI, spaced_words, word_overlap
-from peerchat.index.answer.peer_team import asks_about_members, member_rows, role_terms
+from peerchat.index.answer.peer_team import (
+    asks_about_members,
+    member_lines,
+    member_rows,
+    role_terms,
+)
 from peerchat.index.answer.structured import (
     action_answer,
     recommendations_answer,
@@ -44,12 +49,15 @@ from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
     LIST_TERMS,
+    MEMBER,
     PEER_TEAM,
     PEERS_SPEAKING,
     SIGNPOST_TERMS,
     SUM_ASKED,
     bare,
+    names_the_team,
 )
+from peerchat.index.search.intent import PERSON as ASKS_FOR_A_PERSON
 from peerchat.index.search.query import (
     COMPARING,
     FRAME_TERMS,
@@ -765,6 +773,21 @@ def _nothing_matches(
 KEPT_FRAME_TERMS = overlap_terms("key")
 
 
+NEVER_QUOTED = -1.0  # the score of a sentence in scope that answers nothing asked
+
+
+def _may_ask_for_a_peer(query: Query) -> bool:
+    """Whether a peer-team line could answer the question: it asks for a person or names
+    the team, itself or through the conversation it follows."""
+    if asks_about_members(query) or query.intent.person:
+        return True
+    return any(
+        names_the_team(text) or MEMBER.search(text) or ASKS_FOR_A_PERSON.search(text)
+        for text in (query.question, query.topic, query.context)
+        if text
+    )
+
+
 def _score_sentences(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, cal: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -884,6 +907,11 @@ def _score_sentences(
         scores[lifted] = np.maximum(scores[lifted], scores.max() - cal.quote_margin / 10)
     if query.shown:
         _after_shown(library, query.shown, rows, scores, cal.quote_margin)
+    if not _may_ask_for_a_peer(query):
+        # A peer's line ("Cllr ..., Leader, ... Council") says who sat on the team: its
+        # role words answer no question about a subject ("cllr development"). It stays in
+        # scope (the question's words are mentioned there) but is never the answer.
+        scores[np.isin(rows, member_lines(library, rows))] = NEVER_QUOTED
     return rows, scores
 
 

@@ -49,8 +49,12 @@ def role_terms(text: str) -> set[str]:
 def member_rows(library: Library, mask: np.ndarray) -> np.ndarray:
     """Rows of the sentences, in passages under `mask`, that are lines of a peer-team
     list: a person's line in a list led in by a sentence naming the peers."""
+    return member_lines(library, library.sentences.rows_of(np.flatnonzero(mask)))
+
+
+def member_lines(library: Library, rows: np.ndarray) -> np.ndarray:
+    """Those of the sentence `rows` that are lines of a peer-team list."""
     sentences = library.sentences
-    rows = sentences.rows_of(np.flatnonzero(mask))
     rows = rows[sentences.has(rows, PERSON) > 0]
     spans = sentences.spans
     found: list[int] = []

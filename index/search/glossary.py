@@ -49,6 +49,41 @@ WRITTEN_AS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Everyday shorthand typed in a chat box ("for how many yrs?", "perf reporting"). It is
+# always written out, even where a report writes it too ("Cllr" before a name): the
+# question is about what it stands for ("cllr development"), not the title.
+SHORTHAND: Mapping[str, str] = MappingProxyType(
+    {
+        "yr": "year",
+        "yrs": "years",
+        "mths": "months",
+        "mnths": "months",
+        "wks": "weeks",
+        "govt": "government",
+        "dept": "department",
+        "depts": "departments",
+        "mgmt": "management",
+        "mgr": "manager",
+        "mgrs": "managers",
+        "info": "information",
+        "comms": "communications",
+        "perf": "performance",
+        "cllr": "councillor",
+        "cllrs": "councillors",
+        "exec": "executive",
+        "org": "organisation",
+        "orgs": "organisations",
+        "regen": "regeneration",
+        "strat": "strategy",
+        "env": "environment",
+        "ops": "operations",
+        "svc": "service",
+        "svcs": "services",
+        "approx": "approximately",
+    }
+)
+
+
 # Local government's common abbreviations, as officers type them. Those that are also
 # English words ("SEND", "PH") count only in capitals.
 ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
@@ -89,20 +124,7 @@ ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
         "ph": "portfolio holder",
         "od": "organisational development",
         "mo": "monitoring officer",
-        # Everyday shorthand typed in a chat box ("for how many yrs?").
-        "yr": "year",
-        "yrs": "years",
-        "mths": "months",
-        "mnths": "months",
-        "wks": "weeks",
-        "govt": "government",
-        "dept": "department",
-        "depts": "departments",
-        "mgmt": "management",
-        "mgr": "manager",
-        "mgrs": "managers",
-        "info": "information",
-        "comms": "communications",
+        **SHORTHAND,
     }
 )
 IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})
@@ -124,7 +146,7 @@ def written_out(text: str, written: Callable[[str], bool]) -> str:
     scrutiny)"), but for those `written` says the library writes as they are. One that is
     also a word ("SEND") is always written out: a library's "send" is the verb."""
     for typed, meaning in abbreviations_in(text):
-        if written(typed) and typed not in IN_CAPITALS_ONLY:
+        if written(typed) and typed not in IN_CAPITALS_ONLY and typed not in SHORTHAND:
             continue
         text = re.sub(
             r"(?<![\w&])" + re.escape(typed) + r"(?![\w&])",
