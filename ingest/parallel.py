@@ -196,6 +196,15 @@ class ReadPassages(Mapping[str, tuple[Chunk, ...]]):
         return self._counts[digest]
 
     def __getitem__(self, digest: str) -> tuple[Chunk, ...]:
+        return self._parsed(digest).chunks
+
+    def report_text(self, digest: str) -> str:
+        """The cleaned text of the report read from the file `digest` (an ingest does not
+        hold the texts of the reports it read: they are read back when written)."""
+        report = self._parsed(digest).report
+        return report.text if report is not None else ""
+
+    def _parsed(self, digest: str) -> Parsed:
         job = self._jobs[digest]
         if self._cache is None:
             self._cache = ParseCache(self._cache_path, self._chunk_tokens)
@@ -204,7 +213,7 @@ class ReadPassages(Mapping[str, tuple[Chunk, ...]]):
             raise UnreadableReport(
                 job.path, "its passages could not be read back from the parse cache"
             )
-        return parsed.chunks
+        return parsed
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._jobs)

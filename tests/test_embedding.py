@@ -35,6 +35,17 @@ def test_length_batches_cover_every_row_once_shortest_first():
     assert rows.tolist() == [5, 1, 3, 7, 2, 6, 0, 4], "by length, ties in their order"
 
 
+def test_a_batch_of_long_texts_is_cut_to_the_token_budget():
+    # Short texts fill a batch; long ones come fewer at a time (the model's working memory
+    # grows with a batch's texts times its longest), and one text over the budget is
+    # still a batch of its own.
+    lengths = np.array([10, 10, 10, 10, 40, 40, 40, 300])
+    batches = length_batches(lengths, 4, max_tokens=80)
+    assert [sorted(b.tolist()) for b in batches] == [[0, 1, 2, 3], [4, 5], [6], [7]]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(8))
+    assert all(len(b) * lengths[b].max() <= 80 or len(b) == 1 for b in batches)
+
+
 def test_token_length_batching_keeps_each_vector_with_its_text(minilm):
     texts = [
         "Scrutiny.",

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sqlite3
 import time
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 from peerchat.core.logs import event, seconds_since
+from peerchat.core.memory import give_back_freed_memory
 from peerchat.core.records import Chunk, Report
 from peerchat.index.embedding.cache import CachedEmbedder, EmbeddingCache, embed_into
 from peerchat.index.embedding.embedders import Embedder
@@ -53,7 +57,7 @@ from peerchat.index.store.sentences import (
     write_sentence_features,
     write_terms,
 )
-from peerchat.index.store.sqlite import StoredReport, update_store, write_store
+from peerchat.index.store.sqlite import StoredReport, report_texts, update_store, write_store
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.sentences import sentence_spans
 
@@ -90,21 +94,23 @@ def write_full(
     chunk_tokens: int,
     stored: list[StoredReport],
     chunks_of: Callable[[str], Sequence[Chunk]],
+    text_of: TextOf,
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
     """Write and publish a generation of the whole library (`stored`, in order; the
-    passages of each report by `chunks_of(report id)`); return how many texts were
-    embedded afresh.
+    passages of each report by `chunks_of(report id)`, the text of a report held without
+    it by `text_of(report id)`); return how many texts were embedded afresh.
 
-    The passages are streamed into the new store a report at a time, then read back from
-    it for each later step: a library's passages are never all in memory at once."""
+    The passages and report texts are streamed into the new store a report at a time,
+    then read back from it for each later step: a library's passages and texts are never
+    all in memory at once."""
     started = time.monotonic()
     generation = new_generation(index_dir)
     store = generation / "store.sqlite"
     conn = write_store(
         store,
-        stored,
+        (_with_text(s, text_of) for s in stored),
         (c for s in stored for c in _with_sources([s], list(chunks_of(s.report.id)))),
     )
     conn.close()
@@ -114,16 +120,21 @@ def write_full(
         spans = _spans(chunks, 0)
         np.save(generation / sentence_index.SPANS, spans)
         embedded = _embed(generation, cache, embedder.dim, chunks, spans, progress, started)
+        give_back_freed_memory()
         # Recommendation register (issue 6): extracted, theme-tagged, linked, same store;
         # its texts are embedded through the cache too.
         register = build_register(
-            [s.report for s in stored], chunks.of_report, CachedEmbedder(cache)
+            _TextsFromStore(store, [s.report for s in stored]),
+            chunks.of_report,
+            CachedEmbedder(cache),
         )
+        give_back_freed_memory()
         if progress:
             progress("indexing", 0, 1)
         write_sentence_features(
             generation, chunks, spans, [s.report for s in stored], register.recommendations
         )
+        give_back_freed_memory()
         vocab: dict[str, int] = {}
         terms, counts, at = term_counts((c.text for c in chunks), vocab)
         n = len(chunks)
@@ -137,6 +148,7 @@ def write_full(
         conn.close()
     _write_lexical(generation, terms, counts, at, vocab)
     del terms, counts, at
+    give_back_freed_memory()
     DenseIndex.build(generation, ann_min_passages)
     _finish(generation, embedder, chunk_tokens, stored, n, progress, started)
     return embedded
@@ -149,13 +161,15 @@ def write_incremental(
     library: Library,
     stored: list[StoredReport],
     fresh: Mapping[str, Sequence[Chunk]],
+    text_of: TextOf,
     progress: Progress | None,
     ann_min_passages: int,
 ) -> int:
     """Write and publish a generation from the live one (`library`): `stored` is the new
     library, in order, whose reports are the live generation's (in its order) followed by
-    the `fresh` ones (report id -> passages); live reports not in `stored` are removed.
-    Return how many texts were embedded afresh."""
+    the `fresh` ones (report id -> passages; the text of one held without it by
+    `text_of(report id)`); live reports not in `stored` are removed. Return how many texts
+    were embedded afresh."""
     started = time.monotonic()
     previous = library.generation
     kept_ids = [s.report.id for s in stored if s.report.id not in fresh]
@@ -195,118 +209,182 @@ def write_incremental(
 
     generation = new_generation(index_dir)
     np.save(generation / sentence_index.SPANS, spans)
-    cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
-    try:
-        # The kept rows' vectors copied file to file (a run of rows at a time), never
-        # through memory: see index/store/rowfile.py.
-        for name, rows, dtype, count in (
-            (dense_files.VECTORS, kept_rows, np.float32, n),
-            (sentence_index.VECTORS, kept_sentences, np.float16, len(spans)),
-        ):
-            rowfile.create(generation / name, dtype, (count, embedder.dim))
-            with (
-                rowfile.RowFile(previous / name) as source,
-                rowfile.RowFile(generation / name, writable=True) as out,
-            ):
-                out.copy_rows(source, rows)
-        embedded = _embed(
+    store = generation / "store.sqlite"
+    # Moving the kept rows' bytes (vectors, the store) is the disk's work: it is done in
+    # a thread beside the BM25 index, which is the processor's.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        copied = side.submit(
+            _copy_kept,
+            library,
             generation,
-            cache,
+            (
+                (dense_files.VECTORS, kept_rows, np.float32, n),
+                (sentence_index.VECTORS, kept_sentences, np.float16, len(spans)),
+            ),
             embedder.dim,
-            new_chunks,
-            spans_new,
-            progress,
-            started,
-            first_row=first_new,
-            first_sentence=m_kept,
         )
-        conn = update_store(
-            generation / "store.sqlite",
-            library.store_path(),
-            removed_ids,
-            new_row_of,
-            [s for s in stored if s.report.id in fresh],
-            new_chunks,
+        _write_lexical_from(library, generation, kept_rows, new_chunks)
+        copied.result()
+    cache = EmbeddingCache(index_dir / "embed-cache.sqlite", embedder)
+    # The IVF index (read, changed and written again) is built in a thread beside the
+    # store, the register and the sentence features, once the new vectors are written.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        try:
+            embedded = _embed(
+                generation,
+                cache,
+                embedder.dim,
+                new_chunks,
+                spans_new,
+                progress,
+                started,
+                first_row=first_new,
+                first_sentence=m_kept,
+            )
+            dense = side.submit(
+                DenseIndex.build,
+                generation,
+                ann_min_passages,
+                previous=previous,
+                new_row_of=new_row_of,
+            )
+            conn = update_store(
+                store,
+                removed_ids,
+                new_row_of,
+                [_with_text(s, text_of) for s in stored if s.report.id in fresh],
+                new_chunks,
+            )
+            drop_register(conn)
+            affected = _affected(stored, fresh_ids, [library.reports[r] for r in removed_ids])
+            own_chunks: dict[str, list[Chunk]] = {}
+            for c in new_chunks:
+                own_chunks.setdefault(c.report_id, []).append(c)
+            for rid in kept_ids:
+                if rid in affected:
+                    own_chunks[rid] = library.chunks_of(rid)
+            texts = report_texts(conn, [s.report.id for s in stored if s.report.id in affected])
+            part = build_register(
+                [
+                    replace(s.report, text=texts[s.report.id])
+                    for s in stored
+                    if s.report.id in affected
+                ],
+                [
+                    c
+                    for s in stored
+                    if s.report.id in affected
+                    for c in own_chunks.get(s.report.id, [])
+                ],
+                CachedEmbedder(cache),
+            )
+            register = _merged_register(library.register, part, affected, kept_set, position)
+            write_register(conn, register)
+            conn.close()
+        finally:
+            cache.close()
+        if progress:
+            progress("indexing", 0, 1)
+
+        # Sentences: flags, keys and terms of the kept ones copied, of the new ones (and of
+        # kept reports whose register changed) worked out; then what needs the whole library.
+        flags = np.asarray(library.sentences.flags)[kept_sentences] & np.uint8(~OK & 0xFF)
+        keys_kept = np.load(previous / sentence_index.KEYS, mmap_mode="r")[kept_sentences]
+        new_flags, keys_new, new_terms = sentence_features(
+            new_chunks, spans_new, register.recommendations, first_row=first_new
         )
-        drop_register(conn)
-        affected = _affected(stored, fresh_ids, [library.reports[r] for r in removed_ids])
-        own_chunks: dict[str, list[Chunk]] = {}
-        for c in new_chunks:
-            own_chunks.setdefault(c.report_id, []).append(c)
+        flags = np.concatenate([flags, new_flags])
+        keys = np.concatenate([np.asarray(keys_kept, dtype=np.int64), keys_new])
+        first = np.searchsorted(spans[:, 0], np.arange(n + 1), side="left")
         for rid in kept_ids:
-            if rid in affected:
-                own_chunks[rid] = library.chunks_of(rid)
-        part = build_register(
-            [s.report for s in library.with_texts([s for s in stored if s.report.id in affected])],
-            [c for s in stored if s.report.id in affected for c in own_chunks.get(s.report.id, [])],
-            CachedEmbedder(cache),
-        )
-        register = _merged_register(library.register, part, affected, kept_set, position)
-        write_register(conn, register)
-        conn.close()
-    finally:
-        cache.close()
-    if progress:
-        progress("indexing", 0, 1)
+            if rid not in affected or not own_chunks.get(rid):
+                continue
+            rows = np.flatnonzero(report_of_row == position[rid])
+            lo, hi = first[rows[0]], first[rows[-1] + 1]
+            flags[lo:hi] = sentence_features(
+                own_chunks[rid], spans[lo:hi], register.recommendations, first_row=int(rows[0])
+            )[0]
+        flags |= np.where(
+            quotable(
+                keys, report_of_row[spans[:, 0]], heading_keys(s.report for s in stored), flags
+            ),
+            OK,
+            0,
+        ).astype(np.uint8)
+        np.save(generation / sentence_index.KEYS, keys)
 
-    # Sentences: flags, keys and terms of the kept ones copied, of the new ones (and of
-    # kept reports whose register changed) worked out; then what needs the whole library.
-    flags = np.asarray(library.sentences.flags)[kept_sentences] & np.uint8(~OK & 0xFF)
-    keys_kept = np.load(previous / sentence_index.KEYS, mmap_mode="r")[kept_sentences]
-    new_flags, keys_new, new_terms = sentence_features(
-        new_chunks, spans_new, register.recommendations, first_row=first_new
-    )
-    flags = np.concatenate([flags, new_flags])
-    keys = np.concatenate([np.asarray(keys_kept, dtype=np.int64), keys_new])
-    first = np.searchsorted(spans[:, 0], np.arange(n + 1), side="left")
-    for rid in kept_ids:
-        if rid not in affected or not own_chunks.get(rid):
-            continue
-        rows = np.flatnonzero(report_of_row == position[rid])
-        lo, hi = first[rows[0]], first[rows[-1] + 1]
-        flags[lo:hi] = sentence_features(
-            own_chunks[rid], spans[lo:hi], register.recommendations, first_row=int(rows[0])
-        )[0]
-    flags |= np.where(
-        quotable(keys, report_of_row[spans[:, 0]], heading_keys(s.report for s in stored), flags),
-        OK,
-        0,
-    ).astype(np.uint8)
-    np.save(generation / sentence_index.KEYS, keys)
-
-    vocab_data = json.loads((previous / sentence_index.VOCAB).read_text(encoding="utf-8"))
-    vocab = {t: i for i, t in enumerate(vocab_data["terms"])}
-    df = list(vocab_data["df"])
-    for rid in removed_ids:
-        for chunk in library.chunks_of(rid):
+        vocab_data = json.loads((previous / sentence_index.VOCAB).read_text(encoding="utf-8"))
+        vocab = {t: i for i, t in enumerate(vocab_data["terms"])}
+        df = list(vocab_data["df"])
+        for rid in removed_ids:
+            for chunk in library.chunks_of(rid):
+                for term in overlap_terms(chunk.text):
+                    df[vocab[term]] -= 1
+        for chunk in new_chunks:
             for term in overlap_terms(chunk.text):
-                df[vocab[term]] -= 1
-    for chunk in new_chunks:
-        for term in overlap_terms(chunk.text):
-            if term not in vocab:
-                vocab[term] = len(vocab)
-                df.append(0)
-            df[vocab[term]] += 1
-    alive = np.asarray(df, dtype=np.int64) > 0
-    remap = np.where(alive, np.cumsum(alive) - 1, -1)
-    old_ids, old_at = _ragged(
-        np.load(previous / sentence_index.TERMS, mmap_mode="r"),
-        np.load(previous / sentence_index.TERMS_AT, mmap_mode="r"),
-        kept_sentences,
-    )
-    old_ids, old_at = _renumbered(old_ids, old_at, remap)
-    vocab = {t: int(remap[i]) for t, i in vocab.items() if alive[i]}
-    new_ids, new_at = term_lists(new_terms, vocab)
-    write_terms(
-        generation,
-        flags,
-        np.concatenate([old_ids, new_ids]),
-        np.concatenate([old_at, old_at[-1] + new_at[1:]]),
-        list(vocab),
-        [d for d in df if d > 0],
-        n,
-    )
+                if term not in vocab:
+                    vocab[term] = len(vocab)
+                    df.append(0)
+                df[vocab[term]] += 1
+        alive = np.asarray(df, dtype=np.int64) > 0
+        remap = np.where(alive, np.cumsum(alive) - 1, -1)
+        old_ids, old_at = _ragged(
+            np.load(previous / sentence_index.TERMS, mmap_mode="r"),
+            np.load(previous / sentence_index.TERMS_AT, mmap_mode="r"),
+            kept_sentences,
+        )
+        old_ids, old_at = _renumbered(old_ids, old_at, remap)
+        vocab = {t: int(remap[i]) for t, i in vocab.items() if alive[i]}
+        new_ids, new_at = term_lists(new_terms, vocab)
+        write_terms(
+            generation,
+            flags,
+            np.concatenate([old_ids, new_ids]),
+            np.concatenate([old_at, old_at[-1] + new_at[1:]]),
+            list(vocab),
+            [d for d in df if d > 0],
+            n,
+        )
+        dense.result()
 
+    event(
+        log,
+        "generation_incremental",
+        kept=len(kept_ids),
+        added=len(fresh_ids),
+        removed=len(removed_ids),
+        register_reports=len(affected),
+    )
+    _finish(generation, embedder, chunk_tokens, stored, n, progress, started)
+    return embedded
+
+
+def _copy_kept(
+    library: Library,
+    generation: Path,
+    vectors: tuple[tuple[str, np.ndarray, type, int], ...],
+    dim: int,
+) -> None:
+    """Copy the live generation's store, and the kept rows of each vector file (name, the
+    rows kept, type, the new file's rows), into `generation`: file to file (a run of rows
+    at a time), never through memory (index/store/rowfile.py)."""
+    previous = library.generation
+    for name, rows, dtype, count in vectors:
+        rowfile.create(generation / name, dtype, (count, dim))
+        with (
+            rowfile.RowFile(previous / name) as source,
+            rowfile.RowFile(generation / name, writable=True) as out,
+        ):
+            out.copy_rows(source, rows)
+    shutil.copyfile(library.store_path(), generation / "store.sqlite")
+
+
+def _write_lexical_from(
+    library: Library, generation: Path, kept_rows: np.ndarray, new_chunks: Sequence[Chunk]
+) -> None:
+    """The BM25 index of the new generation from the live one's term counts of the kept
+    passages and those of the new ones."""
+    previous = library.generation
     lex_vocab = dict(library.lexical.vocab)
     old_lex_at = np.load(previous / lexical_files.TERMS_AT, mmap_mode="r")
     terms, lex_at = _ragged(
@@ -324,17 +402,51 @@ def write_incremental(
     terms = lex_remap[terms]
     lex_vocab = {t: int(lex_remap[i]) for t, i in lex_vocab.items() if used[i]}
     _write_lexical(generation, terms, counts, lex_at, lex_vocab)
-    DenseIndex.build(generation, ann_min_passages, previous=previous, new_row_of=new_row_of)
-    event(
-        log,
-        "generation_incremental",
-        kept=len(kept_ids),
-        added=len(fresh_ids),
-        removed=len(removed_ids),
-        register_reports=len(affected),
-    )
-    _finish(generation, embedder, chunk_tokens, stored, n, progress, started)
-    return embedded
+
+
+# The text of a report by its id, for reports held without it.
+TextOf = Callable[[str], str]
+
+
+def _with_text(stored: StoredReport, text_of: TextOf) -> StoredReport:
+    """`stored` with its report's text, read by `text_of` when it is held without."""
+    if stored.report.text:
+        return stored
+    return replace(stored, report=replace(stored.report, text=text_of(stored.report.id)))
+
+
+class _TextsFromStore(Sequence[Report]):
+    """`reports` (held without their texts) with each text read back from the generation's
+    store as it is reached: a library's texts are not all held at once."""
+
+    PAGE = 100
+
+    def __init__(self, store: Path, reports: Sequence[Report]) -> None:
+        self._store = store
+        self._reports = reports
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+    @overload
+    def __getitem__(self, i: int) -> Report: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Report]: ...
+    def __getitem__(self, i: int | slice) -> Report | Sequence[Report]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        return next(iter(_TextsFromStore(self._store, [self._reports[i]])))
+
+    def __iter__(self) -> Iterator[Report]:
+        conn = sqlite3.connect(f"file:{self._store}?mode=ro", uri=True)
+        try:
+            for start in range(0, len(self._reports), self.PAGE):
+                page = self._reports[start : start + self.PAGE]
+                texts = report_texts(conn, [r.id for r in page])
+                for report in page:
+                    yield replace(report, text=texts.get(report.id, report.text))
+        finally:
+            conn.close()
 
 
 def _with_sources(stored: Sequence[StoredReport], chunks: list[Chunk]) -> list[Chunk]:

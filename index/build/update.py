@@ -25,6 +25,7 @@ from peerchat.core.errors import (
 )
 from peerchat.core.limits import ReadLimits
 from peerchat.core.logs import event, seconds_since
+from peerchat.core.memory import give_back_freed_memory
 from peerchat.core.records import Chunk, Report
 from peerchat.core.text import printable
 from peerchat.index.build.file_digests import FileDigests
@@ -35,7 +36,7 @@ from peerchat.index.store.generations import (
     current_generation,
 )
 from peerchat.index.store.library import Library
-from peerchat.index.store.sqlite import StoredReport
+from peerchat.index.store.sqlite import StoredReport, report_texts
 from peerchat.ingest import PARSER_VERSION
 from peerchat.ingest.catalogue import Catalogue
 from peerchat.ingest.parallel import ParseJob, ReadPassages, forget_others, parse_all
@@ -254,6 +255,7 @@ def _ingest(
         # generation is written; the live generation's stay in its store.
         fresh = ReadPassages(index_dir / PARSE_CACHE, chunk_tokens)
         digests: FileDigests | None = None
+        texts: _ReportTexts | None = None
         try:
             # A rebuild reads every file: it trusts no remembered digest either.
             digests = FileDigests(index_dir / FILE_DIGESTS, trust=not rebuild)
@@ -340,7 +342,11 @@ def _ingest(
                 report = parsed.report
                 if report.path != str(path):
                     report = _moved(report, path)  # read before under another name
-                kept[parsed.job.digest] = StoredReport(report, now, parsed.job.catalogue_key)
+                # Held without its text (read back from the parse cache when written): a
+                # first ingest of thousands of reports would hold hundreds of MB of text.
+                kept[parsed.job.digest] = StoredReport(
+                    replace(report, text=""), now, parsed.job.catalogue_key
+                )
                 # Passages keep the source they were read under; the generation writer gives
                 # every passage its report's current source.
                 fresh.add(parsed)
@@ -353,6 +359,9 @@ def _ingest(
                     passages=len(parsed.chunks),
                 )
             event(log, "files_read", files=len(jobs), seconds=seconds_since(reading_started))
+            # What reading freed (the parsed reports handed over) goes back before the
+            # model's working memory is added to what the process holds.
+            give_back_freed_memory()
             for name, reason in skipped:
                 event(log, "file_skipped", file=name, reason=reason)
 
@@ -372,6 +381,7 @@ def _ingest(
                 else:  # a report from elsewhere, untouched by this ingest
                     kept[digest] = old
 
+            texts = _ReportTexts(fresh, library)
             summary_args = dict(
                 ingested=tuple(ingested),
                 unchanged=tuple(unchanged),
@@ -412,6 +422,7 @@ def _ingest(
                     library,
                     stored,
                     fresh,
+                    texts,
                     progress,
                     ann_min_passages,
                 )
@@ -424,14 +435,13 @@ def _ingest(
                         return fresh[report_id]
                     return live.chunks_of(report_id) if live is not None else ()
 
-                if library is not None:
-                    stored = library.with_texts(stored)
                 embedded = write_full(
                     index_dir,
                     embedder,
                     chunk_tokens,
                     stored,
                     chunks_of,
+                    texts,
                     progress,
                     ann_min_passages,
                 )
@@ -451,8 +461,34 @@ def _ingest(
                     digests.close()
             finally:
                 fresh.close()
+                if texts is not None:
+                    texts.close()
                 if library is not None:
                     library.chunks.close()
+
+
+class _ReportTexts:
+    """The text of a report of the library being written, by id: read back from the parse
+    cache for a report this ingest read, from the live generation's store for the others
+    (an ingest holds its reports without their texts)."""
+
+    def __init__(self, fresh: ReadPassages, library: Library | None) -> None:
+        self._fresh = fresh
+        self._library = library
+        self._conn: sqlite3.Connection | None = None
+
+    def __call__(self, report_id: str) -> str:
+        if report_id in self._fresh:
+            return self._fresh.report_text(report_id)
+        if self._library is None:
+            return ""
+        if self._conn is None:
+            self._conn = sqlite3.connect(f"file:{self._library.store_path()}?mode=ro", uri=True)
+        return report_texts(self._conn, [report_id]).get(report_id, "")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
 def _previous(

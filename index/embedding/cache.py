@@ -68,6 +68,9 @@ class EmbeddingCache:
                 )
             for i, v in zip(batch, vectors):
                 found[keys[i]] = v
+            del vectors
+            # The model's freed working memory, given back before the next batch.
+            give_back_freed_memory()
             done += len(batch)
             if progress:
                 progress(done, len(missing))
@@ -108,9 +111,6 @@ def embed_into(
         vectors, fresh = cache.embed(texts)
         out[start : start + len(texts)] = vectors
         embedded += fresh
-        if fresh:
-            # The model's freed working memory, given back before the next block.
-            give_back_freed_memory()
         if progress:
             progress(min(count, start + block), count)
     return embedded

@@ -37,6 +37,12 @@ MINILM = "all-MiniLM-L6-v2"
 # per CPU-second for torch (49 against 41 at 64 and 27 at 32) and int8 (74, 73, 68); one
 # thread prefers smaller batches, but two threads synchronise once a batch.
 BATCH_SIZE = 128
+# Padded tokens per model call: a batch of long texts (a register's recommendations, up to
+# 256 tokens) is cut shorter than BATCH_SIZE. The model's working memory grows with a
+# batch's tokens times its length: 128 texts of 256 tokens took about 1 GB more of an
+# ingest's memory at 5,000 reports than its sentences did (benchmarks, 2026-12-04);
+# sentences (mostly under 64 tokens) still go 128 at a time.
+BATCH_TOKENS = 128 * 64
 
 
 def minilm_name(backend: str) -> str:
@@ -147,7 +153,7 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # sentence-transformers batches by character length, which pads a batch of 128 to
         # about twice its tokens; batches of similar token length pad little.
-        for rows in length_batches(self.token_lengths(texts), self.batch_size):
+        for rows in length_batches(self.token_lengths(texts), self.batch_size, BATCH_TOKENS):
             out[rows] = self._model.encode(
                 [texts[i] for i in rows],
                 batch_size=len(rows),
@@ -158,11 +164,29 @@ class MiniLMEmbedder:
         return out
 
 
-def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+def length_batches(
+    lengths: np.ndarray, batch_size: int, max_tokens: int | None = None
+) -> list[np.ndarray]:
     """Row numbers in batches of at most `batch_size`, each of neighbours in length
-    (shortest first; ties keep their order), so that little of a batch is padding."""
+    (shortest first; ties keep their order), so that little of a batch is padding. With
+    `max_tokens`, a batch of long texts is cut shorter: its texts times the longest one's
+    tokens stay within `max_tokens` (one text always makes a batch)."""
     order = np.argsort(lengths, kind="stable")
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    if max_tokens is None:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    batches: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while (
+            stop < len(order)
+            and stop - start < batch_size
+            and (stop - start + 1) * int(lengths[order[stop]]) <= max_tokens
+        ):
+            stop += 1
+        batches.append(order[start:stop])
+        start = stop
+    return batches
 
 
 class HashEmbedder:

@@ -6,7 +6,6 @@ A chunk's `row` is its position in the FAISS and BM25 indexes of the same genera
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
@@ -73,17 +72,15 @@ def write_store(
 
 def update_store(
     path: Path,
-    previous: Path,
     removed: Sequence[str],
     new_row_of: np.ndarray,
     reports: Iterable[StoredReport],
     chunks: Iterable[Chunk],
 ) -> sqlite3.Connection:
-    """Create the store at `path` from the `previous` generation's: its `removed` reports
-    and their passages taken out, the other passages renumbered to `new_row_of` (each old
-    row's new row, -1 when removed), then `reports` and their `chunks` added after them.
-    Returns the open connection (for extra tables)."""
-    shutil.copyfile(previous, path)
+    """Change the store at `path`, a copy of the previous generation's: its `removed`
+    reports and their passages taken out, the other passages renumbered to `new_row_of`
+    (each old row's new row, -1 when removed), then `reports` and their `chunks` added
+    after them. Returns the open connection (for extra tables)."""
     conn = sqlite3.connect(path)
     new_row_of = np.asarray(new_row_of, dtype=np.int64)
     kept = np.flatnonzero(new_row_of >= 0)
