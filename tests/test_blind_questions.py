@@ -24,6 +24,7 @@ PAIRS = [
     ("tune14", "test14"),
     ("tune15", "test15"),
     ("tune16", "test16"),
+    ("tune17", "test17"),
 ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from peerchat.cli import main
@@ -270,6 +271,24 @@ def test_light_words_of_a_follow_up_name_no_subject_of_their_own():
     assert own_terms("is that a worry too") == own_terms("worry")
     # "any specific examples?" asks for more of the earlier subject, not for "examples".
     assert own_terms("any specific examples") == frozenset()
+
+
+def test_a_column_asked_after_a_quoted_plan_row_is_that_rows(assistant):
+    from peerchat.index.answer.extractive import _evidence, _rows_quoted
+
+    # An answer quoting sentences of an action-plan row's passage is about that row.
+    library = assistant.library
+    row = next(a for a in library.register.actions if "overspend" in a.action)
+    passage = library.chunks.rows_of_ids([row.chunk_id])[row.chunk_id]
+    sentence = int(library.sentences.rows_of(np.asarray([passage]))[-1])
+    assert _rows_quoted(library, [_evidence(library, sentence, 0.5)]) == (row.id,)
+    # The follow-up asks for that row's sponsor in words no report uses ("on their desk").
+    first = "how big was bedford's in-year overspend?"
+    answer = _ask(assistant, first, "who's the cabinet member with that on their desk?")
+    _valid(answer)
+    assert answer.found
+    assert "Recommendation 10" in answer.text
+    assert "Portfolio Holder for Finance, Risk and Welfare" in answer.text
 
 
 def test_follow_ups_ask_about_the_row_the_last_answer_cited(assistant):

@@ -460,7 +460,7 @@ def _answer_structured(
             row = numbered[0]
         elif (
             carried
-            and _row_holds_own_subject(carried[0], query)
+            and _row_holds_own_subject(carried[0], query, library)
             and _still_about(library, query, vectors, mask, [carried[0].chunk_id], cal)
         ):
             row = carried[0]
@@ -618,7 +618,7 @@ def _still_about(
     """Whether a follow-up is still about the item the conversation is on: it asks only
     for the item's columns ("who leads on that?"), or the item's passage answers it about
     as well as any passage in scope."""
-    if not _new_topic(query):
+    if not _new_topic(query, library):
         return True
     rows, scores = _score_sentences(library, query, vectors, mask, cal)
     if len(rows) == 0:
@@ -636,10 +636,14 @@ def _scores_about_as_well(
     return bool(own.any()) and float(scores[own].max()) >= float(scores.max()) - cal.quote_margin
 
 
-def _new_topic(query: Query) -> bool:
+def _new_topic(query: Query, library: Library) -> bool:
     """Whether a follow-up brings a subject of its own beyond asking about the item the
-    conversation is on ("who leads on that?", "and by when?")."""
-    return not bare(query.question, COLUMN_TERMS, FRAME_TERMS)
+    conversation is on ("who leads on that?", "and by when?"); a word no report uses
+    ("who has that on their desk?") is none."""
+    unknown = frozenset(
+        t for t in overlap_terms(query.question) if t not in library.sentences.vocab
+    )
+    return not bare(query.question, COLUMN_TERMS, FRAME_TERMS, unknown)
 
 
 def _best_signposts(
@@ -1294,15 +1298,16 @@ def _names_own_subject(query: Query) -> bool:
     return bool(_own_subject(query))
 
 
-def _row_holds_own_subject(row: ActionRow, query: Query) -> bool:
+def _row_holds_own_subject(row: ActionRow, query: Query, library: Library) -> bool:
     """Whether the action-plan row a conversation is on holds the subject a follow-up names
     ("what is the status of delivery?"); one naming none is about the row. A follow-up on
-    another subject ("anything on parking in that plan?") is not about it."""
+    another subject ("anything on parking in that plan?") is not about it; a word no report
+    uses ("who has that on their plate?") names no subject."""
     text = f"{row.recommendation} {row.action}"
     if any(not s.said.search(text) for s in subjects_named(query.question)):
         # "does the plan say anything about a pay rise?": a service the row never names.
         return False
-    subject = _own_subject(query)
+    subject = {t for t in _own_subject(query) if t in library.sentences.vocab}
     return not subject or bool(subject & overlap_terms(text))
 
 
@@ -2088,7 +2093,30 @@ def _compose(
         dict.fromkeys(c for ev in chosen for c in library.chunks[ev.chunk_row].councils)
     )
     return Answer(
-        query.question, True, "\n".join(lines), tuple(citations), councils, (), query.topic
+        query.question,
+        True,
+        "\n".join(lines),
+        tuple(citations),
+        councils,
+        (),
+        query.topic,
+        items=() if per_report else _rows_quoted(library, chosen),
+    )
+
+
+def _rows_quoted(library: Library, chosen: list[Evidence]) -> tuple[str, ...]:
+    """The action-plan rows whose passages an answer quotes, best quote first: a follow-up
+    asking for a column ("which cabinet member has that?") is about them."""
+    by_chunk = {a.chunk_id: a.id for a in library.register.actions}
+    if not by_chunk:
+        return ()
+    best_first = sorted(chosen, key=lambda ev: -ev.score)
+    return tuple(
+        dict.fromkeys(
+            by_chunk[cid]
+            for ev in best_first
+            if (cid := library.chunks[ev.chunk_row].id) in by_chunk
+        )
     )
 
 
