@@ -819,6 +819,19 @@ def test_anyone_doing_it_well_asks_for_signposted_practice(assistant):
     assert "Signpost" in answer.text
 
 
+def test_practice_held_up_as_a_model_is_the_signposted_examples(assistant):
+    from peerchat.index.search.intent import read_intent
+
+    assert read_intent("which council did the peers hold up as a model for X?").signposts
+    assert read_intent("any example given of councils doing X?").signposts
+    assert not read_intent("what did the peers hold Lambeth to account for?").signposts
+    answer = assistant.answer(
+        "which council did the peers hold up as a model for sharing a chief executive?"
+    )
+    _valid(answer)
+    assert answer.text.lstrip("- ").startswith("**Signpost")
+
+
 def test_good_practice_questions_get_the_signposted_examples(assistant):
     answer = assistant.answer("any examples of councils doing joint management well?")
     _valid(answer)

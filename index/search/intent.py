@@ -101,7 +101,10 @@ SIGNPOSTS = re.compile(
     r"|\bexamples? of\b|\bexamples?\b.{0,40}\b(elsewhere|councils?|doing|done)\b"
     r"|\blearn(ing)? from\b|\bwho (else|has done|does)\b|\belsewhere\b"
     # "did the peers point them to anyone doing shared digital well?"
-    r"|\b(anyone|anybody|someone|somebody|other councils?|others)\s+(doing|who (does|did|has|have))\b",
+    r"|\b(anyone|anybody|someone|somebody|other councils?|others)\s+(doing|who (does|did|has|have))\b"
+    # "who did the peers hold up as a model for ...", "any example given for ..."
+    r"|\b(held|hold|holds)\s+up\b|\bas\s+an?\s+(model|exemplar)\b|\brole\s+models?\b"
+    r"|\bexamples?\s+(given|cited|offered|quoted|pointed to)\b",
     re.IGNORECASE,
 )
 
