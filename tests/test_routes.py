@@ -825,6 +825,9 @@ def test_practice_held_up_as_a_model_is_the_signposted_examples(assistant):
     assert read_intent("which council did the peers hold up as a model for X?").signposts
     assert read_intent("any example given of councils doing X?").signposts
     assert not read_intent("what did the peers hold Lambeth to account for?").signposts
+    # "who does what" is a division of roles, not someone doing it well.
+    assert read_intent("who does shared services well?").signposts
+    assert not read_intent("which councils must settle who does what?").signposts
     answer = assistant.answer(
         "which council did the peers hold up as a model for sharing a chief executive?"
     )

@@ -99,7 +99,7 @@ def bare(topic: str, *words: frozenset[str], allowed: int = 0) -> bool:
 SIGNPOSTS = re.compile(
     r"\bsignpost\w*|\bgood practice\b|\bbest practice\b|\bpractice examples?\b"
     r"|\bexamples? of\b|\bexamples?\b.{0,40}\b(elsewhere|councils?|doing|done)\b"
-    r"|\blearn(ing)? from\b|\bwho (else|has done|does)\b|\belsewhere\b"
+    r"|\blearn(ing)? from\b|\bwho (else|has done|does(?! what\b))\b|\belsewhere\b"
     # "did the peers point them to anyone doing shared digital well?"
     r"|\b(anyone|anybody|someone|somebody|other councils?|others)\s+(doing|who (does|did|has|have))\b"
     # "who did the peers hold up as a model for ...", "any example given for ..."
