@@ -887,6 +887,18 @@ def test_told_to_lists_councils_told_before_those_praised(assistant):
     assert not praised or max(told) < min(praised)
 
 
+def test_a_question_taking_no_side_lists_the_best_passages_first(assistant):
+    # Neither "told to" nor "praised": a recommendation that only brushes the subject
+    # (Central Bedfordshire's on non-executive councillors) does not go first.
+    answer = assistant.answer(
+        "which reports talk about opposition councillors chairing committees?"
+    )
+    _valid(answer)
+    lines = [line for line in answer.text.splitlines() if line.startswith("- **")]
+    assert lines[0].startswith("- **Bromsgrove District Council and Redditch")
+    assert "Opposition colleagues chairing" in lines[0]
+
+
 # The CLI: a conversation on one stdin line.
 
 

@@ -1900,7 +1900,11 @@ def _answer_across_reports(
         if wanted == "told"
         else {"praised": 0, "mentioned": 1, "told": 2}
     )
-    order = sorted(best_by_report, key=lambda r: (first[stance[r]], -best_by_report[r].score))
+    if query.intent.told or query.intent.praised:
+        order = sorted(best_by_report, key=lambda r: (first[stance[r]], -best_by_report[r].score))
+    else:
+        # "Did any of the others have X?" takes no side: the best passages first.
+        order = sorted(best_by_report, key=lambda r: -best_by_report[r].score)
     best = [best_by_report[r] for r in order]
     quoted, unquoted = best[:MAX_REPORTS_QUOTED], best[MAX_REPORTS_QUOTED:]
     quoted_reports = order[:MAX_REPORTS_QUOTED]
