@@ -132,6 +132,12 @@ def test_a_council_named_after_apart_from_is_left_out_not_asked_about(assistant)
     cited = {c.council for c in answer.citations}
     assert not cited & {"Lambeth London Borough Council", "Bedford Borough Council"}
     assert "Central Bedfordshire Council" in cited
+    # "Setting X to one side", "leaving X aside": the same, with the council in between.
+    answer = assistant.answer(
+        "setting lambeth to one side, which reports mention children's services?"
+    )
+    cited = {c.council for c in answer.citations}
+    assert answer.found and "Lambeth London Borough Council" not in cited
     # A follow-up that only leaves a council out keeps the conversation's subject.
     answer = _ask(
         assistant,

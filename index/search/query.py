@@ -78,7 +78,10 @@ SIGNPOST_FRAME = re.compile(
 # councils named after one of these are left out of a question across councils.
 EXCLUDING = re.compile(
     r"\b(?:apart from|aside from|except(?:\s+for)?|other than|excluding|besides|"
-    r"not counting|not including|leaving out|bar)\s+(?=(?P<named>[^,;:?!.()]{1,60}))",
+    r"not counting|not including|leaving out|bar)\s+(?=(?P<named>[^,;:?!.()]{1,60}))"
+    # "leaving Lambeth aside", "setting Bedford to one side"
+    r"|\b(?:leaving|setting|putting)\s+(?=(?P<aside>[^,;:?!.()]{1,40}?)\s+(?:aside|to one side)\b)"
+    r"|\b(?:aside|to one side)\b",
     re.IGNORECASE,
 )
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
@@ -319,7 +322,8 @@ def _left_out(
     Cambridge"): those named in the words after the excluding phrase, up to a comma."""
     out: dict[str, Council] = {}
     for match in EXCLUDING.finditer(text):
-        for m in directory.mentions(match.group("named"), fuzzy=True, prefer=covered):
+        named = match.group("named") or match.group("aside") or ""
+        for m in directory.mentions(named, fuzzy=True, prefer=covered):
             out[m.council.name] = m.council
     return tuple(out.values())
 
