@@ -378,6 +378,40 @@ def test_an_edited_file_is_ingested_not_also_removed(tmp_path, hash_embedder):
     assert len(Library.open(index_dir).chunks) == 0
 
 
+def test_a_file_written_to_while_it_is_read_is_skipped_then_read_next_time(
+    tmp_path, hash_embedder, monkeypatch
+):
+    from peerchat.index.build import update
+
+    folder = _folder(
+        tmp_path / "reports", "lambeth-cpc-feedback-2016.md", "cambridge-city-cpc-feedback-2017.md"
+    )
+    changing = folder / "lambeth-cpc-feedback-2016.md"
+    real = update.parse_all
+
+    def parse_after_a_write(jobs, *args, **kwargs):
+        # Checked (hashed) before this point, written to now: the read sees other bytes.
+        changing.write_text(changing.read_text() + "\n\nA paragraph added meanwhile.\n")
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(update, "parse_all", parse_after_a_write)
+    first = _ingest([folder], tmp_path / "index", hash_embedder)
+    assert first.ingested == ("cambridge-city-cpc-feedback-2017.md",)
+    assert first.skipped == ((changing.name, update.CHANGED_WHILE_READ),)
+    library = Library.open(tmp_path / "index")
+    assert [r.source for r in library.reports.values()] == ["cambridge-city-cpc-feedback-2017.md"]
+    assert all(library.report_text(rid) for rid in library.reports)
+    library.chunks.close()
+    monkeypatch.setattr(update, "parse_all", real)
+    second = _ingest([folder], tmp_path / "index", hash_embedder)
+    assert second.ingested == (changing.name,)
+    library = Library.open(tmp_path / "index")
+    assert "A paragraph added meanwhile." in library.report_text(
+        next(rid for rid, r in library.reports.items() if r.source == changing.name)
+    )
+    library.chunks.close()
+
+
 def test_a_rebuild_keeps_the_reports_of_other_folders(tmp_path, hash_embedder):
     one = _folder(tmp_path / "one", "lambeth-cpc-feedback-2016.md")
     two = _folder(tmp_path / "two", "cambridge-city-cpc-feedback-2017.md")

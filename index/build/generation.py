@@ -255,32 +255,34 @@ def write_incremental(
                 [_with_text(s, text_of) for s in stored if s.report.id in fresh],
                 new_chunks,
             )
-            drop_register(conn)
-            affected = _affected(stored, fresh_ids, [library.reports[r] for r in removed_ids])
-            own_chunks: dict[str, list[Chunk]] = {}
-            for c in new_chunks:
-                own_chunks.setdefault(c.report_id, []).append(c)
-            for rid in kept_ids:
-                if rid in affected:
-                    own_chunks[rid] = library.chunks_of(rid)
-            texts = report_texts(conn, [s.report.id for s in stored if s.report.id in affected])
-            part = build_register(
-                [
-                    replace(s.report, text=texts[s.report.id])
-                    for s in stored
-                    if s.report.id in affected
-                ],
-                [
-                    c
-                    for s in stored
-                    if s.report.id in affected
-                    for c in own_chunks.get(s.report.id, [])
-                ],
-                CachedEmbedder(cache),
-            )
-            register = _merged_register(library.register, part, affected, kept_set, position)
-            write_register(conn, register)
-            conn.close()
+            try:
+                drop_register(conn)
+                affected = _affected(stored, fresh_ids, [library.reports[r] for r in removed_ids])
+                own_chunks: dict[str, list[Chunk]] = {}
+                for c in new_chunks:
+                    own_chunks.setdefault(c.report_id, []).append(c)
+                for rid in kept_ids:
+                    if rid in affected:
+                        own_chunks[rid] = library.chunks_of(rid)
+                texts = report_texts(conn, [s.report.id for s in stored if s.report.id in affected])
+                part = build_register(
+                    [
+                        replace(s.report, text=texts[s.report.id])
+                        for s in stored
+                        if s.report.id in affected
+                    ],
+                    [
+                        c
+                        for s in stored
+                        if s.report.id in affected
+                        for c in own_chunks.get(s.report.id, [])
+                    ],
+                    CachedEmbedder(cache),
+                )
+                register = _merged_register(library.register, part, affected, kept_set, position)
+                write_register(conn, register)
+            finally:
+                conn.close()
         finally:
             cache.close()
         if progress:

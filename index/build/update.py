@@ -93,6 +93,7 @@ class IngestSummary:
 
 
 LINK = "a link"  # why a symbolic link, or a file that resolves elsewhere, is skipped
+CHANGED_WHILE_READ = "it changed while it was being read: ingest again once it is written"
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
@@ -340,6 +341,11 @@ def _ingest(
                     skipped.append((path.name, parsed.reason))
                     continue
                 report = parsed.report
+                if report.id != parsed.job.digest:
+                    # Written to while this ingest read it: what was read is not the file
+                    # that was checked. The next ingest reads it whole.
+                    skipped.append((path.name, CHANGED_WHILE_READ))
+                    continue
                 if report.path != str(path):
                     report = _moved(report, path)  # read before under another name
                 # Held without its text (read back from the parse cache when written): a

@@ -57,16 +57,20 @@ def write_store(
     `reports` and `chunks` are written as they come (either may be a generator: a whole
     library's passages need not be held at once)."""
     conn = sqlite3.connect(path)
-    conn.executescript(SCHEMA + extra_schema)
-    with conn:
-        conn.executemany(
-            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (_report_row(stored) for stored in reports),
-        )
-        conn.executemany(
-            f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)),
-        )
+    try:
+        conn.executescript(SCHEMA + extra_schema)
+        with conn:
+            conn.executemany(
+                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (_report_row(stored) for stored in reports),
+            )
+            conn.executemany(
+                f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                ((row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)),
+            )
+    except BaseException:
+        conn.close()  # nothing is left open on a failed write
+        raise
     return conn
 
 
@@ -82,32 +86,36 @@ def update_store(
     (each old row's new row, -1 when removed), then `reports` and their `chunks` added
     after them. Returns the open connection (for extra tables)."""
     conn = sqlite3.connect(path)
-    new_row_of = np.asarray(new_row_of, dtype=np.int64)
-    kept = np.flatnonzero(new_row_of >= 0)
-    with conn:
-        for start in range(0, len(removed), 500):
-            part = list(removed[start : start + 500])
-            marks = ",".join("?" * len(part))
-            conn.execute(f"DELETE FROM chunks WHERE report_id IN ({marks})", part)
-            conn.execute(f"DELETE FROM reports WHERE id IN ({marks})", part)
-        # Runs of kept rows that move down by the same amount, lowest first: each run
-        # moves into rows already freed.
-        shift = kept - new_row_of[kept]
-        breaks = np.flatnonzero(np.diff(shift)) + 1
-        for run in np.split(np.arange(len(kept)), breaks):
-            if len(run) and shift[run[0]]:
-                conn.execute(
-                    "UPDATE chunks SET row = row - ? WHERE row BETWEEN ? AND ?",
-                    (int(shift[run[0]]), int(kept[run[0]]), int(kept[run[-1]])),
-                )
-        conn.executemany(
-            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [_report_row(stored) for stored in reports],
-        )
-        conn.executemany(
-            f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=len(kept))],
-        )
+    try:
+        new_row_of = np.asarray(new_row_of, dtype=np.int64)
+        kept = np.flatnonzero(new_row_of >= 0)
+        with conn:
+            for start in range(0, len(removed), 500):
+                part = list(removed[start : start + 500])
+                marks = ",".join("?" * len(part))
+                conn.execute(f"DELETE FROM chunks WHERE report_id IN ({marks})", part)
+                conn.execute(f"DELETE FROM reports WHERE id IN ({marks})", part)
+            # Runs of kept rows that move down by the same amount, lowest first: each run
+            # moves into rows already freed.
+            shift = kept - new_row_of[kept]
+            breaks = np.flatnonzero(np.diff(shift)) + 1
+            for run in np.split(np.arange(len(kept)), breaks):
+                if len(run) and shift[run[0]]:
+                    conn.execute(
+                        "UPDATE chunks SET row = row - ? WHERE row BETWEEN ? AND ?",
+                        (int(shift[run[0]]), int(kept[run[0]]), int(kept[run[-1]])),
+                    )
+            conn.executemany(
+                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_report_row(stored) for stored in reports],
+            )
+            conn.executemany(
+                f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=len(kept))],
+            )
+    except BaseException:
+        conn.close()  # nothing is left open on a failed write
+        raise
     return conn
 
 
