@@ -2111,15 +2111,14 @@ def _compose(
 def _rows_quoted(library: Library, chosen: list[Evidence]) -> tuple[str, ...]:
     """The action-plan rows whose passages an answer quotes, best quote first: a follow-up
     asking for a column ("which cabinet member has that?") is about them."""
-    by_chunk = {a.chunk_id: a.id for a in library.register.actions}
-    if not by_chunk:
+    if not library.actions_by_chunk:
         return ()
     best_first = sorted(chosen, key=lambda ev: -ev.score)
     return tuple(
         dict.fromkeys(
-            by_chunk[cid]
+            action.id
             for ev in best_first
-            if (cid := library.chunks[ev.chunk_row].id) in by_chunk
+            for action in library.actions_by_chunk.get(library.chunks[ev.chunk_row].id, ())
         )
     )
 

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import overload
 
 import numpy as np
 
@@ -417,27 +416,16 @@ def _with_text(stored: StoredReport, text_of: TextOf) -> StoredReport:
     return replace(stored, report=replace(stored.report, text=text_of(stored.report.id)))
 
 
-class _TextsFromStore(Sequence[Report]):
+class _TextsFromStore:
     """`reports` (held without their texts) with each text read back from the generation's
-    store as it is reached: a library's texts are not all held at once."""
+    store as it is reached, a page at a time: a library's texts are not all held at once.
+    It can be read more than once (the register reads its reports twice)."""
 
     PAGE = 100
 
     def __init__(self, store: Path, reports: Sequence[Report]) -> None:
         self._store = store
         self._reports = reports
-
-    def __len__(self) -> int:
-        return len(self._reports)
-
-    @overload
-    def __getitem__(self, i: int) -> Report: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Report]: ...
-    def __getitem__(self, i: int | slice) -> Report | Sequence[Report]:
-        if isinstance(i, slice):
-            return list(self)[i]
-        return next(iter(_TextsFromStore(self._store, [self._reports[i]])))
 
     def __iter__(self) -> Iterator[Report]:
         conn = sqlite3.connect(f"file:{self._store}?mode=ro", uri=True)

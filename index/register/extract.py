@@ -11,7 +11,7 @@ links are by embedding similarity), so it runs when a generation is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -30,11 +30,12 @@ _WORDS = re.compile(r"[a-z0-9]+")
 
 
 def build_register(
-    reports: Sequence[Report],
+    reports: Iterable[Report],
     chunks: Sequence[Chunk] | Callable[[str], Sequence[Chunk]],
     embedder: Embedder | None,
 ) -> Register:
-    """Extract the register of `reports`, tag themes and link action rows (when `embedder`).
+    """Extract the register of `reports` (read twice: not a one-shot iterator), tag themes
+    and link action rows (when `embedder`).
     `chunks` are the reports' passages, or a function giving one report's (by its id), so
     that a whole library's need not be held at once."""
     if callable(chunks):
@@ -89,7 +90,7 @@ def _signpost_text(signpost: Signpost) -> str:
 def _link_signposts(
     signposts: list[Signpost],
     recs: list[Recommendation],
-    reports: Sequence[Report],
+    reports: Iterable[Report],
     rec_vectors: np.ndarray | None,
     signpost_vectors: np.ndarray | None,
     embedder: Embedder | None,

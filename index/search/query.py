@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from peerchat.core.councils import Council, CouncilDirectory
@@ -264,11 +265,7 @@ def understand(
         names = {c.name for c in left_out}
         councils = tuple(c for c in councils if c.name not in names)
         if not councils:
-            councils = tuple(
-                c
-                for c in (directory.lookup(n) for n in covered)
-                if c is not None and c.name not in names
-            )
+            councils = _covered_but(directory, covered, names)
         left = strip_councils(EXCLUDING.sub(" ", text), left_out)
         text_for_topic = " ".join(left.split()).strip(" ,;:") or text
     guesses = tuple((m.typed, m.council.name) for m in mentions if m.guessed)
@@ -328,6 +325,24 @@ def _left_out(
     return tuple(out.values())
 
 
+def _covered_but(
+    directory: CouncilDirectory, covered: tuple[str, ...] | list[str], names: Iterable[str]
+) -> tuple[Council, ...]:
+    """The councils with reports in the library (`covered`) but those named `names`."""
+    left_out = set(names)
+    return tuple(
+        c
+        for c in (directory.lookup(n) for n in covered)
+        if c is not None and c.name not in left_out
+    )
+
+
+def _subject_words(topic: str) -> frozenset[str]:
+    """The words of a follow-up's topic that name a subject: not "the others", not an
+    action plan's column."""
+    return own_terms(OTHERS.sub(" ", topic)) - COLUMN_TERMS
+
+
 def _report_years(text: str, aggregate: bool) -> tuple[int, ...]:
     """Years that choose reports: in a cross-council question, or near a word for a report
     ("the 2017 peer challenge", "Lambeth's report from 2016")."""
@@ -362,7 +377,7 @@ def _resolve_follow_up(
     if query.left_out:
         # "and apart from Bedford?": the councils are set; the subject is the question's
         # own or, when it has none, the conversation's.
-        subject = own_terms(OTHERS.sub(" ", query.topic)) - COLUMN_TERMS
+        subject = _subject_words(query.topic)
         return replace(
             query,
             topic=query.topic if subject else anchor.topic,
@@ -381,13 +396,9 @@ def _resolve_follow_up(
         # "which of the others had four days on site?" after a question on one council:
         # the councils the library covers but that one, across reports ("examples from
         # other councils" asks for signposted practice instead).
-        rest = tuple(
-            c
-            for c in (directory.lookup(n) for n in covered)
-            if c is not None and c.name not in anchor.councils
-        )
+        rest = _covered_but(directory, covered, anchor.councils)
         if rest:
-            subject = own_terms(OTHERS.sub(" ", query.topic)) - COLUMN_TERMS
+            subject = _subject_words(query.topic)
             return replace(
                 query,
                 topic=query.topic if subject else f"{query.topic} {anchor.topic}".strip(),
