@@ -25,6 +25,7 @@ PAIRS = [
     ("tune15", "test15"),
     ("tune16", "test16"),
     ("tune17", "test17"),
+    ("tune18", "test18"),
 ]
 
 
