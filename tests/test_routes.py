@@ -1279,3 +1279,32 @@ def test_a_why_question_opened_with_so_or_and_still_asks_for_the_reason(assistan
     )
     _valid(answer)
     assert "free up some of his time" in answer.text
+
+
+def test_a_figure_asked_for_by_its_sign_or_name_alone_quotes_the_figure(assistant):
+    from peerchat.index.search.intent import read_intent
+
+    assert read_intent("central beds satisfaction %").figure
+    assert read_intent("bromsgrove property fund size").figure
+    assert read_intent("lambeth restructure £").figure
+    assert not read_intent("why don't members trust the finance figures?").figure
+    assert not read_intent("who owns the amount of debt?").figure
+    answer = assistant.answer("cen beds resident satisfaction %")
+    _valid(answer)
+    assert answer.found and "70%" in answer.text
+    answer = assistant.answer("cambridge voluntary sector grants - pot size")
+    assert answer.found and "£900,000" in answer.text
+
+
+def test_the_same_figures_for_other_councils_typed_with_n_or_ampersand(assistant):
+    answer = _ask(
+        assistant,
+        "what % of lambeth residents were satisfied with the council?",
+        "cambridge & cen beds figures",
+    )
+    _valid(answer)
+    assert {c.council for c in answer.citations} == {
+        "Cambridge City Council",
+        "Central Bedfordshire Council",
+    }
+    assert "76%" in answer.text and "70%" in answer.text

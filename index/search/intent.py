@@ -128,6 +128,12 @@ FIGURE = re.compile(
     r"|\b(hours|days)\b|" + SUM_ASKED,
     re.IGNORECASE,
 )
+# A figure asked for by its sign or its name alone ("resident sat %", "grants pot size"),
+# unless the question asks for something else of it ("why don't they trust the figures?").
+FIGURE_NAMED = re.compile(
+    r"[%£]|\bper\s?cent\b|\b(?:figures?|size|amount|percentage|proportion)\b", re.IGNORECASE
+)
+OTHER_ASK = re.compile(r"^\W*(?:why|who|whom|whose|when|where|how come)\b", re.IGNORECASE)
 WHEN = re.compile(
     r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b"
     r"|\btiming\b",
@@ -273,7 +279,8 @@ def read_intent(question: str, topic: str = "") -> Intent:
         recommendations_on=bool(RECOMMENDATIONS_ON.search(text)) and not bare(topic or text),
         signposts=bool(SIGNPOSTS.search(text)),
         person=bool(PERSON.search(text)),
-        figure=bool(FIGURE.search(text)),
+        figure=bool(FIGURE.search(text))
+        or bool(FIGURE_NAMED.search(text) and not WHY.search(text) and not OTHER_ASK.search(text)),
         when=when,
         why=bool(WHY.search(text)),
         visit_date=(when or bool(ORDER.search(text)))

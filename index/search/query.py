@@ -246,6 +246,10 @@ def respelt(text: str) -> str:
     return ROUTE_WORD.sub(right, text)
 
 
+# "bromsgrove n redditch", "cambridge & lambeth": "and" as typed in a hurry.
+TEXTED_AND = re.compile(r"(?<=\w)\s+(?:n|&)\s+(?=\w)", re.IGNORECASE)
+
+
 def understand(
     question: str,
     directory: CouncilDirectory,
@@ -255,7 +259,7 @@ def understand(
     """Read councils, years, report types and intent from `question`, resolving a
     follow-up against `history`. `covered` names the councils with reports, which a
     misspelt lower-case name may be taken for (the guess is recorded)."""
-    text = respelt(" ".join(question.split())[:MAX_QUESTION_CHARS])
+    text = TEXTED_AND.sub(" and ", respelt(" ".join(question.split())[:MAX_QUESTION_CHARS]))
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
     left_out = _left_out(text, directory, covered)
@@ -563,7 +567,9 @@ FRAME_TERMS = overlap_terms(
     "thing things stuff problem problems issue issues better worse good bad make makes made "
     "making use used uses using down up out over off back new old big small whole whether "
     "yes no anything everything something nothing bit quite rather see seen sees "
-    "example examples instance instances specific specifically detail details me"
+    "example examples instance instances specific specifically detail details me "
+    # What an answer gave, asked for again elsewhere ("cambridge and cen beds figures").
+    "figure figures"
 )
 
 
