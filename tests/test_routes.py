@@ -1308,3 +1308,16 @@ def test_the_same_figures_for_other_councils_typed_with_n_or_ampersand(assistant
         "Central Bedfordshire Council",
     }
     assert "76%" in answer.text and "70%" in answer.text
+
+
+def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team(assistant):
+    from peerchat.index.search.glossary import abbreviations_in
+
+    assert dict(abbreviations_in("the CE and the LT")) == {
+        "ce": "chief executive",
+        "lt": "leadership team",
+    }
+    assert dict(abbreviations_in("lt")) == {}
+    answer = assistant.answer("what did the lambeth peers make of the CE's leadership?")
+    _valid(answer)
+    assert answer.found and "Chief Executive" in answer.text

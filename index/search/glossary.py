@@ -124,10 +124,12 @@ ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
         "ph": "portfolio holder",
         "od": "organisational development",
         "mo": "monitoring officer",
+        "ce": "chief executive",
+        "lt": "leadership team",
         **SHORTHAND,
     }
 )
-IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo"})
+IN_CAPITALS_ONLY = frozenset({"send", "ph", "od", "mo", "lt"})
 ABBREVIATION = re.compile(r"(?<![\w&])([a-z]{1,2}&[a-z]{1,2}|[a-z]{2,5}\d{0,3})(?![\w&])", re.I)
 
 
