@@ -1321,3 +1321,17 @@ def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team(assistan
     answer = assistant.answer("what did the lambeth peers make of the CE's leadership?")
     _valid(answer)
     assert answer.found and "Chief Executive" in answer.text
+
+
+def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
+    answer = assistant.answer(
+        "kate herbert was on lambeth's peer team - which other councils was she on?"
+    )
+    _valid(answer)
+    assert (
+        answer.found and "Lambeth London Borough Council" not in answer.text.split("No passage")[0]
+    )
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}
+    assert "Kate Herbert" in answer.text  # a peer named in full: her line answers it
+    told = assistant.answer("what did lambeth get told about scrutiny - any other councils too?")
+    assert "Lambeth London Borough Council" not in {c.council for c in told.citations}

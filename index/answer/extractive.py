@@ -915,8 +915,20 @@ def _score_sentences(
         # A peer's line ("Cllr ..., Leader, ... Council") says who sat on the team: its
         # role words answer no question about a subject ("cllr development"). It stays in
         # scope (the question's words are mentioned there) but is never the answer.
-        scores[np.isin(rows, member_lines(library, rows))] = NEVER_QUOTED
+        # A peer the question names by name ("which other review did Jo Smith sit on?")
+        # is the exception: the lines naming them answer it.
+        lines = member_lines(library, rows)
+        asked = overlap_terms(query.question)
+        named = [r for r in lines if _person_named(library.sentence_text(int(r)), asked)]
+        scores[np.isin(rows, lines) & ~np.isin(rows, named)] = NEVER_QUOTED
     return rows, scores
+
+
+def _person_named(line: str, asked: frozenset[str]) -> bool:
+    """Whether the person a peer-team line lists ("Jo Smith, Director of ...") is named
+    in full in a question of the terms `asked`."""
+    name = overlap_terms(line.split(",", 1)[0])
+    return len(name) >= 2 and name <= asked
 
 
 # "Who does X share services with?", "who are their partners?": a body, not a person,

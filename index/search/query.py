@@ -85,6 +85,14 @@ EXCLUDING = re.compile(
     r"|\b(?:aside|to one side)\b",
     re.IGNORECASE,
 )
+# "which other one", "any other councils", "anyone else": beside councils the question
+# names, the others.
+OTHER_THAN_NAMED = re.compile(
+    r"\b(?:which|what|any)\s+other\s+(?:councils?|ones?|reports?|reviews?|places?|authorit\w+)\b"
+    r"|\b(?:which|what) other\b(?!\s+\w+\s+(?:did|do|does|was|were|is|are|has|have)\b)"
+    r"|\b(?:anyone|anybody|anywhere) else\b|\bwhich of the others\b",
+    re.IGNORECASE,
+)
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 # A year that says which report is meant ("the 2017 peer challenge", "reports from 2018"),
@@ -263,6 +271,10 @@ def understand(
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
     left_out = _left_out(text, directory, covered)
+    if not left_out and OTHER_THAN_NAMED.search(text):
+        # "X ran the Lambeth review: which other ones did she run?": the councils named
+        # are those the question sets aside.
+        left_out = tuple(c for c in councils if c.name in covered)
     text_for_topic = text
     if left_out:
         # "apart from Bedford": every council with a report but those, across reports.
