@@ -1335,3 +1335,16 @@ def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
     assert "Kate Herbert" in answer.text  # a peer named in full: her line answers it
     told = assistant.answer("what did lambeth get told about scrutiny - any other councils too?")
     assert "Lambeth London Borough Council" not in {c.council for c in told.citations}
+
+
+def test_same_thing_at_another_council_asks_the_last_question_there(assistant):
+    answer = _ask(
+        assistant,
+        "who was central bedfordshire's peer challenge manager?",
+        "same role for bromsgrove?",
+    )
+    _valid(answer)
+    assert answer.found and "Clare Hudson" in answer.text
+    assert {c.council for c in answer.citations} == {
+        "Bromsgrove District Council and Redditch Borough Council"
+    }

@@ -443,7 +443,7 @@ def _resolve_follow_up(
         pointing
         and len(own_terms(ALSO.sub(" ", query.topic))) <= 1  # "as well" is no subject word
         and bool(ALSO.search(text) or SAME.search(text))
-    )
+    ) or bool(SAME_AT.search(text))
     if (
         query.councils
         and (not own or leans)
@@ -452,7 +452,9 @@ def _resolve_follow_up(
         # "and Cambridge?", "what exactly was Lambeth told?": the same question elsewhere.
         return replace(
             query,
-            topic=f"{query.topic} {last.topic}".strip() if own else last.topic,
+            topic=f"{query.topic} {last.topic}".strip()
+            if own and not SAME_AT.search(text)
+            else last.topic,
             aggregate=last.aggregate,
             count=False,
             follow_up=True,
@@ -546,6 +548,11 @@ MORE = re.compile(
     re.IGNORECASE,
 )
 SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
+# "same story at Bromsgrove?", "same picture for Lambeth?": the last question, elsewhere.
+SAME_AT = re.compile(
+    r"^\W*(?:(?:is|was) (?:it|that) )?(?:the )?same(?:\s+[a-z]+)?\s+(?:at|for|in|with|over at)\b",
+    re.IGNORECASE,
+)
 # The councils besides the one a conversation is on: "which of the others", "any other
 # council", "anyone else".
 OTHERS = re.compile(
