@@ -442,14 +442,3 @@ def test_a_passage_first_on_the_questions_words_is_not_outvoted_on_meaning():
     dense, lexical = scores(12, 1), scores(1, 20)
     fused = rrf(dense, lexical, dense)
     assert fused[0] > fused[1]
-
-
-def test_word_overlap_terms_tell_apart_words_sharing_a_wide_prefix():
-    from peerchat.index.store.lexical import overlap_terms
-
-    assert overlap_terms("underspend") != overlap_terms("understanding")
-    assert overlap_terms("interim") != overlap_terms("interest")
-    assert overlap_terms("transformation") != overlap_terms("transparency")
-    assert overlap_terms("overspending") == overlap_terms("overspends")
-    # Five letters still join a word's forms: "prioritise" and "priorities".
-    assert overlap_terms("prioritise") == overlap_terms("priorities")

@@ -47,7 +47,7 @@ import numpy as np
 
 from peerchat.core.errors import LLMError
 from peerchat.index.embedding.embedders import Embedder
-from peerchat.index.store.lexical import NAME_WORDS, overlap_cut, overlap_terms, tokenize
+from peerchat.index.store.lexical import NAME_WORDS, overlap_terms, tokenize
 from peerchat.ingest.sentences import ABBREVIATIONS, split_sentences
 
 if TYPE_CHECKING:
@@ -591,7 +591,7 @@ def _claims(text: str) -> set[str]:
 
 def _ordered_terms(text: str) -> list[str]:
     """The overlap terms of `text` in the order they are written."""
-    return [overlap_cut(t) for t in tokenize(text) if overlap_cut(t) not in NAME_WORDS]
+    return [t[:5] for t in tokenize(text) if t[:5] not in NAME_WORDS]
 
 
 def _tidy(text: str) -> str:

@@ -52,8 +52,7 @@ log = logging.getLogger("peerchat.ingest")
 # 4: register columns for shared actions, borrowed dates, repeats, signpost matches;
 # 5: a sentence giving a purpose ("to allow him to focus on ...") is flagged as a cause,
 #    and a financial year is one term however written ("2025/26", "25/26": "fy2526").
-# 6: word-overlap terms keep four letters after "under", "over", "inter", "trans".
-FORMAT_VERSION = 6
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 MANIFEST = "manifest.json"

@@ -203,21 +203,7 @@ def overlap_terms(text: str) -> frozenset[str]:
     """Terms for word-overlap checks: stems cut to five letters, so that "prioritise" and
     "priorities" (stems "prioritis", "prioriti") or "empower" and "empowerment" count as
     the same word."""
-    return frozenset(overlap_cut(term) for term in tokenize(text)) - NAME_WORDS
-
-
-# Prefixes after which five letters say too little: "underspend" is not "understand",
-# "interim" not "interest", "transformation" not "transparency".
-WIDE_PREFIXES = ("under", "over", "inter", "trans")
-
-
-def overlap_cut(term: str) -> str:
-    """A stemmed term as word-overlap checks compare it: its first five letters, or four
-    after a prefix that begins words of many meanings."""
-    for prefix in WIDE_PREFIXES:
-        if term.startswith(prefix):
-            return term[: len(prefix) + 4]
-    return term[:5]
+    return frozenset(term[:5] for term in tokenize(text)) - NAME_WORDS
 
 
 # Words of council names ("Southampton City Council"): in every report, they say nothing
