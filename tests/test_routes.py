@@ -1335,6 +1335,9 @@ def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
     assert "Kate Herbert" in answer.text  # a peer named in full: her line answers it
     told = assistant.answer("what did lambeth get told about scrutiny - any other councils too?")
     assert "Lambeth London Borough Council" not in {c.council for c in told.citations}
+    # "what other issues" asks for more of the council named, not for other councils.
+    more = assistant.answer("what other issues does lambeth face with its finances?")
+    assert more.found and {c.council for c in more.citations} == {"Lambeth London Borough Council"}
 
 
 def test_same_thing_at_another_council_asks_the_last_question_there(assistant):

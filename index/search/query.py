@@ -89,7 +89,6 @@ EXCLUDING = re.compile(
 # names, the others.
 OTHER_THAN_NAMED = re.compile(
     r"\b(?:which|what|any)\s+other\s+(?:councils?|ones?|reports?|reviews?|places?|authorit\w+)\b"
-    r"|\b(?:which|what) other\b(?!\s+\w+\s+(?:did|do|does|was|were|is|are|has|have)\b)"
     r"|\b(?:anyone|anybody|anywhere) else\b|\bwhich of the others\b",
     re.IGNORECASE,
 )
