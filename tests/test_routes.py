@@ -1351,3 +1351,14 @@ def test_same_thing_at_another_council_asks_the_last_question_there(assistant):
     assert {c.council for c in answer.citations} == {
         "Bromsgrove District Council and Redditch Borough Council"
     }
+
+
+def test_a_rows_lead_line_does_not_choose_the_row_a_lead_question_asks_about(assistant):
+    # "Lead Service Area: Chief Executive" shares "lead service area" with the question on
+    # every row; the row is the one on what the question is about.
+    answer = assistant.answer(
+        "bedford: lead service area for the row on staff turnover and agency use?"
+    )
+    _valid(answer)
+    assert "Recommendation 17" in answer.text
+    assert "**Lead:** Corporate Leadership Team / Transformation" in answer.text

@@ -909,6 +909,10 @@ def _score_sentences(
         # What is said of the partner is the answer: quoted next to the best sentence.
         lifted = scores > before
         scores[lifted] = np.maximum(scores[lifted], scores.max() - cal.quote_margin / 10)
+    if query.intent.plan_column:
+        # "who leads on X?": an action plan's "Lead Service Area: ..." line shares the
+        # question's column words with every row; the row is found by what it is about.
+        scores[_cell_lines(library, rows)] = NEVER_QUOTED
     if query.shown:
         _after_shown(library, query.shown, rows, scores, cal.quote_margin)
     if not _may_ask_for_a_peer(query):
@@ -929,6 +933,28 @@ def _person_named(line: str, asked: frozenset[str]) -> bool:
     in full in a question of the terms `asked`."""
     name = overlap_terms(line.split(",", 1)[0])
     return len(name) >= 2 and name <= asked
+
+
+CELL_LINE = re.compile(r"^\W*[A-Z][\w /]{0,40}:\s*(?P<cell>.+?)\s*$", re.DOTALL)
+
+
+def _cell_lines(library: Library, rows: np.ndarray) -> np.ndarray:
+    """Whether each sentence of `rows` is an action-plan row's sponsor or lead line
+    ("Cabinet Sponsor/s: Mayor"), a column label and its cell and nothing else."""
+    spans = library.sentences.spans
+    out = np.zeros(len(rows), dtype=bool)
+    for i, row in enumerate(int(r) for r in rows):
+        actions = library.actions_by_chunk.get(library.chunks[int(spans[row, 0])].id, ())
+        if not actions:
+            continue
+        match = CELL_LINE.match(library.sentence_text(row))
+        # Spaces aside: the line is as the PDF set it ("Corp orate"), the cell mended.
+        cell = "".join(match.group("cell").split()) if match else ""
+        if cell and any(
+            cell in {"".join(a.sponsor.split()), "".join(a.lead.split())} for a in actions
+        ):
+            out[i] = True
+    return out
 
 
 # "Who does X share services with?", "who are their partners?": a body, not a person,
