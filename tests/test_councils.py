@@ -356,3 +356,20 @@ def test_a_place_name_that_is_also_a_word_counts_in_lower_case_as_a_possessive()
     assert mention.council.name == "Breckland Council"
     assert directory.find("a local derby") == []
     assert [c.name for c in directory.find("derby's plan")] == ["Derby City Council"]
+
+
+def test_a_covered_councils_name_contracted_with_an_apostrophe_is_a_guess_for_it():
+    directory = CouncilDirectory.load()
+    covered = [
+        "Bromsgrove District Council",
+        "Cambridge City Council",
+        "Lambeth London Borough Council",
+    ]
+    (mention,) = directory.mentions("econ dev at b'grove?", fuzzy=True, prefer=covered)
+    assert mention.council.name == "Bromsgrove District Council" and mention.guessed
+    assert mention.typed == "b'grove"
+    (cambridge,) = directory.mentions("c\u2019bridge and housing", fuzzy=True, prefer=covered)
+    assert cambridge.council.name == "Cambridge City Council"
+    # Only councils with a report, and no possessive or plain word.
+    assert directory.mentions("b'grove", fuzzy=True) == []
+    assert directory.mentions("the peer's view, o'clock", fuzzy=True, prefer=covered) == []

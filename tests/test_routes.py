@@ -1318,6 +1318,7 @@ def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team(assistan
         "lt": "leadership team",
     }
     assert dict(abbreviations_in("lt")) == {}
+    assert dict(abbreviations_in("econ dev")) == {"econ": "economic", "dev": "development"}
     answer = assistant.answer("what did the lambeth peers make of the CE's leadership?")
     _valid(answer)
     assert answer.found and "Chief Executive" in answer.text

@@ -80,6 +80,8 @@ SHORTHAND: Mapping[str, str] = MappingProxyType(
         "svc": "service",
         "svcs": "services",
         "approx": "approximately",
+        "econ": "economic",
+        "dev": "development",
     }
 )
 

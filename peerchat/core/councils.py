@@ -558,6 +558,9 @@ class CouncilDirectory:
             if council is None and preferred:
                 length, council = self._clipped_at(toks, i, preferred)
                 guessed = council is not None
+            if council is None and preferred:
+                length, council = self._contracted_at(toks, i, preferred)
+                guessed = council is not None
             if council is None or _inside_other_name(toks, i, length):
                 i += 1
                 continue
@@ -646,6 +649,29 @@ class CouncilDirectory:
             }
             if len(hits) == 1:
                 return j - i, next(iter(hits.values()))
+        return 0, None
+
+    def _contracted_at(
+        self, toks: list[_Token], i: int, preferred: frozenset[str]
+    ) -> tuple[int, Council | None]:
+        """A covered council's one-word place name contracted with an apostrophe
+        ("b'grove", "c'bridge"): its first letters, then its last (`_MIN_CLIP` or more),
+        fitting one preferred council only."""
+        parts = toks[i].raw.lower().replace("\u2019", "'").split("'")
+        if len(parts) != 2 or not parts[0] or len(parts[1]) < _MIN_CLIP or parts[1] == "s":
+            return 0, None
+        head, tail = parts
+        hits = {
+            c.code: c
+            for key, c in self._keys.items()
+            if c.name in preferred
+            and " " not in key
+            and len(key) > len(head) + len(tail)
+            and key.startswith(head)
+            and key.endswith(tail)
+        }
+        if len(hits) == 1:
+            return 1, next(iter(hits.values()))
         return 0, None
 
     def _fuzzy_at(
