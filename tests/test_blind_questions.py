@@ -26,6 +26,7 @@ PAIRS = [
     ("tune16", "test16"),
     ("tune17", "test17"),
     ("tune18", "test18"),
+    ("tune19", "test19"),
 ]
 
 
