@@ -1363,3 +1363,21 @@ def test_a_rows_lead_line_does_not_choose_the_row_a_lead_question_asks_about(ass
     _valid(answer)
     assert "Recommendation 17" in answer.text
     assert "**Lead:** Corporate Leadership Team / Transformation" in answer.text
+
+
+def test_the_catch_typed_without_an_apostrophe_is_no_unknown_subject(assistant):
+    from peerchat.index.search.query import UNMARKED
+
+    assert UNMARKED.sub(lambda m: m.group(1) + "'" + m.group(2), "whats its catch, dont") == (
+        "what's its catch, don't"
+    )
+    # "whats" and "catch" are in no report: the question must not look like one on a
+    # subject none discusses, but ask for the reservations on the subject before.
+    answer = _ask(
+        assistant,
+        "what did the peers like about central beds' finances?",
+        "whats the catch",
+    )
+    _valid(answer)
+    assert answer.found
+    assert {c.council for c in answer.citations} == {"Central Bedfordshire Council"}

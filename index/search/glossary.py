@@ -45,6 +45,12 @@ WRITTEN_AS: Mapping[str, str] = MappingProxyType(
         "talk": "spoke contact",
         "talked": "spoke",
         "interviewed": "spoke",
+        # the other side of what was said: the peers' reservations
+        "catch": "concern concerned however risk",
+        "downside": "concern concerned however risk",
+        "downsides": "concern concerned however risk",
+        "drawback": "concern concerned however risk",
+        "drawbacks": "concern concerned however risk",
     }
 )
 

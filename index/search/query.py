@@ -253,6 +253,12 @@ def respelt(text: str) -> str:
     return ROUTE_WORD.sub(right, text)
 
 
+# "whats the catch", "didnt they": a contraction typed without its apostrophe.
+UNMARKED = re.compile(
+    r"\b(what|who|where|how|that|there|it|don|didn|doesn|isn|wasn|aren|weren|hasn|haven|"
+    r"hadn|won|can|couldn|shouldn|wouldn)(s|t)\b(?<!\bits)(?<!\bwons)",
+    re.IGNORECASE,
+)
 # "bromsgrove n redditch", "cambridge & lambeth": "and" as typed in a hurry.
 TEXTED_AND = re.compile(r"(?<=\w)\s+(?:n|&)\s+(?=\w)", re.IGNORECASE)
 
@@ -267,6 +273,7 @@ def understand(
     follow-up against `history`. `covered` names the councils with reports, which a
     misspelt lower-case name may be taken for (the guess is recorded)."""
     text = TEXTED_AND.sub(" and ", respelt(" ".join(question.split())[:MAX_QUESTION_CHARS]))
+    text = UNMARKED.sub(lambda m: m.group(1) + "'" + m.group(2), text)
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
     left_out = _left_out(text, directory, covered)
