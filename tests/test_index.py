@@ -442,3 +442,37 @@ def test_a_passage_first_on_the_questions_words_is_not_outvoted_on_meaning():
     dense, lexical = scores(12, 1), scores(1, 20)
     fused = rrf(dense, lexical, dense)
     assert fused[0] > fused[1]
+
+
+def test_a_store_write_that_fails_closes_its_connection(tmp_path, monkeypatch):
+    import sqlite3
+
+    import numpy as np
+
+    from peerchat.index.store import sqlite as store
+
+    closed: list[bool] = []
+
+    class Tracked(sqlite3.Connection):
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(store.sqlite3, "connect", lambda path: real_connect(path, factory=Tracked))
+
+    def failing_chunks():
+        raise OSError("the disk went away")
+        yield  # a generator
+
+    with pytest.raises(OSError):
+        store.write_store(tmp_path / "new.sqlite", [], failing_chunks())
+    assert closed == [True]
+    conn = store.write_store(tmp_path / "ok.sqlite", [], [])
+    assert closed == [True], "a store written whole stays open for the caller's tables"
+    conn.close()
+    with pytest.raises(OSError):
+        store.update_store(
+            tmp_path / "ok.sqlite", [], np.zeros(0, dtype=np.int64), [], failing_chunks()
+        )
+    assert closed == [True, True, True]

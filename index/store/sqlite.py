@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -56,21 +57,10 @@ def write_store(
     """Create a new store at `path` and return the open connection (for extra tables).
     `reports` and `chunks` are written as they come (either may be a generator: a whole
     library's passages need not be held at once)."""
-    conn = sqlite3.connect(path)
-    try:
+    with _connection_for_writing(path) as conn:
         conn.executescript(SCHEMA + extra_schema)
         with conn:
-            conn.executemany(
-                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (_report_row(stored) for stored in reports),
-            )
-            conn.executemany(
-                f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ((row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks)),
-            )
-    except BaseException:
-        conn.close()  # nothing is left open on a failed write
-        raise
+            _insert(conn, reports, chunks, first_row=0)
     return conn
 
 
@@ -85,8 +75,7 @@ def update_store(
     reports and their passages taken out, the other passages renumbered to `new_row_of`
     (each old row's new row, -1 when removed), then `reports` and their `chunks` added
     after them. Returns the open connection (for extra tables)."""
-    conn = sqlite3.connect(path)
-    try:
+    with _connection_for_writing(path) as conn:
         new_row_of = np.asarray(new_row_of, dtype=np.int64)
         kept = np.flatnonzero(new_row_of >= 0)
         with conn:
@@ -105,18 +94,37 @@ def update_store(
                         "UPDATE chunks SET row = row - ? WHERE row BETWEEN ? AND ?",
                         (int(shift[run[0]]), int(kept[run[0]]), int(kept[run[-1]])),
                     )
-            conn.executemany(
-                "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [_report_row(stored) for stored in reports],
-            )
-            conn.executemany(
-                f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=len(kept))],
-            )
+            _insert(conn, reports, chunks, first_row=len(kept))
+    return conn
+
+
+@contextmanager
+def _connection_for_writing(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the store at `path`, closed if the write in the block fails (left
+    open when it succeeds: the caller writes its extra tables on it)."""
+    conn = sqlite3.connect(path)
+    try:
+        yield conn
     except BaseException:
         conn.close()  # nothing is left open on a failed write
         raise
-    return conn
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    reports: Iterable[StoredReport],
+    chunks: Iterable[Chunk],
+    first_row: int,
+) -> None:
+    """Add `reports` and their `chunks`, numbered from `first_row`, as they come."""
+    conn.executemany(
+        "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (_report_row(stored) for stored in reports),
+    )
+    conn.executemany(
+        f"INSERT INTO chunks (row, {CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        ((row, *_chunk_row(chunk)) for row, chunk in enumerate(chunks, start=first_row)),
+    )
 
 
 def read_reports(conn: sqlite3.Connection, with_text: bool = True) -> list[StoredReport]:
