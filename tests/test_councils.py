@@ -371,5 +371,7 @@ def test_a_covered_councils_name_contracted_with_an_apostrophe_is_a_guess_for_it
     (cambridge,) = directory.mentions("c\u2019bridge and housing", fuzzy=True, prefer=covered)
     assert cambridge.council.name == "Cambridge City Council"
     # Only councils with a report, and no possessive or plain word.
+    (owner,) = directory.mentions("b'grove's finances", fuzzy=True, prefer=covered)
+    assert owner.council.name == "Bromsgrove District Council"
     assert directory.mentions("b'grove", fuzzy=True) == []
     assert directory.mentions("the peer's view, o'clock", fuzzy=True, prefer=covered) == []

@@ -80,6 +80,7 @@ from peerchat.index.store.sentences import (
     NUMBER_WORDS,
     OK,
     PERSON,
+    PERSON_LINE,
     RECOMMENDATION,
     SIGNPOST,
 )
@@ -929,31 +930,37 @@ def _score_sentences(
 
 
 def _person_named(line: str, asked: frozenset[str]) -> bool:
-    """Whether the person a peer-team line lists ("Jo Smith, Director of ...") is named
-    in full in a question of the terms `asked`."""
-    name = overlap_terms(line.split(",", 1)[0])
+    """Whether the person a peer-team line lists ("Cllr Jo Smith, Director of ...") is
+    named in full in a question of the terms `asked`."""
+    match = PERSON_LINE.match(line.lstrip("• "))
+    name = overlap_terms(match.group("name")) if match else frozenset()
     return len(name) >= 2 and name <= asked
 
 
-CELL_LINE = re.compile(r"^\W*[A-Z][\w /]{0,40}:\s*(?P<cell>.+?)\s*$", re.DOTALL)
+CELL_LABEL_WORDS = 6  # at most, before a sponsor or lead cell, in a line that is only that
 
 
 def _cell_lines(library: Library, rows: np.ndarray) -> np.ndarray:
     """Whether each sentence of `rows` is an action-plan row's sponsor or lead line
-    ("Cabinet Sponsor/s: Mayor"), a column label and its cell and nothing else."""
+    ("Cabinet Sponsor/s: Mayor"): a short column label, a colon and the row's cell."""
     spans = library.sentences.spans
+    chunk_rows = np.asarray(spans[rows, 0], dtype=np.int64)
+    # Spaces aside: a line is as the PDF set it ("Corp orate"), a cell mended.
+    cells: dict[int, set[str]] = {}
+    for chunk_row in np.unique(chunk_rows):
+        actions = library.actions_by_chunk.get(library.chunks[int(chunk_row)].id, ())
+        if actions:
+            cells[int(chunk_row)] = {
+                "".join(cell.split()) for a in actions for cell in (a.sponsor, a.lead) if cell
+            }
     out = np.zeros(len(rows), dtype=bool)
-    for i, row in enumerate(int(r) for r in rows):
-        actions = library.actions_by_chunk.get(library.chunks[int(spans[row, 0])].id, ())
-        if not actions:
-            continue
-        match = CELL_LINE.match(library.sentence_text(row))
-        # Spaces aside: the line is as the PDF set it ("Corp orate"), the cell mended.
-        cell = "".join(match.group("cell").split()) if match else ""
-        if cell and any(
-            cell in {"".join(a.sponsor.split()), "".join(a.lead.split())} for a in actions
-        ):
-            out[i] = True
+    for i in np.flatnonzero(np.isin(chunk_rows, list(cells))):
+        label, colon, value = library.sentence_text(int(rows[i])).rpartition(":")
+        out[i] = (
+            bool(colon)
+            and len(label.split()) <= CELL_LABEL_WORDS
+            and "".join(value.split()) in cells[int(chunk_rows[i])]
+        )
     return out
 
 

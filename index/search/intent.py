@@ -129,11 +129,11 @@ FIGURE = re.compile(
     re.IGNORECASE,
 )
 # A figure asked for by its sign or its name alone ("resident sat %", "grants pot size"),
-# unless the question asks for something else of it ("why don't they trust the figures?").
+# unless the question asks why, who or when of it ("why don't they trust the figures?").
+WHO_ASKED = re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)
 FIGURE_NAMED = re.compile(
     r"[%£]|\bper\s?cent\b|\b(?:figures?|size|amount|percentage|proportion)\b", re.IGNORECASE
 )
-OTHER_ASK = re.compile(r"^\W*(?:why|who|whom|whose|when|where|how come)\b", re.IGNORECASE)
 WHEN = re.compile(
     r"^\W*(when|what date|which date|what year|what month|by when)\b|\bwhen\b|\bdates?\b|\bhow soon\b"
     r"|\btiming\b",
@@ -280,7 +280,8 @@ def read_intent(question: str, topic: str = "") -> Intent:
         signposts=bool(SIGNPOSTS.search(text)),
         person=bool(PERSON.search(text)),
         figure=bool(FIGURE.search(text))
-        or bool(FIGURE_NAMED.search(text) and not WHY.search(text) and not OTHER_ASK.search(text)),
+        or bool(FIGURE_NAMED.search(text))
+        and not (WHY.search(text) or PERSON.search(text) or WHO_ASKED.search(text) or when),
         when=when,
         why=bool(WHY.search(text)),
         visit_date=(when or bool(ORDER.search(text)))

@@ -85,11 +85,11 @@ EXCLUDING = re.compile(
     r"|\b(?:aside|to one side)\b",
     re.IGNORECASE,
 )
-# "which other one", "any other councils", "anyone else": beside councils the question
-# names, the others.
+# "which other one", "any other councils": beside councils the question names first, the
+# others.
 OTHER_THAN_NAMED = re.compile(
     r"\b(?:which|what|any)\s+other\s+(?:councils?|ones?|reports?|reviews?|places?|authorit\w+)\b"
-    r"|\b(?:anyone|anybody|anywhere) else\b|\bwhich of the others\b",
+    r"|\bwhich of the others\b",
     re.IGNORECASE,
 )
 COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
@@ -255,10 +255,19 @@ def respelt(text: str) -> str:
 
 # "whats the catch", "didnt they": a contraction typed without its apostrophe.
 UNMARKED = re.compile(
-    r"\b(what|who|where|how|that|there|it|don|didn|doesn|isn|wasn|aren|weren|hasn|haven|"
-    r"hadn|won|can|couldn|shouldn|wouldn)(s|t)\b(?<!\bits)(?<!\bwons)",
+    r"\b(what|who|where|how|that|there)(s)\b"
+    r"|\b(don|didn|doesn|isn|wasn|aren|weren|hasn|haven|hadn|won|can|couldn|shouldn|wouldn)"
+    r"(t)\b",
     re.IGNORECASE,
 )
+
+
+def apostrophised(match: re.Match[str]) -> str:
+    """An UNMARKED contraction with its apostrophe ("whats": "what's")."""
+    stem, end = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+    return f"{stem}'{end}"
+
+
 # "bromsgrove n redditch", "cambridge & lambeth": "and" as typed in a hurry.
 TEXTED_AND = re.compile(r"(?<=\w)\s+(?:n|&)\s+(?=\w)", re.IGNORECASE)
 
@@ -273,14 +282,19 @@ def understand(
     follow-up against `history`. `covered` names the councils with reports, which a
     misspelt lower-case name may be taken for (the guess is recorded)."""
     text = TEXTED_AND.sub(" and ", respelt(" ".join(question.split())[:MAX_QUESTION_CHARS]))
-    text = UNMARKED.sub(lambda m: m.group(1) + "'" + m.group(2), text)
+    text = UNMARKED.sub(apostrophised, text)
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
     left_out = _left_out(text, directory, covered)
-    if not left_out and OTHER_THAN_NAMED.search(text):
-        # "X ran the Lambeth review: which other ones did she run?": the councils named
-        # are those the question sets aside.
-        left_out = tuple(c for c in councils if c.name in covered)
+    others = OTHER_THAN_NAMED.search(text)
+    if not left_out and others:
+        # "X ran the Lambeth review: which other ones did she run?": the councils with
+        # reports named before it are those the question sets aside ("any other reports
+        # on Lambeth?" asks for Lambeth's).
+        before = text[: others.start()].lower()
+        left_out = tuple(
+            m.council for m in mentions if m.council.name in covered and m.typed.lower() in before
+        )
     text_for_topic = text
     if left_out:
         # "apart from Bedford": every council with a report but those, across reports.
@@ -445,11 +459,15 @@ def _resolve_follow_up(
         )
     # "is that a Redditch worry too?", "was it the same manager at Lambeth?": one word of its
     # own beside a pointer back and "too" or "the same" asks the earlier question again.
+    # "same story at Bromsgrove?" has no subject of its own ("same for their finances?" has).
+    same_only = bool(SAME_AT.search(text)) and not own_terms(
+        OR_ELSE.sub(" ", SAME_AT.sub(" ", query.topic))
+    )
     leans = (
         pointing
         and len(own_terms(ALSO.sub(" ", query.topic))) <= 1  # "as well" is no subject word
         and bool(ALSO.search(text) or SAME.search(text))
-    ) or bool(SAME_AT.search(text))
+    ) or same_only
     if (
         query.councils
         and (not own or leans)
@@ -458,9 +476,7 @@ def _resolve_follow_up(
         # "and Cambridge?", "what exactly was Lambeth told?": the same question elsewhere.
         return replace(
             query,
-            topic=f"{query.topic} {last.topic}".strip()
-            if own and not SAME_AT.search(text)
-            else last.topic,
+            topic=f"{query.topic} {last.topic}".strip() if own and not same_only else last.topic,
             aggregate=last.aggregate,
             count=False,
             follow_up=True,
@@ -554,6 +570,11 @@ MORE = re.compile(
     re.IGNORECASE,
 )
 SAME = re.compile(r"\bthe same\b", re.IGNORECASE)
+# "... or someone else?", "... or not?": the other answer offered, no subject.
+OR_ELSE = re.compile(
+    r"\bor\s+(?:someone|somebody|anyone|something|anything)(?:\s+else)?\b|\bor\s+not\b",
+    re.IGNORECASE,
+)
 # "same story at Bromsgrove?", "same picture for Lambeth?": the last question, elsewhere.
 SAME_AT = re.compile(
     r"^\W*(?:(?:is|was) (?:it|that) )?(?:the )?same(?:\s+[a-z]+)?\s+(?:at|for|in|with|over at)\b",
@@ -594,7 +615,7 @@ FRAME_TERMS = overlap_terms(
     "yes no anything everything something nothing bit quite rather see seen sees "
     "example examples instance instances specific specifically detail details me "
     # What an answer gave, asked for again elsewhere ("cambridge and cen beds figures").
-    "figure figures"
+    "figure figures someone somebody anyone anybody"
 )
 
 

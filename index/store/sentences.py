@@ -54,7 +54,7 @@ MONEY = 128  # gives a sum of money ("£8m", "£245,000")
 # "Dawn Baxendale – CEX, ...", "Rachel Litherland, Principal Adviser ...": a person.
 PERSON_LINE = re.compile(
     r"^\W*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Sir|Dame)\.?\s+)?"
-    r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3}(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
+    r"(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3})(?:\s+(?:OBE|CBE|MBE))?\s*[,–—-]\s"
 )
 # A list item: a bullet, a dash, "1." or "a)".
 LIST_ITEM = re.compile(r"^\s*(\u2022|[-*]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")

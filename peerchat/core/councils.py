@@ -657,7 +657,7 @@ class CouncilDirectory:
         """A covered council's one-word place name contracted with an apostrophe
         ("b'grove", "c'bridge"): its first letters, then its last (`_MIN_CLIP` or more),
         fitting one preferred council only."""
-        parts = toks[i].raw.lower().replace("\u2019", "'").split("'")
+        parts = toks[i].raw.lower().replace("\u2019", "'").removesuffix("'s").split("'")
         if len(parts) != 2 or not parts[0] or len(parts[1]) < _MIN_CLIP or parts[1] == "s":
             return 0, None
         head, tail = parts
