@@ -1312,7 +1312,7 @@ def test_the_same_figures_for_other_councils_typed_with_n_or_ampersand(assistant
     assert "76%" in answer.text and "70%" in answer.text
 
 
-def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team(assistant):
+def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team():
     from peerchat.index.search.glossary import abbreviations_in
 
     assert dict(abbreviations_in("the CE and the LT")) == {
@@ -1321,9 +1321,6 @@ def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team(assistan
     }
     assert dict(abbreviations_in("lt")) == {}
     assert dict(abbreviations_in("econ dev")) == {"econ": "economic", "dev": "development"}
-    answer = assistant.answer("what did the lambeth peers make of the CE's leadership?")
-    _valid(answer)
-    assert answer.found and "Chief Executive" in answer.text
 
 
 def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
