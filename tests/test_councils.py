@@ -358,8 +358,9 @@ def test_a_place_name_that_is_also_a_word_counts_in_lower_case_as_a_possessive()
     assert [c.name for c in directory.find("derby's plan")] == ["Derby City Council"]
 
 
-def test_a_covered_councils_name_contracted_with_an_apostrophe_is_a_guess_for_it():
-    directory = CouncilDirectory.load()
+def test_a_covered_councils_name_contracted_with_an_apostrophe_is_a_guess_for_it(
+    directory: CouncilDirectory,
+) -> None:
     covered = [
         "Bromsgrove District Council",
         "Cambridge City Council",

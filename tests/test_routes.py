@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 from peerchat.cli import main
+from peerchat.core.councils import CouncilDirectory
 from peerchat.index.search import Turn
-from peerchat.index.search.query import own_terms, respelt
+from peerchat.index.search.glossary import abbreviations_in
+from peerchat.index.search.intent import read_intent
+from peerchat.index.search.query import own_terms, respelt, understand
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -826,8 +829,6 @@ def test_anyone_doing_it_well_asks_for_signposted_practice(assistant):
 
 
 def test_practice_held_up_as_a_model_is_the_signposted_examples(assistant):
-    from peerchat.index.search.intent import read_intent
-
     assert read_intent("which council did the peers hold up as a model for X?").signposts
     assert read_intent("any example given of councils doing X?").signposts
     assert not read_intent("what did the peers hold Lambeth to account for?").signposts
@@ -990,8 +991,6 @@ def test_an_abbreviation_the_reports_never_write_is_read_as_its_meaning(assistan
 
 
 def test_abbreviations_are_found_as_officers_type_them():
-    from peerchat.index.search.glossary import abbreviations_in
-
     found = dict(abbreviations_in("o&s, the HRA and SEND pupils"))
     assert found == {
         "o&s": "overview and scrutiny",
@@ -1031,8 +1030,6 @@ def test_a_list_request_saying_how_many_is_still_the_list(assistant):
     ],
 )
 def test_a_unit_timing_and_the_peers_view_are_read_as_what_they_ask(question, kind):
-    from peerchat.index.search.intent import read_intent
-
     intent = read_intent(question)
     if kind == "figure":
         assert intent.figure
@@ -1133,8 +1130,6 @@ def test_recommendations_on_a_topic_named_in_everyday_words_are_that_sections(as
 
 
 def test_a_meeting_is_not_the_visit_and_ph_is_the_portfolio_holder():
-    from peerchat.index.search.intent import read_intent
-
     assert not read_intent(
         "when is the partnership board's first meeting due to happen?"
     ).visit_date
@@ -1151,8 +1146,6 @@ def test_the_visit_date_also_quotes_the_days_on_site_the_report_gives(assistant)
 
 
 def test_everyday_shorthand_is_read_as_the_words_it_stands_for(assistant):
-    from peerchat.index.search.glossary import abbreviations_in
-
     assert dict(abbreviations_in("2 yrs and 3 mths of govt money")) == {
         "yrs": "years",
         "mths": "months",
@@ -1195,8 +1188,6 @@ def test_a_peer_teams_list_answers_who_was_on_it_not_a_subject_its_roles_name(as
 
 
 def test_a_sum_asked_for_by_what_it_is_quotes_the_figure(assistant):
-    from peerchat.index.search.intent import read_intent
-
     assert read_intent("what overspend did they report?").figure
     assert read_intent("what annual saving is expected?").figure
     assert not read_intent("what did they say about savings?").figure
@@ -1268,8 +1259,6 @@ def test_what_they_were_told_to_do_about_it_is_the_recommendations_on_that_findi
 
 
 def test_a_why_question_opened_with_so_or_and_still_asks_for_the_reason(assistant):
-    from peerchat.index.search.intent import read_intent
-
     assert read_intent("so why is that?").why
     assert read_intent("and why should they bother?").why
     assert read_intent("why would it matter?").why
@@ -1282,8 +1271,6 @@ def test_a_why_question_opened_with_so_or_and_still_asks_for_the_reason(assistan
 
 
 def test_a_figure_asked_for_by_its_sign_or_name_alone_quotes_the_figure(assistant):
-    from peerchat.index.search.intent import read_intent
-
     assert read_intent("central beds satisfaction %").figure
     assert read_intent("bromsgrove property fund size").figure
     assert read_intent("lambeth restructure £").figure
@@ -1313,8 +1300,6 @@ def test_the_same_figures_for_other_councils_typed_with_n_or_ampersand(assistant
 
 
 def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team():
-    from peerchat.index.search.glossary import abbreviations_in
-
     assert dict(abbreviations_in("the CE and the LT")) == {
         "ce": "chief executive",
         "lt": "leadership team",
@@ -1324,9 +1309,6 @@ def test_a_ce_is_a_chief_executive_and_lt_in_capitals_a_leadership_team():
 
 
 def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
-    from peerchat.core.councils import CouncilDirectory
-    from peerchat.index.search.query import understand
-
     directory = CouncilDirectory.load()
     covered = tuple(assistant.library.councils)
     answer = assistant.answer(
@@ -1361,9 +1343,6 @@ def test_which_other_councils_beside_the_one_named_leaves_it_out(assistant):
 
 
 def test_same_thing_at_another_council_asks_the_last_question_there(assistant):
-    from peerchat.core.councils import CouncilDirectory
-    from peerchat.index.search.query import understand
-
     directory = CouncilDirectory.load()
     covered = tuple(assistant.library.councils)
     first = Turn.from_answer(

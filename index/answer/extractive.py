@@ -948,11 +948,9 @@ def _cell_lines(library: Library, rows: np.ndarray) -> np.ndarray:
     # Spaces aside: a line is as the PDF set it ("Corp orate"), a cell mended.
     cells: dict[int, set[str]] = {}
     for chunk_row in np.unique(chunk_rows):
-        actions = library.actions_by_chunk.get(library.chunks[int(chunk_row)].id, ())
-        if actions:
-            cells[int(chunk_row)] = {
-                "".join(cell.split()) for a in actions for cell in (a.sponsor, a.lead) if cell
-            }
+        who = _who_cells(library, library.chunks[int(chunk_row)].id)
+        if who:
+            cells[int(chunk_row)] = {"".join(cell.split()) for cell in who}
     out = np.zeros(len(rows), dtype=bool)
     for i in np.flatnonzero(np.isin(chunk_rows, list(cells))):
         label, colon, value = library.sentence_text(int(rows[i])).rpartition(":")
@@ -1264,10 +1262,19 @@ def _without_who_cells(library: Library, rows: np.ndarray) -> Iterator[str]:
         chunk_row, start, end = (int(x) for x in spans[int(row)])
         chunk = library.chunks[chunk_row]
         text = chunk.text[start:end]
-        for action in library.actions_by_chunk.get(chunk.id, ()):
-            for cell in {action.sponsor, action.lead} - {""}:
-                text = re.sub(r"(?m)(?<=: )" + re.escape(cell) + r"\s*$", " ", text)
+        for cell in _who_cells(library, chunk.id):
+            text = re.sub(r"(?m)(?<=: )" + re.escape(cell) + r"\s*$", " ", text)
         yield text
+
+
+def _who_cells(library: Library, chunk_id: str) -> set[str]:
+    """The sponsor and lead cells of the action-plan rows in the passage `chunk_id`."""
+    return {
+        cell
+        for action in library.actions_by_chunk.get(chunk_id, ())
+        for cell in (action.sponsor, action.lead)
+        if cell
+    }
 
 
 def _subjects_not_discussed(library: Library, query: Query, rows: np.ndarray) -> tuple[str, ...]:

@@ -280,8 +280,10 @@ def read_intent(question: str, topic: str = "") -> Intent:
         signposts=bool(SIGNPOSTS.search(text)),
         person=bool(PERSON.search(text)),
         figure=bool(FIGURE.search(text))
-        or bool(FIGURE_NAMED.search(text))
-        and not (WHY.search(text) or PERSON.search(text) or WHO_ASKED.search(text) or when),
+        or (
+            bool(FIGURE_NAMED.search(text))
+            and not (WHY.search(text) or PERSON.search(text) or WHO_ASKED.search(text) or when)
+        ),
         when=when,
         why=bool(WHY.search(text)),
         visit_date=(when or bool(ORDER.search(text)))

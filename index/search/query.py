@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from peerchat.core.councils import Council, CouncilDirectory
+from peerchat.core.councils import Council, CouncilDirectory, Mention
 from peerchat.core.records import Answer
 from peerchat.index.search.glossary import searched_as
 from peerchat.index.search.intent import COLUMN_TERMS, Intent, read_intent
@@ -285,16 +285,7 @@ def understand(
     text = UNMARKED.sub(apostrophised, text)
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
     councils = tuple(m.council for m in mentions)
-    left_out = _left_out(text, directory, covered)
-    others = OTHER_THAN_NAMED.search(text)
-    if not left_out and others:
-        # "X ran the Lambeth review: which other ones did she run?": the councils with
-        # reports named before it are those the question sets aside ("any other reports
-        # on Lambeth?" asks for Lambeth's).
-        before = text[: others.start()].lower()
-        left_out = tuple(
-            m.council for m in mentions if m.council.name in covered and m.typed.lower() in before
-        )
+    left_out = _left_out(text, directory, covered, mentions)
     text_for_topic = text
     if left_out:
         # "apart from Bedford": every council with a report but those, across reports.
@@ -349,15 +340,27 @@ def understand(
 
 
 def _left_out(
-    text: str, directory: CouncilDirectory, covered: tuple[str, ...] | list[str]
+    text: str,
+    directory: CouncilDirectory,
+    covered: tuple[str, ...] | list[str],
+    mentions: list[Mention],
 ) -> tuple[Council, ...]:
-    """The councils a question leaves out ("apart from Bedford", "other than Lambeth and
-    Cambridge"): those named in the words after the excluding phrase, up to a comma."""
+    """The councils a question leaves out: those named in the words after an excluding
+    phrase, up to a comma ("apart from Bedford", "other than Lambeth and Cambridge"); else
+    those with reports named before "which other councils" ("X ran the Lambeth review:
+    which other ones did she run?"; "any other reports on Lambeth?" asks for Lambeth's).
+    `mentions`: the councils the whole question names."""
     out: dict[str, Council] = {}
     for match in EXCLUDING.finditer(text):
         named = match.group("named") or match.group("aside") or ""
         for m in directory.mentions(named, fuzzy=True, prefer=covered):
             out[m.council.name] = m.council
+    others = OTHER_THAN_NAMED.search(text)
+    if not out and others:
+        before = text[: others.start()].lower()
+        for m in mentions:
+            if m.council.name in covered and m.typed.lower() in before:
+                out[m.council.name] = m.council
     return tuple(out.values())
 
 
@@ -614,7 +617,8 @@ FRAME_TERMS = overlap_terms(
     "making use used uses using down up out over off back new old big small whole whether "
     "yes no anything everything something nothing bit quite rather see seen sees "
     "example examples instance instances specific specifically detail details me "
-    # What an answer gave, asked for again elsewhere ("cambridge and cen beds figures").
+    # What an answer gave, asked for again elsewhere ("cambridge and cen beds figures"),
+    # and the person an answer named, or another ("same adviser, or someone else?").
     "figure figures someone somebody anyone anybody"
 )
 
