@@ -460,6 +460,45 @@ def test_councils_named_but_not_compared_are_not_given_a_passage_anyway(assistan
     assert "Lambeth" not in answer.text.split("No passage found in:")[0]
 
 
+def test_councils_of_two_reports_asked_about_side_by_side_are_each_answered(assistant):
+    # "too, or just Bedford?" asks about both councils: each answers from its own report.
+    answer = assistant.answer("was lambeth told to look at its scrutiny too, or just bedford?")
+    _valid(answer)
+    assert answer.found and answer.aggregate
+    assert {c.council for c in answer.citations} == {
+        "Bedford Borough Council",
+        "Lambeth London Borough Council",
+    }
+    assert "overview and scrutiny could add more value" in answer.text
+    # A council named side by side whose best passage would answer a question about it
+    # alone is shown, though it words the subject its own way ("report proofing").
+    both = assistant.answer("report accuracy - were bedford and b'grove both told to sort it")
+    _valid(both)
+    assert "Bromsgrove District Council" in {c.council.split(" and ")[0] for c in both.citations}
+    assert "proofing" in both.text
+
+
+def test_the_councils_of_one_joint_report_are_not_two_reports_side_by_side(assistant):
+    directory = CouncilDirectory.load()
+    library = assistant.library
+    joint = understand(
+        "bromsgrove and redditch report - which recommendation was for just one of them?",
+        directory,
+        covered=library.councils,
+        joint=library.joint,
+    )
+    assert not joint.aggregate
+    two = understand(
+        "did cambridge get that steer too, or just cen beds?",
+        directory,
+        covered=library.councils,
+        joint=library.joint,
+    )
+    assert two.aggregate
+    # A council's name as typed is no part of what is searched for.
+    assert "cen" not in two.topic and "beds" not in two.topic
+
+
 def test_councils_compared_are_quoted_more_fully_than_a_list_of_councils(assistant):
     from collections import Counter
 

@@ -165,7 +165,7 @@ def answer_question(
     if not question or not question.strip():
         return Answer(question, False, "Ask a question about the reports in the library.")
     question, initials = _joint_initials_named(question, library, directory)
-    query = understand(question, directory, history, library.councils)
+    query = understand(question, directory, history, library.councils, library.joint)
     covered = set(library.councils)
     present = tuple(c for c in query.councils if c.name in covered)
     missing = tuple(c for c in query.councils if c.name not in covered)
@@ -1933,13 +1933,16 @@ def _answer_across_reports(
     if compared and len(rows):
         # Councils named to be compared ("how did Central Beds compare on that?") each show
         # their best passage, though it words the subject far from the question ("nimble"
-        # beside "slow decision making"); what it says is not taken for a side.
+        # beside "slow decision making"); what it says is not taken for a side. Named side by
+        # side ("were Lambeth and Cambridge both told to ..."), a council's best passage must
+        # answer as it would a question about that council alone.
         reports = library.report_of_row[spans[rows, 0]]
+        floor = cal.mention_floor if COMPARING.search(query.question) else cal.named_floor
         for report in set(in_scope) - set(best_by_report):
             own = np.flatnonzero(reports == report)
             if len(own):
                 i = int(own[np.argmax(scores[own])])
-                if scores[i] >= cal.mention_floor:
+                if scores[i] >= floor:
                     best_by_report[report] = _evidence(library, rows[i], scores[i])
                     shown_anyway.add(report)
     stance = {
@@ -2009,7 +2012,7 @@ def _answer_across_reports(
 def _compared(query: Query, resolved: tuple[str, ...]) -> bool:
     """Whether the question compares two or three councils with reports (`resolved`): "how
     do Lambeth and Cambridge differ on ...", "how did Central Beds compare on that?"."""
-    return 2 <= len(resolved) <= MAX_COMPARED and bool(COMPARING.search(query.question))
+    return 2 <= len(resolved) <= MAX_COMPARED
 
 
 MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage

@@ -229,6 +229,12 @@ COMPARED = re.compile(
     r"first|earlier|later|most|least|bigger|smaller)\b",
     re.IGNORECASE,
 )
+# Councils of two reports named with one of these are asked about side by side ("was
+# Lambeth told that too, or just Bedford?"); the councils of one joint report are not ("which
+# recommendation was for just one of Bromsgrove and Redditch?").
+ALIKE = re.compile(
+    r"\b(too|also|as well|either|neither|same|like|alike|similar\w*|just)\b", re.IGNORECASE
+)
 
 
 # The words that choose a route, as officers misspell them ("key recomendations"): a long
@@ -277,10 +283,12 @@ def understand(
     directory: CouncilDirectory,
     history: list[Turn] | tuple[Turn, ...] = (),
     covered: tuple[str, ...] | list[str] = (),
+    joint: tuple[tuple[str, ...], ...] = (),
 ) -> Query:
     """Read councils, years, report types and intent from `question`, resolving a
     follow-up against `history`. `covered` names the councils with reports, which a
-    misspelt lower-case name may be taken for (the guess is recorded)."""
+    misspelt lower-case name may be taken for (the guess is recorded); `joint`, the
+    councils of each joint report."""
     text = TEXTED_AND.sub(" and ", respelt(" ".join(question.split())[:MAX_QUESTION_CHARS]))
     text = UNMARKED.sub(apostrophised, text)
     mentions = directory.mentions(text, fuzzy=True, prefer=covered)
@@ -304,11 +312,13 @@ def understand(
         bool(AGGREGATE.search(text))
         or bool(left_out and len(councils) >= 2)
         or (len(councils) >= 2 and bool(COMPARED.search(text)))
+        or (_reports_named(councils, covered, joint) >= 2 and bool(ALIKE.search(text)))
         or (not councils and not history and bool(WHERE_FOUND.search(text)))
     )
     years = _report_years(text, aggregate)
     if aggregate:
-        topic = COMPARE.sub(" ", strip_councils(FRAME.sub("", text_for_topic), councils))
+        unnamed = _strip_typed(strip_councils(FRAME.sub("", text_for_topic), councils), guesses)
+        topic = COMPARE.sub(" ", unnamed)
     else:
         topic = SAYS.sub("", text_for_topic)
     topic = " ".join(SIGNPOST_FRAME.sub(" ", topic).split()).strip(" ,.?") or topic
@@ -317,10 +327,7 @@ def understand(
         topic = " ".join(pattern.sub(" ", topic).split())
     if not aggregate:
         with_reports = [c for c in councils if c.name in covered] or list(councils)
-        named = strip_councils(topic, with_reports)
-        for typed, _ in guesses:
-            named = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", named, flags=re.I)
-        topic = " ".join(named.split())
+        topic = _strip_typed(strip_councils(topic, with_reports), guesses)
     topic = searched_as(topic)
     query = Query(
         text,
@@ -362,6 +369,18 @@ def _left_out(
             if m.council.name in covered and m.typed.lower() in before:
                 out[m.council.name] = m.council
     return tuple(out.values())
+
+
+def _reports_named(
+    councils: tuple[Council, ...],
+    covered: tuple[str, ...] | list[str],
+    joint: tuple[tuple[str, ...], ...],
+) -> int:
+    """How many reports `councils` name: those with reports (`covered`), the councils of a
+    joint report counted once."""
+    names = {c.name for c in councils if c.name in covered}
+    groups = {next((g for g in joint if name in g), (name,)) for name in names}
+    return len(groups)
 
 
 def _covered_but(
@@ -667,7 +686,12 @@ def _names_of(council: Council) -> re.Pattern[str]:
 
 def strip_mentions(text: str, query: Query) -> str:
     """`text` without the councils' names and the misspellings taken for them."""
-    out = strip_councils(text, query.councils)
-    for typed, _ in query.guesses:
-        out = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
-    return " ".join(out.split())
+    return _strip_typed(strip_councils(text, query.councils), query.guesses)
+
+
+def _strip_typed(text: str, guesses: tuple[tuple[str, str], ...]) -> str:
+    """`text` without the misspellings and short forms taken for councils (`guesses`:
+    (as written, council taken))."""
+    for typed, _ in guesses:
+        text = re.sub(r"\b" + re.escape(typed) + r"(?:['’]s)?\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
