@@ -27,6 +27,7 @@ PAIRS = [
     ("tune17", "test17"),
     ("tune18", "test18"),
     ("tune19", "test19"),
+    ("tune20", "test20"),
 ]
 
 
