@@ -888,6 +888,20 @@ def test_good_practice_questions_get_the_signposted_examples(assistant):
     assert answer.items and all(":sign:" in item for item in answer.items)
 
 
+def test_examples_asked_for_are_every_signpost_on_the_subject_not_only_the_closest(assistant):
+    # Breckland's online booking scores well below Adur and Worthing's "single digital
+    # strategy", but "examples" asks for more than the one closest to the question's words.
+    question = "examples of other councils with good online services in bromsgrove's report?"
+    answer = assistant.answer(question)
+    _valid(answer)
+    names = re.findall(r"\*\*Signpost – ([^*]+)\*\*", answer.text)
+    assert "Breckland and South Holland" in names and 2 < len(names) <= 3
+    # "what did they achieve there?" is asked of those examples, not of Bromsgrove.
+    follow = _ask(assistant, question, "what did they achieve there?")
+    _valid(follow)
+    assert "25%" in follow.text
+
+
 def test_an_example_named_by_councils_without_reports_is_their_signpost(assistant):
     # Adur and Worthing have no report; Bromsgrove's signposts their joint working.
     answer = assistant.answer("tell me about the adur and worthing example")

@@ -524,8 +524,9 @@ def _answer_structured(
         picked = [s for s in carried_signposts if named.search(s.name)]
         if picked:
             return signposts_answer(library, query.question, picked, query.topic, True)
-    if carried_signposts and _still_about(
-        library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal
+    if carried_signposts and (
+        _still_about(library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal)
+        or _points_into(library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal)
     ):
         return signposts_answer(library, query.question, carried_signposts, query.topic, True)
     if intent.signposts and signposts:
@@ -627,6 +628,25 @@ def _still_about(
     return _scores_about_as_well(library, chunk_ids, rows, scores, cal)
 
 
+def _points_into(
+    library: Library,
+    query: Query,
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    chunk_ids: list[str],
+    cal: Calibration,
+) -> bool:
+    """Whether a follow-up pointing back ("what results did they get there?") asks what the
+    passages `chunk_ids` the conversation is on answer as a question about one council
+    would be answered."""
+    if not POINTING.search(query.question):
+        return False
+    wanted = np.zeros_like(mask)
+    wanted[list(library.chunks.rows_of_ids(chunk_ids).values())] = True
+    rows, scores = _score_sentences(library, query, vectors, mask & wanted, cal)
+    return bool(len(rows)) and float(scores.max()) >= cal.named_floor
+
+
 def _scores_about_as_well(
     library: Library, chunk_ids: list[str], rows: np.ndarray, scores: np.ndarray, cal: Calibration
 ) -> bool:
@@ -676,8 +696,14 @@ def _best_signposts(
     top = max(best.values())
     if top < cal.signpost_floor:
         return []
-    chosen = [s for s in signposts if best.get(s.id, -1.0) >= top - cal.quote_margin]
-    return sorted(chosen, key=lambda s: -best[s.id])[:3]
+    # "examples of councils doing X" asks for more than the one closest to its words.
+    floor = cal.signpost_floor if EXAMPLES.search(query.question) else top - cal.quote_margin
+    chosen = [s for s in signposts if best.get(s.id, -1.0) >= floor]
+    return sorted(chosen, key=lambda s: -best[s.id])[:MAX_SIGNPOSTS]
+
+
+MAX_SIGNPOSTS = 3  # signposted examples an answer shows
+EXAMPLES = re.compile(r"\b(examples|instances|ones|others|councils|places)\b", re.IGNORECASE)
 
 
 def _topic_vectors(embedder: Embedder, topic: str, context: str = "") -> np.ndarray:
