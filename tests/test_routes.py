@@ -748,6 +748,33 @@ def test_a_word_no_report_uses_that_the_glossary_knows_is_not_an_absent_subject(
     assert answer.found and "budget" in answer.text
 
 
+def test_a_word_weighs_once_in_the_overlap_whatever_forms_the_glossary_adds(assistant):
+    import peerchat.index.answer.extractive as extractive
+    from peerchat.index.search.glossary import term_groups
+
+    groups = term_groups("why were staff unsettled by 25/26 councillors' pay")
+    assert (frozenset({"staff"}), frozenset({"staff", "workf", "emplo"})) in groups
+    # A word of several terms is several words; one written only as a name word ("counc")
+    # is its written forms.
+    assert {own for own, _ in groups} >= {frozenset({"25"}), frozenset({"26"})}
+    assert any("cllr" in every for _, every in groups)
+    sentences = assistant.library.sentences
+    row = next(
+        r
+        for r in range(len(sentences.spans))
+        if "understandably unsettled" in assistant.library.sentence_text(r)
+    )
+    weighted = [
+        extractive._word_weights(sentences, own, every)
+        for own, every in term_groups("staff unsettled")
+    ]
+    # "staff" and "unsettled" are all the question's words: the sentence holds all of their
+    # weight, though it says neither "workforce" nor "employees".
+    total = sum(max(w.values()) for w in weighted)
+    assert sentences.matched_groups(np.asarray([row]), weighted)[0] == pytest.approx(total)
+    assert len(set(weighted[0].values())) == 1, "every form of 'staff' weighs as 'staff'"
+
+
 def test_a_sentence_on_the_service_asked_about_in_the_reports_words_is_found(assistant):
     # "bin collections": the report says "recycling and waste collection".
     answer = assistant.answer(

@@ -44,7 +44,13 @@ from peerchat.index.embedding.calibration import Calibration
 from peerchat.index.embedding.embedders import Embedder
 from peerchat.index.register import matching_recommendations
 from peerchat.index.search.cite import citation_for, quoted_page
-from peerchat.index.search.glossary import expanded_terms, spelt_out, written_forms, written_out
+from peerchat.index.search.glossary import (
+    expanded_terms,
+    spelt_out,
+    term_groups,
+    written_forms,
+    written_out,
+)
 from peerchat.index.search.hybrid import Filters, mask_for, rank_passages
 from peerchat.index.search.intent import (
     COLUMN_TERMS,
@@ -83,6 +89,7 @@ from peerchat.index.store.sentences import (
     PERSON_LINE,
     RECOMMENDATION,
     SIGNPOST,
+    SentenceIndex,
 )
 
 # The relevance floors and bonuses of a sentence's score (cosine + lexical overlap bonus)
@@ -819,13 +826,40 @@ def _may_ask_for_a_peer(query: Query) -> bool:
     )
 
 
+Groups = list[tuple[frozenset[str], frozenset[str]]]
+
+
+def _groups_without(groups: Groups, dropped: frozenset[str]) -> Groups:
+    """`groups` (a word's own terms, and with its written forms) without the terms
+    `dropped`, and without the words left with none; all of them when none would be left."""
+    kept = [(own - dropped, every - dropped) for own, every in groups if every - dropped]
+    return kept or groups
+
+
+def _word_weights(
+    sentences: SentenceIndex, own: frozenset[str], every: frozenset[str]
+) -> dict[int, float]:
+    """Term id -> weight for the forms `every` of one word of a question: each weighs what
+    the word as asked does ("staff", and "workforce" as much), or, if the library never
+    writes it, its heaviest written form ("money": "budget"); a word no report writes in
+    any form weighs as much as the rarest term (a negative id)."""
+    weights = sentences.term_weights(every)
+    known = {t: w for t, w in weights.items() if t >= 0}
+    if not known:
+        return {-1: max(weights.values(), default=0.0)}
+    as_asked = [w for t, w in sentences.term_weights(own).items() if t >= 0]
+    weight = max(as_asked) if as_asked else max(known.values())
+    return {t: weight for t in known}
+
+
 def _score_sentences(
     library: Library, query: Query, vectors: np.ndarray, mask: np.ndarray, cal: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rows of the answerable sentences under `mask`, their combined scores).
 
     The score is the sentence's cosine to the question plus a bonus for the share of the
-    question's terms (weighted by rarity) that the sentence contains.
+    question's words (weighted by rarity) that the sentence contains, a word in any of the
+    ways the reports write it (the glossary's forms are one word, not more words).
     """
     sentences = library.sentences
     passages = np.flatnonzero(mask)
@@ -840,17 +874,17 @@ def _score_sentences(
     scores = sentences.cosines(rows, vectors).astype(np.float32)
     # A term the library never uses weighs as much as the rarest one: a question about
     # something no report mentions should not look answered by its other words.
-    terms = expanded_terms(_topic_without_councils(query, library))
+    groups = term_groups(_topic_without_councils(query, library))
     # "Which reports mention homelessness?": the reports' frame words are no part of it
     # ("key" is, in prose: "whose role is key here?").
-    terms = (terms - (FRAME_TERMS - KEPT_FRAME_TERMS)) or terms
+    groups = _groups_without(groups, FRAME_TERMS - KEPT_FRAME_TERMS)
     if query.intent.plan_column:
         # "Which cabinet member sponsors ..." names a column, not the subject: every row of
         # an action plan has a "Cabinet Sponsor/s" cell.
-        terms = (terms - COLUMN_TERMS) or terms
-    weights = sentences.term_weights(terms)
-    total = sum(weights.values())
-    matched = sentences.matched_weight(rows, weights)
+        groups = _groups_without(groups, COLUMN_TERMS)
+    weighted = [_word_weights(sentences, own, every) for own, every in groups]
+    total = sum(max(g.values()) for g in weighted)
+    matched = sentences.matched_groups(rows, weighted)
     if total > 0:
         scores += cal.overlap_weight * matched / total
     if (

@@ -184,6 +184,23 @@ def written_forms(topic: str) -> dict[str, frozenset[str]]:
     return {w: overlap_terms(WRITTEN_AS[w]) for w in topic.lower().split() if w in WRITTEN_AS}
 
 
+def term_groups(topic: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The overlap terms of `topic`, word by word: (the word's own terms, those and the
+    terms of the ways the reports write it: "staff", "staff workforce employees"). A
+    sentence holding any of the second holds the word."""
+    groups: dict[tuple[frozenset[str], frozenset[str]], None] = {}
+    for word in topic.split():
+        terms = overlap_terms(word)
+        forms = WRITTEN_AS.get(word.lower().strip(".,;:!?()'\"’"))
+        if forms:  # "councillor" is written "cllr" too (its own term is a name word)
+            groups.setdefault((terms, terms | overlap_terms(forms)), None)
+            continue
+        for term in sorted(terms):  # "25/26": three terms of their own ("25", "26", ...)
+            one = frozenset({term})
+            groups.setdefault((one, one), None)
+    return list(groups)
+
+
 def expanded_terms(topic: str) -> set[str]:
     """The overlap terms of `topic` and of the ways the reports write its words."""
     return set(overlap_terms(topic)).union(*written_forms(topic).values())

@@ -379,6 +379,27 @@ class SentenceIndex:
         np.add.at(out, owner, lookup[ids])
         return out
 
+    def matched_groups(self, rows: np.ndarray, groups: list[dict[int, float]]) -> np.ndarray:
+        """For each sentence, the summed weight over `groups` (term id -> weight, the forms
+        of one word) of the heaviest term of the group it contains."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        if len(rows) == 0:
+            return out
+        ids, lengths = self._terms_of_rows(rows)
+        if len(ids) == 0:
+            return out
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        for group in groups:
+            known = {t: w for t, w in group.items() if t >= 0}
+            if not known:
+                continue
+            lookup = np.zeros(len(self.weights), dtype=np.float32)
+            lookup[list(known)] = list(known.values())
+            best = np.zeros(len(rows), dtype=np.float32)
+            np.maximum.at(best, owner, lookup[ids])
+            out += best
+        return out
+
     def terms_in(self, rows: np.ndarray) -> np.ndarray:
         """The ids of the terms the sentences `rows` hold between them, sorted."""
         return np.unique(self._terms_of_rows(rows)[0])
