@@ -331,12 +331,15 @@ def _answer_members(
         return None
     cal = embedder.calibration
     scores = library.sentences.cosines(rows, embedder.embed([text])).astype(np.float32)
-    weights = library.sentences.term_weights(expanded_terms(" ".join(sorted(role))))
-    total = sum(weights.values())
+    sentences = library.sentences
+    weighted = [
+        _word_weights(sentences, own, every) for own, every in term_groups(" ".join(sorted(role)))
+    ]
+    total = sum(max(w.values()) for w in weighted)
     if total > 0:
         # A peer's line is a name, a role and an employer: the role's own words ("Chief
         # Finance Officer", "CEX") say more than a short line's cosine.
-        scores += ROLE_OVERLAP_WEIGHT * library.sentences.matched_weight(rows, weights) / total
+        scores += ROLE_OVERLAP_WEIGHT * sentences.matched_groups(rows, weighted) / total
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     chosen: list[Evidence] = []
