@@ -1301,6 +1301,23 @@ def test_who_a_council_works_with_is_answered_by_the_bodies_named(assistant):
     assert "Huntingdonshire" in answer.text
 
 
+def test_a_percentage_or_sum_no_passage_on_the_subject_gives_is_not_answered(assistant):
+    # Cambridge's report gives hours on site and £245,000 of savings, but no sum spent on
+    # consultants: the nearest passage is shown, not taken for the answer.
+    answer = assistant.answer("how much did cambridge spend on consultants?")
+    _valid(answer)
+    assert not answer.found and "give no sum of money" in answer.text
+    assert answer.citations, "the closest passage is still shown"
+    # A figure beside the subject is the answer, whatever words it is in.
+    saved = assistant.answer("how much does lambeth need to save?")
+    assert saved.found and "£8m" in saved.text
+    share = assistant.answer("what percentage of lambeth residents are satisfied with the council?")
+    assert share.found and "%" in share.text
+    # "how much time" is no sum of money.
+    hours = assistant.answer("how much time in total did the cambridge peers put in?")
+    assert hours.found and "203 hours" in hours.text
+
+
 def test_a_count_the_report_never_gives_is_not_answered_with_a_mention(assistant):
     # Lambeth's report mentions apprenticeships, never how many.
     answer = assistant.answer("how many apprenticeships has lambeth created?")

@@ -1283,6 +1283,84 @@ def _count_not_given(
     return counted, (int(rows[best]), float(scores[best]))
 
 
+# A percentage or a sum of money asked for: the kind of figure an answer must give.
+PERCENT_ASKED = re.compile(r"%|\bper ?cent\w*|\bpercentage\b", re.IGNORECASE)
+TIME_ASKED = re.compile(r"\b(time|hours?|days?|weeks?|months?)\b", re.IGNORECASE)
+PERCENT_GIVEN = re.compile(r"\d\s?%|\bper ?cent\b", re.IGNORECASE)
+FIGURE_READ = 10  # best sentences near which the figure asked for is looked for
+
+
+def _figure_not_given(
+    library: Library, query: Query, rows: np.ndarray, scores: np.ndarray, cal: Calibration
+) -> str:
+    """The kind of figure ("percentage", "sum of money") a question asks for when none of
+    the passages of the best sentences in scope gives one: the reports do not say. Else
+    ""."""
+    if PERCENT_ASKED.search(query.question):
+        kind = "percentage"
+    elif (
+        query.intent.figure
+        and MONEY_QUESTION.search(query.question)
+        and not TIME_ASKED.search(query.question)
+    ):
+        kind = "sum of money"
+    else:
+        return ""
+    best = rows[np.argsort(-scores)[:FIGURE_READ]]
+    passage_of = library.sentences.spans[:, 0]
+    around = np.asarray(
+        sorted(
+            {
+                k
+                for r in best.tolist()
+                for k in range(r - 1, r + PARAGRAPH_REACH + 1)
+                if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
+            }
+        ),
+        dtype=np.int64,
+    )
+    if kind == "sum of money":
+        figures = around[library.sentences.has(around, MONEY) > 0]
+    else:
+        figures = np.asarray(
+            [r for r in around if PERCENT_GIVEN.search(library.sentence_text(int(r)))],
+            dtype=np.int64,
+        )
+    # A figure beside any word of the question's own gives it; one on something else (a
+    # satisfaction rate, asked for a council tax rise) does not.
+    own = _own_terms(query, library)
+    for r in figures.tolist():
+        window = [
+            k
+            for k in (r - 1, r, r + 1)
+            if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
+        ]
+        if any(own & overlap_terms(library.sentence_text(k)) for k in window):
+            return ""
+    return kind
+
+
+def _no_figure_given(
+    library: Library,
+    query: Query,
+    resolved: tuple[str, ...],
+    kind: str,
+    rows: np.ndarray,
+    scores: np.ndarray,
+) -> Answer:
+    """A percentage or a sum of money asked for that no passage on the subject gives: not
+    found, with the closest sentence quoted and cited so that the officer sees what is said."""
+    top = int(np.argmax(scores))
+    closest = _evidence(library, int(rows[top]), float(scores[top]))
+    quoted = _compose(library, query, [closest], [], {}, resolved, per_report=False)
+    return replace(
+        quoted,
+        found=False,
+        text=f"The reports of {join_names(list(resolved))} in the library give no {kind} for "
+        f"this. The closest passage:\n{quoted.text}",
+    )
+
+
 def _no_count_given(
     library: Library, query: Query, resolved: tuple[str, ...], counted: str, mention: Evidence
 ) -> Answer:
@@ -1598,6 +1676,9 @@ def _answer_single(
     counted, mention = _count_not_given(library, query, rows, scores, cal) if resolved else ("", -1)
     if counted:
         return _no_count_given(library, query, resolved, counted, _evidence(library, *mention))
+    kind = _figure_not_given(library, query, rows, scores, cal) if resolved else ""
+    if kind:
+        return _no_figure_given(library, query, resolved, kind, rows, scores)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     structured = _evidence_item(library, query, rows, scores, order, cal)
