@@ -1301,6 +1301,17 @@ def test_who_a_council_works_with_is_answered_by_the_bodies_named(assistant):
     assert "Huntingdonshire" in answer.text
 
 
+def test_why_after_an_answer_reads_the_paragraph_around_what_it_quoted(assistant):
+    # The reason ("amplified by inconsistencies in financial reporting") comes two sentences
+    # before the finding the first answer quoted.
+    first = assistant.answer("do bromsgrove councillors trust the finance numbers?")
+    assert "do not trust the numbers" in first.text
+    answer = _ask(assistant, "do bromsgrove councillors trust the finance numbers?", "why is that?")
+    _valid(answer)
+    assert "inconsistencies in financial reporting" in answer.text
+    assert answer.text.index("inconsistencies") < answer.text.index("do not trust the numbers")
+
+
 def test_a_percentage_or_sum_no_passage_on_the_subject_gives_is_not_answered(assistant):
     # Cambridge's report gives hours on site and £245,000 of savings, but no sum spent on
     # consultants: the nearest passage is shown, not taken for the answer.

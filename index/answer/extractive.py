@@ -1695,8 +1695,14 @@ def _answer_single(
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen += _elaboration(library, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
-    more = MORE_SENTENCES if MORE.search(query.question) else 1
-    chosen = _with_neighbours(library, _with_continuation(library, chosen, more))
+    asked_why = query.follow_up and query.intent.why
+    more = MORE_SENTENCES if MORE.search(query.question) else WHY_READ if asked_why else 1
+    chosen = _with_continuation(library, chosen, more)
+    if asked_why:
+        # "why?" after an answer: the best sentence is most often the one the answer before
+        # quoted, and the reasons are the sentences around it in its paragraph.
+        chosen = _with_lead_in(library, chosen, WHY_READ)
+    chosen = _with_neighbours(library, chosen)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
     extra = rank_passages(
         library, vectors[0], _search_text(query, library), mask, MAX_CITATIONS * 2
@@ -1898,6 +1904,33 @@ def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1)
 
 
 OPENING_READ = 2  # sentences after a paragraph's first, when that is the best quote
+WHY_READ = 2  # sentences before and after the best quote, asked "why?" of an answer
+
+
+def _with_lead_in(library: Library, chosen: list[Evidence], count: int) -> list[Evidence]:
+    """The best quote preceded by up to `count` sentences of its paragraph before it, in
+    reading order; the rest of `chosen` after them."""
+    if not chosen:
+        return chosen
+    first = chosen[0]
+    spans = library.sentences.spans
+    text = library.chunks[first.chunk_row].text
+    before: list[Evidence] = []
+    at = first.sentence
+    while len(before) < count:
+        prior = at - 1
+        if (
+            prior < 0
+            or spans[prior, 0] != first.chunk_row
+            or any(ev.sentence == prior for ev in chosen)
+            or not _flagged(library, prior, OK)
+            or "\n\n" in text[int(spans[prior, 2]) : int(spans[at, 1])]  # another paragraph
+            or library.sentence_text(prior).rstrip().endswith(":")
+        ):
+            break
+        before.insert(0, _evidence(library, prior, first.score))
+        at = prior
+    return [*before, first, *chosen[1:]] if before else chosen
 
 
 def _opens_paragraph(library: Library, sentence: int) -> bool:
