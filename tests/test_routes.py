@@ -478,6 +478,25 @@ def test_councils_of_two_reports_asked_about_side_by_side_are_each_answered(assi
     assert "proofing" in both.text
 
 
+def test_where_were_people_told_something_asks_across_the_reports(assistant):
+    directory = CouncilDirectory.load()
+    covered = assistant.library.councils
+    for question in (
+        "where were managers told to take more responsibility?",
+        "where else was partnership working praised?",
+    ):
+        assert understand(question, directory, covered=covered).aggregate, question
+    # Where something is in a report is no list of councils.
+    assert not understand(
+        "where is the follow-up visit mentioned?", directory, covered=covered
+    ).aggregate
+    answer = assistant.answer("where were managers told to take more responsibility?")
+    _valid(answer)
+    assert answer.aggregate and "Lambeth London Borough Council" in {
+        c.council for c in answer.citations
+    }
+
+
 def test_the_councils_of_one_joint_report_are_not_two_reports_side_by_side(assistant):
     directory = CouncilDirectory.load()
     library = assistant.library

@@ -40,7 +40,11 @@ AGGREGATE = re.compile(
 # "Where did the peers find teams working in silos?", naming no council: in which reports.
 WHERE_FOUND = re.compile(
     r"^\W*where\s+(?:did|do|does|were|was|have|has|had)\s+(?:the\s+)?(?:peers?|peer teams?|"
-    r"reviewers?|reports?)\b",
+    r"reviewers?|reports?)\b"
+    # "where were managers told they need more freedom?", "where else was that flagged?"
+    r"|^\W*where\s+(?:else\s+)?(?:were|was|are|is|have|has|had)\b.{0,60}?\b(?:told|advised|"
+    r"urged|encouraged|asked|recommended|praised|commended|criticised|criticized|flagged|"
+    r"noted|singled out)\b",
     re.IGNORECASE,
 )
 # The frame of a cross-council question, dropped from what is searched for.
