@@ -1329,6 +1329,9 @@ def test_why_after_an_answer_reads_the_paragraph_around_what_it_quoted(assistant
     _valid(answer)
     assert "inconsistencies in financial reporting" in answer.text
     assert answer.text.index("inconsistencies") < answer.text.index("do not trust the numbers")
+    # Asked outright, likewise.
+    direct = assistant.answer("why don't bromsgrove councillors trust the numbers?")
+    assert "inconsistencies in financial reporting" in direct.text
 
 
 def test_a_percentage_or_sum_no_passage_on_the_subject_gives_is_not_answered(assistant):

@@ -1695,12 +1695,13 @@ def _answer_single(
     chosen += _what_the_row_commits(library, rows, scores, chosen)
     chosen += _elaboration(library, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
-    asked_why = query.follow_up and query.intent.why
+    asked_why = query.intent.why
     more = MORE_SENTENCES if MORE.search(query.question) else WHY_READ if asked_why else 1
     chosen = _with_continuation(library, chosen, more)
     if asked_why:
-        # "why?" after an answer: the best sentence is most often the one the answer before
-        # quoted, and the reasons are the sentences around it in its paragraph.
+        # "why?" (after an answer, or "why don't members trust the numbers?"): the best
+        # sentence is most often the finding asked about (the one the answer before quoted),
+        # and the reasons are the sentences around it in its paragraph.
         chosen = _with_lead_in(library, chosen, WHY_READ)
     chosen = _with_neighbours(library, chosen)
     # Passages for the remaining citations: fused dense + lexical ranking under the mask.
@@ -1904,7 +1905,7 @@ def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1)
 
 
 OPENING_READ = 2  # sentences after a paragraph's first, when that is the best quote
-WHY_READ = 2  # sentences before and after the best quote, asked "why?" of an answer
+WHY_READ = 2  # sentences before and after the best quote, asked "why"
 
 
 def _with_lead_in(library: Library, chosen: list[Evidence], count: int) -> list[Evidence]:
