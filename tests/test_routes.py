@@ -948,6 +948,19 @@ def test_examples_asked_for_are_every_signpost_on_the_subject_not_only_the_close
     assert "25%" in follow.text
 
 
+def test_a_peer_from_the_signposted_example_is_found_by_its_organisation(assistant):
+    # Bromsgrove's report signposts the Dorset Councils Partnership; its peer team has the
+    # partnership's chief executive.
+    answer = _ask(
+        assistant,
+        "good practice on leaders meeting weekly - who did bromsgrove's report signpost?",
+        "is that where one of the peers works?",
+    )
+    _valid(answer)
+    assert answer.found and "Matt Prosser" in answer.text
+    assert answer.text.startswith("From Dorset Councils Partnership")
+
+
 def test_an_example_named_by_councils_without_reports_is_their_signpost(assistant):
     # Adur and Worthing have no report; Bromsgrove's signposts their joint working.
     answer = assistant.answer("tell me about the adur and worthing example")

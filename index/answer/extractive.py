@@ -242,6 +242,13 @@ def answer_question(
             return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
+    signposted = [x for x in library.register.signposts if x.id in query.items]
+    if signposted and PEER_NAMED.search(query.question) and POINTING.search(query.question):
+        # "wasn't one of the peers from there?" after signposted examples: the peer-team
+        # lines naming an example's organisation as the peer's employer.
+        from_there = _members_from_signposts(library, query, signposted, mask)
+        if from_there is not None:
+            return finish(from_there)
     if present and not query.aggregate and asks_about_members(query):
         members = _answer_members(library, embedder, query, vectors, mask, resolved)
         if members is not None:
@@ -381,6 +388,37 @@ def _answer_members_from(
     lead = (
         f"There is no report for {names} in the library, but someone from it was on the "
         f"peer team of {reports} of the reports:\n\n"
+    )
+    return replace(answer, text=lead + answer.text)
+
+
+PEER_NAMED = re.compile(r"\bpeers?\b|\bpeer team\b", re.IGNORECASE)
+
+
+def _members_from_signposts(
+    library: Library, query: Query, signposts: list[Signpost], mask: np.ndarray
+) -> Answer | None:
+    """The peer-team lines in scope whose employer is the organisation of one of the
+    `signposts` the conversation is on (every word of its name, as "Matt Prosser, Chief
+    Executive, Dorset Councils Partnership" has "Dorset Councils Partnership"). None when
+    no line names one."""
+    names = {s.name: overlap_terms(s.name) - FRAME_TERMS for s in signposts}
+    names = {name: terms for name, terms in names.items() if terms}
+    chosen: list[Evidence] = []
+    employers: list[str] = []
+    for row in member_rows(library, mask):
+        ev = _evidence(library, int(row), 1.0)
+        held = overlap_terms(ev.text)
+        named = [name for name, terms in names.items() if terms <= held]
+        if named:
+            chosen.append(ev)
+            employers += [n for n in named if n not in employers]
+    if not chosen:
+        return None
+    answer = _compose(library, query, chosen, [], {}, (), per_report=True)
+    lead = (
+        f"From {join_names(employers)}, the example the report signposts, on the peer "
+        "team:\n\n"
     )
     return replace(answer, text=lead + answer.text)
 
