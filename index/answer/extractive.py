@@ -416,10 +416,7 @@ def _members_from_signposts(
     if not chosen:
         return None
     answer = _compose(library, query, chosen, [], {}, (), per_report=True)
-    lead = (
-        f"From {join_names(employers)}, the example the report signposts, on the peer "
-        "team:\n\n"
-    )
+    lead = f"From {join_names(employers)}, the example the report signposts, on the peer team:\n\n"
     return replace(answer, text=lead + answer.text)
 
 
