@@ -435,6 +435,17 @@ def test_a_council_without_a_report_named_in_the_last_answer_is_what_it_said(ass
     assert "Croydon" in absent.text
 
 
+def test_a_cpc_asked_of_a_council_named_only_in_the_answer_before_is_its_own_review(assistant):
+    # Wokingham is a peer's employer in Central Bedfordshire's peer team, but "its own CPC"
+    # asks for Wokingham's peer challenge, which the library does not have.
+    answer = _ask(
+        assistant,
+        "who led the central beds peer team?",
+        "is wokingham's own CPC here too - what did it say?",
+    )
+    assert not answer.found and "There is no report for Wokingham" in answer.text
+
+
 def test_councils_named_to_be_compared_each_show_their_best_passage(assistant):
     # "and how does X compare?" compares, though it points at nothing; each council named
     # shows its passage, though it words the subject its own way.

@@ -129,7 +129,7 @@ MAX_LIST_ITEMS = 10
 SAME_QUOTE = 0.8  # a quote sharing more of its words than this with a chosen one repeats it
 # A question about a council's own peer challenge, not about it as a partner or example.
 OWN_REPORT = re.compile(
-    r"\b(peer challenge|peer team|peers?|reports?|feedback|action plan|recommend\w*|told|"
+    r"\b(peer challenge|cpcs?|peer team|peers?|reports?|feedback|action plan|recommend\w*|told|"
     r"advised|findings?|found|progress review|follow[- ]up)\b",
     re.IGNORECASE,
 )

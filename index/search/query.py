@@ -106,7 +106,7 @@ REPORT_YEAR = re.compile(
     re.IGNORECASE,
 )
 REPORT_WORDS = re.compile(
-    r"\b(peer challenges?|reports?|visits?|reviews?|action plans?|feedback|letters?)\b",
+    r"\b(peer challenges?|cpcs?|reports?|visits?|reviews?|action plans?|feedback|letters?)\b",
     re.IGNORECASE,
 )
 TYPES = (
