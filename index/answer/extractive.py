@@ -71,6 +71,7 @@ from peerchat.index.search.query import (
     POINTING,
     Query,
     Turn,
+    reports_named,
     strip_councils,
     understand,
 )
@@ -242,8 +243,15 @@ def answer_question(
             return finish(dated)
     vectors = _topic_vectors(embedder, _search_text(query, library), query.context)
     cal = embedder.calibration
-    signposted = [x for x in library.register.signposts if x.id in query.items]
-    if signposted and PEER_NAMED.search(query.question) and POINTING.search(query.question):
+    signposted = (
+        [x for x in library.register.signposts if x.id in query.items] if query.items else []
+    )
+    if (
+        signposted
+        and PEER_NAMED.search(query.question)
+        and POINTING.search(query.question)
+        and (EMPLOYED.search(query.question) or asks_about_members(query))
+    ):
         # "wasn't one of the peers from there?" after signposted examples: the peer-team
         # lines naming an example's organisation as the peer's employer.
         from_there = _members_from_signposts(library, query, signposted, mask)
@@ -393,6 +401,10 @@ def _answer_members_from(
 
 
 PEER_NAMED = re.compile(r"\bpeers?\b|\bpeer team\b", re.IGNORECASE)
+# Where a peer works: "is that where one of the peers works?", "wasn't one from there?"
+EMPLOYED = re.compile(
+    r"\b(works?|worked|working|employ\w*|based|from there|comes? from|came from)\b", re.IGNORECASE
+)
 
 
 def _members_from_signposts(
@@ -416,7 +428,8 @@ def _members_from_signposts(
     if not chosen:
         return None
     answer = _compose(library, query, chosen, [], {}, (), per_report=True)
-    lead = f"From {join_names(employers)}, the example the report signposts, on the peer team:\n\n"
+    examples = "the example" if len(employers) == 1 else "the examples"
+    lead = f"From {join_names(employers)}, {examples} the report signposts, on the peer team:\n\n"
     return replace(answer, text=lead + answer.text)
 
 
@@ -748,7 +761,7 @@ def _best_signposts(
 
 
 MAX_SIGNPOSTS = 3  # signposted examples an answer shows
-EXAMPLES = re.compile(r"\b(examples|instances|ones|others|councils|places)\b", re.IGNORECASE)
+EXAMPLES = re.compile(r"\b(examples|instances|others)\b", re.IGNORECASE)
 
 
 def _topic_vectors(embedder: Embedder, topic: str, context: str = "") -> np.ndarray:
@@ -1319,15 +1332,15 @@ def _count_not_given(
 
 
 # A percentage or a sum of money asked for: the kind of figure an answer must give.
-PERCENT_ASKED = re.compile(r"%|\bper ?cent\w*|\bpercentage\b", re.IGNORECASE)
+# ("5%" is a figure the asker gives, not one asked for.)
+PERCENT_ASKED = re.compile(r"(?<![\d.\s])\s*%|\bpercentage\b|(?<!\d )\bper ?cent\b", re.IGNORECASE)
+FIGURE_ASKING = overlap_terms("percentage percent per cent figure amount sum money much total")
 TIME_ASKED = re.compile(r"\b(time|hours?|days?|weeks?|months?)\b", re.IGNORECASE)
 PERCENT_GIVEN = re.compile(r"\d\s?%|\bper ?cent\b", re.IGNORECASE)
 FIGURE_READ = 10  # best sentences near which the figure asked for is looked for
 
 
-def _figure_not_given(
-    library: Library, query: Query, rows: np.ndarray, scores: np.ndarray, cal: Calibration
-) -> str:
+def _figure_not_given(library: Library, query: Query, rows: np.ndarray, scores: np.ndarray) -> str:
     """The kind of figure ("percentage", "sum of money") a question asks for when none of
     the passages of the best sentences in scope gives one: the reports do not say. Else
     ""."""
@@ -1363,7 +1376,13 @@ def _figure_not_given(
         )
     # A figure beside any word of the question's own gives it; one on something else (a
     # satisfaction rate, asked for a council tax rise) does not.
-    own = _own_terms(query, library)
+    # What the question asks a figure of: its own words but those asking for the figure, or
+    # the conversation's subject ("what percentage?" after "cen beds resident survey").
+    own = (_own_terms(query, library) - FIGURE_ASKING) or (
+        overlap_terms(query.context) - FRAME_TERMS - FIGURE_ASKING
+    )
+    if not own:
+        return "" if len(figures) else kind
     for r in figures.tolist():
         window = [
             k
@@ -1711,7 +1730,7 @@ def _answer_single(
     counted, mention = _count_not_given(library, query, rows, scores, cal) if resolved else ("", -1)
     if counted:
         return _no_count_given(library, query, resolved, counted, _evidence(library, *mention))
-    kind = _figure_not_given(library, query, rows, scores, cal) if resolved else ""
+    kind = _figure_not_given(library, query, rows, scores) if resolved else ""
     if kind:
         return _no_figure_given(library, query, resolved, kind, rows, scores)
     order = np.argsort(-scores)
@@ -1731,7 +1750,12 @@ def _answer_single(
     chosen += _elaboration(library, chosen)
     chosen = _with_list_items(library, _with_signpost_headings(library, chosen))
     asked_why = query.intent.why
-    more = MORE_SENTENCES if MORE.search(query.question) else WHY_READ if asked_why else 1
+    if MORE.search(query.question):
+        more = MORE_SENTENCES
+    elif asked_why:
+        more = WHY_READ
+    else:
+        more = 1
     chosen = _with_continuation(library, chosen, more)
     if asked_why:
         # "why?" (after an answer, or "why don't members trust the numbers?"): the best
@@ -1917,25 +1941,14 @@ def _with_continuation(library: Library, chosen: list[Evidence], count: int = 1)
     if not chosen:
         return chosen
     first = chosen[0]
-    spans = library.sentences.spans
-    text = library.chunks[first.chunk_row].text
     if _opens_paragraph(library, first.sentence):
         # A paragraph's first sentence names its subject; the verdict on it comes after.
         count = max(count, OPENING_READ)
-    added: list[Evidence] = []
-    last = first.sentence
-    while len(added) < count and not library.sentence_text(last).rstrip().endswith(":"):
-        after = last + 1
-        if (
-            after >= len(spans)
-            or spans[after, 0] != first.chunk_row
-            or any(ev.sentence == after for ev in chosen)
-            or not _flagged(library, after, OK)
-            or "\n\n" in text[int(spans[last, 2]) : int(spans[after, 1])]  # a new paragraph
-        ):
-            break
-        added.append(_evidence(library, after, first.score))
-        last = after
+    taken = {ev.sentence for ev in chosen}
+    added = [
+        _evidence(library, row, first.score)
+        for row in _paragraph_run(library, first, 1, count, taken)
+    ]
     return [first, *added, *chosen[1:]]
 
 
@@ -1949,24 +1962,37 @@ def _with_lead_in(library: Library, chosen: list[Evidence], count: int) -> list[
     if not chosen:
         return chosen
     first = chosen[0]
+    taken = {ev.sentence for ev in chosen}
+    rows = _paragraph_run(library, first, -1, count, taken)
+    before = [_evidence(library, row, first.score) for row in reversed(rows)]
+    return [*before, first, *chosen[1:]]
+
+
+def _paragraph_run(
+    library: Library, first: Evidence, step: int, count: int, taken: set[int]
+) -> list[int]:
+    """Up to `count` sentences of `first`'s paragraph from it onwards (`step` 1) or back
+    (`step` -1), in the order walked: quotable, not `taken`, and not past a line leading in
+    a list (one ending with a colon) or a paragraph break."""
     spans = library.sentences.spans
     text = library.chunks[first.chunk_row].text
-    before: list[Evidence] = []
+    run: list[int] = []
     at = first.sentence
-    while len(before) < count:
-        prior = at - 1
+    while len(run) < count:
+        step_to = at + step
+        earlier, later = (at, step_to) if step > 0 else (step_to, at)
         if (
-            prior < 0
-            or spans[prior, 0] != first.chunk_row
-            or any(ev.sentence == prior for ev in chosen)
-            or not _flagged(library, prior, OK)
-            or "\n\n" in text[int(spans[prior, 2]) : int(spans[at, 1])]  # another paragraph
-            or library.sentence_text(prior).rstrip().endswith(":")
+            not 0 <= step_to < len(spans)
+            or spans[step_to, 0] != first.chunk_row
+            or step_to in taken
+            or not _flagged(library, step_to, OK)
+            or library.sentence_text(earlier).rstrip().endswith(":")
+            or "\n\n" in text[int(spans[earlier, 2]) : int(spans[later, 1])]  # a new paragraph
         ):
             break
-        before.insert(0, _evidence(library, prior, first.score))
-        at = prior
-    return [*before, first, *chosen[1:]] if before else chosen
+        run.append(step_to)
+        at = step_to
+    return run
 
 
 def _opens_paragraph(library: Library, sentence: int) -> bool:
@@ -2111,7 +2137,7 @@ def _answer_across_reports(
     best_by_report: dict[int, Evidence] = {}
     seconds: dict[int, list[Evidence]] = {}
     # Councils named to be compared are each quoted more fully than a list of councils.
-    compared = _compared(query, resolved)
+    compared = _compared(library, resolved)
     more, margin = (COMPARED_QUOTES - 1, cal.quote_margin) if compared else (1, cal.second_margin)
     for i in np.argsort(-scores):
         if scores[i] < cal.aggregate_floor:
@@ -2222,10 +2248,11 @@ def _answer_across_reports(
     )
 
 
-def _compared(query: Query, resolved: tuple[str, ...]) -> bool:
-    """Whether the question compares two or three councils with reports (`resolved`): "how
-    do Lambeth and Cambridge differ on ...", "how did Central Beds compare on that?"."""
-    return 2 <= len(resolved) <= MAX_COMPARED
+def _compared(library: Library, resolved: tuple[str, ...]) -> bool:
+    """Whether a cross-report question names two or three reports' councils (`resolved`)
+    to be answered side by side: "how do Lambeth and Cambridge differ on ...", "was Lambeth
+    told that too, or just Bedford?", "how did Central Beds compare on that?"."""
+    return 2 <= reports_named(resolved, library.joint) <= MAX_COMPARED
 
 
 MAX_COMPARED = 3  # councils named in a comparison, each shown with its best passage

@@ -312,11 +312,12 @@ def understand(
     if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         text = text.lower()  # a question in capitals: the model reads lower case better
     types = tuple(name for name, pattern in TYPES if pattern.search(text))
+    two_reports = reports_named((c.name for c in councils if c.name in covered), joint) >= 2
     aggregate = (
         bool(AGGREGATE.search(text))
         or bool(left_out and len(councils) >= 2)
         or (len(councils) >= 2 and bool(COMPARED.search(text)))
-        or (_reports_named(councils, covered, joint) >= 2 and bool(ALIKE.search(text)))
+        or (two_reports and bool(ALIKE.search(text)))
         or (not councils and not history and bool(WHERE_FOUND.search(text)))
     )
     years = _report_years(text, aggregate)
@@ -375,16 +376,10 @@ def _left_out(
     return tuple(out.values())
 
 
-def _reports_named(
-    councils: tuple[Council, ...],
-    covered: tuple[str, ...] | list[str],
-    joint: tuple[tuple[str, ...], ...],
-) -> int:
-    """How many reports `councils` name: those with reports (`covered`), the councils of a
-    joint report counted once."""
-    names = {c.name for c in councils if c.name in covered}
-    groups = {next((g for g in joint if name in g), (name,)) for name in names}
-    return len(groups)
+def reports_named(names: Iterable[str], joint: tuple[tuple[str, ...], ...]) -> int:
+    """How many reports the councils `names` (with reports) are the councils of: the
+    councils of a joint report (`joint`) count once."""
+    return len({next((g for g in joint if name in g), (name,)) for name in set(names)})
 
 
 def _covered_but(

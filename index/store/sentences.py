@@ -389,6 +389,11 @@ class SentenceIndex:
         if len(ids) == 0:
             return out
         owner = np.repeat(np.arange(len(rows)), lengths)
+        # Only the terms some group asks about are read, group by group.
+        asked = np.zeros(len(self.weights), dtype=bool)
+        asked[[t for group in groups for t in group if t >= 0]] = True
+        keep = asked[ids]
+        ids, owner = ids[keep], owner[keep]
         for group in groups:
             known = {t: w for t, w in group.items() if t >= 0}
             if not known:
