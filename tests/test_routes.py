@@ -518,6 +518,13 @@ def test_the_councils_of_one_joint_report_are_not_two_reports_side_by_side(assis
         joint=library.joint,
     )
     assert not joint.aggregate
+    both = understand(
+        "were bromsgrove and redditch both told to share more services?",
+        directory,
+        covered=library.councils,
+        joint=library.joint,
+    )
+    assert not both.aggregate, "one joint report is no comparison of two"
     two = understand(
         "did cambridge get that steer too, or just cen beds?",
         directory,

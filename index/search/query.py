@@ -316,7 +316,7 @@ def understand(
     aggregate = (
         bool(AGGREGATE.search(text))
         or bool(left_out and len(councils) >= 2)
-        or (len(councils) >= 2 and bool(COMPARED.search(text)))
+        or (two_reports and bool(COMPARED.search(text)))
         or (two_reports and bool(ALIKE.search(text)))
         or (not councils and not history and bool(WHERE_FOUND.search(text)))
     )
