@@ -582,9 +582,11 @@ def _answer_structured(
         picked = [s for s in carried_signposts if named.search(s.name)]
         if picked:
             return signposts_answer(library, query.question, picked, query.topic, True)
-    if carried_signposts and (
-        _still_about(library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal)
-        or _points_into(library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal)
+    # "what did they achieve there?" points back at the examples listed: their passages need
+    # only answer it as a question about one council would be answered.
+    pointing_floor = cal.named_floor if POINTING.search(query.question) else None
+    if carried_signposts and _still_about(
+        library, query, vectors, mask, [x.chunk_id for x in carried_signposts], cal, pointing_floor
     ):
         return signposts_answer(library, query.question, carried_signposts, query.topic, True)
     if intent.signposts and signposts:
@@ -674,35 +676,21 @@ def _still_about(
     mask: np.ndarray,
     chunk_ids: list[str],
     cal: Calibration,
+    floor: float | None = None,
 ) -> bool:
     """Whether a follow-up is still about the item the conversation is on: it asks only
     for the item's columns ("who leads on that?"), or the item's passage answers it about
-    as well as any passage in scope."""
+    as well as any passage in scope, or (given a `floor`) at least that well."""
     if not _new_topic(query, library):
         return True
     rows, scores = _score_sentences(library, query, vectors, mask, cal)
-    if len(rows) == 0:
+    own = _in_passages(library, chunk_ids, rows)
+    if not own.any():
         return False
-    return _scores_about_as_well(library, chunk_ids, rows, scores, cal)
-
-
-def _points_into(
-    library: Library,
-    query: Query,
-    vectors: np.ndarray,
-    mask: np.ndarray,
-    chunk_ids: list[str],
-    cal: Calibration,
-) -> bool:
-    """Whether a follow-up pointing back ("what results did they get there?") asks what the
-    passages `chunk_ids` the conversation is on answer as a question about one council
-    would be answered."""
-    if not POINTING.search(query.question):
-        return False
-    wanted = np.zeros_like(mask)
-    wanted[list(library.chunks.rows_of_ids(chunk_ids).values())] = True
-    rows, scores = _score_sentences(library, query, vectors, mask & wanted, cal)
-    return bool(len(rows)) and float(scores.max()) >= cal.named_floor
+    best_own = float(scores[own].max())
+    return best_own >= float(scores.max()) - cal.quote_margin or (
+        floor is not None and best_own >= floor
+    )
 
 
 def _scores_about_as_well(
@@ -710,9 +698,14 @@ def _scores_about_as_well(
 ) -> bool:
     """Whether a sentence of the passages `chunk_ids` scores within the quote margin of
     the best of `rows`."""
-    wanted = list(library.chunks.rows_of_ids(chunk_ids).values())
-    own = np.isin(library.sentences.spans[rows, 0], wanted)
+    own = _in_passages(library, chunk_ids, rows)
     return bool(own.any()) and float(scores[own].max()) >= float(scores.max()) - cal.quote_margin
+
+
+def _in_passages(library: Library, chunk_ids: list[str], rows: np.ndarray) -> np.ndarray:
+    """For each sentence of `rows`, whether it is in one of the passages `chunk_ids`."""
+    wanted = list(library.chunks.rows_of_ids(chunk_ids).values())
+    return np.isin(library.sentences.spans[rows, 0], wanted)
 
 
 def _new_topic(query: Query, library: Library) -> bool:
@@ -1313,14 +1306,8 @@ def _count_not_given(
     held = [i for i, r in enumerate(rows) if said.search(library.sentence_text(int(r)))]
     if not held:
         return none
-    passage_of = library.sentences.spans[:, 0]
-    around = [
-        k
-        for r in (int(rows[i]) for i in held)
-        for k in (r - 1, r, r + 1)
-        if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
-    ]
-    if _any_flagged(library, np.asarray(around), NUMBER):
+    around = _beside(library, rows[held], 1, 1)
+    if _any_flagged(library, around, NUMBER):
         return none
     in_words = re.compile(
         COUNTED_IN_WORDS + r"[\s'‘’-]+(?:[\w-]+\s+)?['‘’]?" + re.escape(stem), re.IGNORECASE
@@ -1354,19 +1341,7 @@ def _figure_not_given(library: Library, query: Query, rows: np.ndarray, scores: 
         kind = "sum of money"
     else:
         return ""
-    best = rows[np.argsort(-scores)[:FIGURE_READ]]
-    passage_of = library.sentences.spans[:, 0]
-    around = np.asarray(
-        sorted(
-            {
-                k
-                for r in best.tolist()
-                for k in range(r - 1, r + PARAGRAPH_REACH + 1)
-                if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
-            }
-        ),
-        dtype=np.int64,
-    )
+    around = _beside(library, rows[np.argsort(-scores)[:FIGURE_READ]], 1, PARAGRAPH_REACH)
     if kind == "sum of money":
         figures = around[library.sentences.has(around, MONEY) > 0]
     else:
@@ -1384,14 +1359,27 @@ def _figure_not_given(library: Library, query: Query, rows: np.ndarray, scores: 
     if not own:
         return "" if len(figures) else kind
     for r in figures.tolist():
-        window = [
-            k
-            for k in (r - 1, r, r + 1)
-            if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
-        ]
-        if any(own & overlap_terms(library.sentence_text(k)) for k in window):
+        window = _beside(library, np.asarray([r]), 1, 1)
+        if any(own & overlap_terms(library.sentence_text(int(k))) for k in window):
             return ""
     return kind
+
+
+def _beside(library: Library, rows: np.ndarray, before: int, after: int) -> np.ndarray:
+    """The sentences `rows` and those up to `before` before and `after` after each in its
+    own passage, sorted, once each."""
+    passage_of = library.sentences.spans[:, 0]
+    return np.asarray(
+        sorted(
+            {
+                k
+                for r in np.asarray(rows, dtype=np.int64).tolist()
+                for k in range(r - before, r + after + 1)
+                if 0 <= k < len(passage_of) and passage_of[k] == passage_of[r]
+            }
+        ),
+        dtype=np.int64,
+    )
 
 
 def _no_figure_given(
